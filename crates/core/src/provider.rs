@@ -1,0 +1,251 @@
+//! The [`BackendProvider`] trait every provider implements, and the input types of
+//! its write operations.
+
+use std::{fmt, net::IpAddr};
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use serde::Serialize;
+
+use crate::{
+    Backend, BackendName, Error, InstanceLookup, Port, ProviderKind, ResourceId, Result, Target,
+    Weight,
+};
+
+/// A lazily paged listing: each page is fetched only when the caller reaches it.
+/// The stream ends after the first error.
+pub type BackendStream<'a> = BoxStream<'a, Result<Backend>>;
+
+/// What a provider can do, so a caller can ask before it tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// [`BackendProvider::get`] works.
+    pub get: bool,
+    /// [`BackendProvider::add`] works.
+    pub add: bool,
+    /// [`BackendProvider::update`] works.
+    pub update: bool,
+    /// [`BackendProvider::remove`] works.
+    pub remove: bool,
+    /// [`BackendProvider::instance_of`] works.
+    pub instance_lookup: bool,
+}
+
+impl Capabilities {
+    /// Listing and getting only.
+    pub const READ_ONLY: Self = Self {
+        get: true,
+        add: false,
+        update: false,
+        remove: false,
+        instance_lookup: false,
+    };
+
+    /// Everything.
+    pub const ALL: Self = Self {
+        get: true,
+        add: true,
+        update: true,
+        remove: true,
+        instance_lookup: true,
+    };
+
+    /// The same, with `add`, `update` and `remove` set to `writable`.
+    #[must_use]
+    pub const fn with_writes(mut self, writable: bool) -> Self {
+        self.add = writable;
+        self.update = writable;
+        self.remove = writable;
+        self
+    }
+
+    /// The same, with `update` set.
+    #[must_use]
+    pub const fn with_update(mut self, update: bool) -> Self {
+        self.update = update;
+        self
+    }
+
+    /// The same, with `instance_lookup` set.
+    #[must_use]
+    pub const fn with_instance_lookup(mut self, lookup: bool) -> Self {
+        self.instance_lookup = lookup;
+        self
+    }
+}
+
+/// A backend to register. Fields a provider cannot use are refused by it with
+/// [`crate::ErrorKind::InvalidInput`] rather than silently dropped.
+///
+/// ```
+/// use lb_backends_core::{NewBackend, Port, Weight};
+/// let spec = NewBackend::new("10.0.0.5".parse().unwrap(), Port::new(8080)?)
+///     .with_weight(Weight::new(10)?);
+/// assert_eq!(spec.port.get(), 8080);
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewBackend {
+    /// The address traffic will be sent to.
+    pub address: IpAddr,
+    /// The port traffic will be sent to.
+    pub port: Port,
+    /// The weight (provider default when `None`).
+    pub weight: Option<Weight>,
+    /// A display name.
+    pub name: Option<BackendName>,
+    /// The subnet the address lives in (ELB: `subnet_cidr_id`; none = cross-VPC).
+    pub subnet_id: Option<ResourceId>,
+    /// Administratively up or down.
+    pub admin_up: Option<bool>,
+}
+
+impl NewBackend {
+    /// A backend at `address:port`, everything else left to the provider's default.
+    pub fn new(address: IpAddr, port: Port) -> Self {
+        Self {
+            address,
+            port,
+            weight: None,
+            name: None,
+            subnet_id: None,
+            admin_up: None,
+        }
+    }
+
+    /// Set the weight.
+    #[must_use]
+    pub fn with_weight(mut self, weight: Weight) -> Self {
+        self.weight = Some(weight);
+        self
+    }
+
+    /// Set the name.
+    #[must_use]
+    pub fn with_name(mut self, name: BackendName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Set the subnet.
+    #[must_use]
+    pub fn with_subnet(mut self, subnet_id: ResourceId) -> Self {
+        self.subnet_id = Some(subnet_id);
+        self
+    }
+
+    /// Set the admin state.
+    #[must_use]
+    pub fn with_admin_up(mut self, up: bool) -> Self {
+        self.admin_up = Some(up);
+        self
+    }
+}
+
+/// A change to an existing backend; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackendUpdate {
+    /// New weight.
+    pub weight: Option<Weight>,
+    /// New name.
+    pub name: Option<BackendName>,
+    /// New admin state.
+    pub admin_up: Option<bool>,
+}
+
+impl BackendUpdate {
+    /// No change yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Change the weight.
+    #[must_use]
+    pub fn with_weight(mut self, weight: Weight) -> Self {
+        self.weight = Some(weight);
+        self
+    }
+
+    /// Change the name.
+    #[must_use]
+    pub fn with_name(mut self, name: BackendName) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// Change the admin state.
+    #[must_use]
+    pub fn with_admin_up(mut self, up: bool) -> Self {
+        self.admin_up = Some(up);
+        self
+    }
+
+    /// Whether this changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.weight.is_none() && self.name.is_none() && self.admin_up.is_none()
+    }
+
+    /// Refuse an update that changes nothing, before anything is sent.
+    pub fn ensure_not_empty(&self) -> Result<()> {
+        if self.is_empty() {
+            Err(Error::invalid_input(
+                "the update changes nothing: give a weight, a name or an admin state",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The backends of one [`Target`], seen through one cloud's API.
+///
+/// Object safe: `Box<dyn BackendProvider>` works, so a program can hold providers of
+/// different clouds side by side. Operations a provider cannot do return
+/// [`crate::ErrorKind::Unsupported`] and are reported by [`capabilities`](Self::capabilities).
+/// Conveniences built on these live in [`crate::BackendProviderExt`].
+#[async_trait]
+pub trait BackendProvider: Send + Sync + fmt::Debug {
+    /// The target this provider looks at.
+    fn target(&self) -> &Target;
+
+    /// Which provider this is.
+    fn kind(&self) -> ProviderKind {
+        self.target().provider()
+    }
+
+    /// What this provider can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Every backend of the target, page by page as the caller consumes them.
+    fn list(&self) -> BackendStream<'_>;
+
+    /// One backend by its id.
+    async fn get(&self, id: &ResourceId) -> Result<Backend>;
+
+    /// Register a backend and return it as the cloud now has it.
+    async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        let _ = spec;
+        Err(Error::unsupported(self.kind(), "adding a backend"))
+    }
+
+    /// Change a backend's weight, name or admin state.
+    async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        let _ = (id, change);
+        Err(Error::unsupported(self.kind(), "updating a backend"))
+    }
+
+    /// Deregister a backend.
+    async fn remove(&self, id: &ResourceId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), "removing a backend"))
+    }
+
+    /// Find the cloud instance behind a backend, with extra calls where needed.
+    async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), "looking up the instance"))
+    }
+}

@@ -1,0 +1,308 @@
+//! The one place that speaks HTTP.
+//!
+//! [`HttpTransport`] builds the reqwest client (rustls only, connect and request
+//! timeouts, no redirects), has each attempt signed afresh by the provider's
+//! [`Dialect`] (so timestamps and nonces are new on every retry), checks the answer
+//! with the same dialect (so an error inside an HTTP 200 envelope is still an error),
+//! retries what is retryable within a [`RetryPolicy`], and opens one `tracing` span
+//! per call. It never logs a query string, a header or a body: they can carry
+//! signatures and tokens.
+
+pub mod encode;
+mod request;
+mod retry;
+
+use std::{fmt, time::Duration};
+
+use serde::de::DeserializeOwned;
+use tracing::{field::Empty, Instrument};
+
+pub use request::{ApiRequest, OutgoingRequest, RawResponse};
+pub use retry::{parse_retry_after, RetryPolicy};
+
+use crate::{Error, ErrorKind, Result};
+
+/// How one cloud's API family signs requests and reports errors.
+pub trait Dialect: Send + Sync + fmt::Debug {
+    /// A short name for logs (`huawei`, `tencent`).
+    fn name(&self) -> &'static str;
+
+    /// Authenticate one attempt: add headers, query parameters or a body.
+    /// Called again for every retry.
+    fn sign(&self, request: &mut OutgoingRequest) -> Result<()>;
+
+    /// Turn a response that is an error (by status or by envelope) into an [`Error`].
+    fn check(&self, response: &RawResponse) -> Result<()>;
+}
+
+/// Timeouts, retries and identity of the HTTP client.
+#[derive(Debug, Clone)]
+pub struct TransportConfig {
+    /// Longest time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Longest time for one attempt, from sending to the last byte of the body.
+    pub request_timeout: Duration,
+    /// When and how to retry.
+    pub retry: RetryPolicy,
+    /// The `User-Agent` sent.
+    pub user_agent: String,
+    /// Largest response body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("lb-backends/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// A shared HTTP client; cheap to clone (clones share connections).
+///
+/// ```
+/// use std::time::Duration;
+/// use lb_backends_core::transport::{HttpTransport, TransportConfig, RetryPolicy};
+/// let transport = HttpTransport::new(TransportConfig {
+///     request_timeout: Duration::from_secs(5),
+///     retry: RetryPolicy::default().with_max_attempts(3),
+///     ..TransportConfig::default()
+/// })?;
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::Client,
+    config: TransportConfig,
+}
+
+impl HttpTransport {
+    /// Build a transport.
+    pub fn new(config: TransportConfig) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::new(ErrorKind::Transport, "could not build the HTTP client").with_source(e)
+            })?;
+        Ok(Self { client, config })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
+    /// Send a call and decode its JSON answer, retrying per the policy. A body cut
+    /// short counts as a transport failure and is retried like one.
+    pub async fn send_json<T: DeserializeOwned>(
+        &self,
+        dialect: &dyn Dialect,
+        request: &ApiRequest,
+    ) -> Result<T> {
+        self.send_with(dialect, request, |r| decode_json(request.action(), r))
+            .await
+    }
+
+    /// Send a call and hand the checked response to `decode`, retrying per the policy
+    /// (a retryable decode error is retried too).
+    pub async fn send_with<T>(
+        &self,
+        dialect: &dyn Dialect,
+        request: &ApiRequest,
+        decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
+    ) -> Result<T> {
+        let span = tracing::info_span!(
+            "lbb.call",
+            provider = dialect.name(),
+            action = request.action(),
+            method = %request.method(),
+            path = %request.encoded_path(),
+            attempts = Empty,
+            status = Empty,
+            request_id = Empty,
+            latency_ms = Empty,
+        );
+        self.retry_loop(dialect, request, decode)
+            .instrument(span)
+            .await
+    }
+
+    async fn retry_loop<T>(
+        &self,
+        dialect: &dyn Dialect,
+        request: &ApiRequest,
+        decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
+    ) -> Result<T> {
+        let span = tracing::Span::current();
+        let policy = &self.config.retry;
+        let started = tokio::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.record("attempts", attempt);
+            let result = self.attempt(dialect, request).await.and_then(|response| {
+                span.record("status", response.status);
+                if let Some(id) = response.header_request_id() {
+                    span.record("request_id", id.as_str());
+                }
+                dialect.check(&response)?;
+                decode(&response)
+            });
+            let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            span.record("latency_ms", latency);
+            let err = match result {
+                Ok(value) => {
+                    tracing::debug!(attempt, "call succeeded");
+                    return Ok(value);
+                }
+                Err(err) => err,
+            };
+            if let Some(id) = err.request_id() {
+                span.record("request_id", id);
+            }
+            let may_resend =
+                request.is_idempotent() || err.is_not_sent() || err.kind() == ErrorKind::Throttled;
+            let too_long = err
+                .retry_after()
+                .is_some_and(|after| after > policy.max_retry_after());
+            if !err.is_retryable() || !may_resend || too_long || attempt >= policy.max_attempts() {
+                tracing::debug!(attempt, kind = %err.kind(), code = err.code(), "call failed");
+                return Err(err);
+            }
+            let delay = policy.delay(attempt, err.retry_after());
+            tracing::debug!(
+                attempt,
+                kind = %err.kind(),
+                code = err.code(),
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, dialect: &dyn Dialect, request: &ApiRequest) -> Result<RawResponse> {
+        let mut outgoing = request.to_outgoing()?;
+        dialect.sign(&mut outgoing)?;
+        let url = outgoing.final_url();
+        let mut builder = self
+            .client
+            .request(outgoing.method.clone(), url)
+            .headers(outgoing.headers);
+        if !outgoing.body.is_empty() {
+            builder = builder.body(outgoing.body);
+        }
+        let mut response = builder.send().await.map_err(from_reqwest)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(from_reqwest)? {
+            if body.len() + chunk.len() > self.config.max_body_bytes {
+                return Err(Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "the response body is larger than {} bytes",
+                        self.config.max_body_bytes
+                    ),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(RawResponse::new(status, headers, body))
+    }
+}
+
+/// Classify a reqwest failure. The URL is dropped from the message: a query string
+/// may carry a signature or a token.
+fn from_reqwest(err: reqwest::Error) -> Error {
+    let connect = err.is_connect();
+    let timeout = err.is_timeout();
+    let err = err.without_url();
+    let mut message = err.to_string();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    let kind = if timeout {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Transport
+    };
+    let e = Error::new(kind, message);
+    if connect && !timeout {
+        e.with_not_sent()
+    } else {
+        e
+    }
+}
+
+/// Decode a JSON body. A body that ends too early (a cut connection) is a retryable
+/// error; anything else that does not decode is not.
+pub fn decode_json<T: DeserializeOwned>(action: &str, response: &RawResponse) -> Result<T> {
+    serde_json::from_slice(&response.body).map_err(|e| {
+        let truncated = e.is_eof();
+        let mut err = Error::new(
+            ErrorKind::Decode,
+            format!(
+                "could not read the {action} response: {e}; body begins: {:?}",
+                response.body_excerpt()
+            ),
+        )
+        .with_status(response.status)
+        .with_retryable(truncated);
+        if let Some(id) = response.header_request_id() {
+            err = err.with_request_id(id);
+        }
+        err
+    })
+}
+
+/// The error for a non-2xx response whose body says nothing we understand: kind from
+/// the HTTP status, message from a short body excerpt, `Retry-After` and
+/// `X-Request-Id` kept. Dialects refine it with their envelope.
+pub fn error_from_status(response: &RawResponse) -> Error {
+    let kind = kind_from_status(response.status);
+    let excerpt = response.body_excerpt();
+    let message = if excerpt.is_empty() {
+        format!("HTTP {} with an empty body", response.status)
+    } else {
+        format!("HTTP {}: {excerpt}", response.status)
+    };
+    let mut err = Error::new(kind, message).with_status(response.status);
+    if let Some(after) = parse_retry_after(&response.headers) {
+        err = err.with_retry_after(after);
+    }
+    if let Some(id) = response.header_request_id() {
+        err = err.with_request_id(id);
+    }
+    err
+}
+
+/// The error kind a bare HTTP status means.
+pub fn kind_from_status(status: u16) -> ErrorKind {
+    match status {
+        400 | 405 | 413 | 414 | 422 => ErrorKind::InvalidInput,
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Forbidden,
+        404 | 410 => ErrorKind::NotFound,
+        408 => ErrorKind::Timeout,
+        409 | 412 => ErrorKind::Conflict,
+        429 => ErrorKind::Throttled,
+        500..=599 => ErrorKind::Service,
+        _ => ErrorKind::Decode,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,213 @@
+//! Transport behaviour against a scripted loopback server.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use http::Method;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+};
+
+use super::*;
+use crate::Endpoint;
+
+/// What the scripted server does with one request.
+#[derive(Clone)]
+enum Reply {
+    Raw(&'static str),
+    Close,
+}
+
+#[derive(Debug)]
+struct Plain;
+
+impl Dialect for Plain {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+    fn sign(&self, request: &mut OutgoingRequest) -> Result<()> {
+        request.query.push(("signed".into(), "yes".into()));
+        Ok(())
+    }
+    fn check(&self, response: &RawResponse) -> Result<()> {
+        if response.is_success() {
+            Ok(())
+        } else {
+            Err(error_from_status(response))
+        }
+    }
+}
+
+struct Script {
+    endpoint: Endpoint,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+async fn serve(replies: Vec<Reply>) -> Script {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let replies = Arc::new(Mutex::new(VecDeque::from(replies)));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let replies = replies.clone();
+            let seen = seen2.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut got = 0;
+                loop {
+                    let Ok(n) = sock.read(&mut buf[got..]).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    got += n;
+                    if buf[..got].windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf[..got]).to_string();
+                seen.lock()
+                    .unwrap()
+                    .push(head.lines().next().unwrap_or_default().to_owned());
+                let reply = replies.lock().unwrap().pop_front().unwrap_or(Reply::Close);
+                match reply {
+                    Reply::Raw(text) => {
+                        let _ = sock.write_all(text.as_bytes()).await;
+                        let _ = sock.shutdown().await;
+                    }
+                    Reply::Close => drop(sock),
+                }
+            });
+        }
+    });
+    Script {
+        endpoint: Endpoint::parse(&format!("http://{addr}")).unwrap(),
+        seen,
+    }
+}
+
+const OK: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"n\": 1234}";
+const E503: &str = "HTTP/1.1 503 Service Unavailable\r\nx-request-id: r-503\r\ncontent-length: 9\r\nconnection: close\r\n\r\n<html/>  ";
+const E429: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+const TRUNCATED: &str =
+    "HTTP/1.1 200 OK\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"n\": ";
+const E409: &str = "HTTP/1.1 409 Conflict\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+
+fn transport(attempts: u32) -> HttpTransport {
+    HttpTransport::new(TransportConfig {
+        request_timeout: Duration::from_secs(5),
+        retry: RetryPolicy::default()
+            .with_max_attempts(attempts)
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(5)),
+        ..TransportConfig::default()
+    })
+    .unwrap()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct N {
+    n: u32,
+}
+
+#[tokio::test]
+async fn retries_5xx_429_drops_and_truncation_then_succeeds() {
+    let s = serve(vec![
+        Reply::Raw(E503),
+        Reply::Raw(E429),
+        Reply::Close,
+        Reply::Raw(TRUNCATED),
+        Reply::Raw(OK),
+    ])
+    .await;
+    let req = ApiRequest::new("Get", Method::GET, &s.endpoint).segment("x");
+    let got: N = transport(5).send_json(&Plain, &req).await.unwrap();
+    assert_eq!(got.n, 1234);
+    let seen = s.seen.lock().unwrap();
+    assert_eq!(seen.len(), 5);
+    assert!(seen[0].starts_with("GET /x?signed=yes "), "{}", seen[0]);
+}
+
+#[tokio::test]
+async fn gives_up_after_the_budget_with_a_retryable_error() {
+    let s = serve(vec![Reply::Raw(E503); 10]).await;
+    let req = ApiRequest::new("Get", Method::GET, &s.endpoint);
+    let err = transport(3).send_json::<N>(&Plain, &req).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service);
+    assert!(err.is_retryable());
+    assert_eq!(err.request_id(), Some("r-503"));
+    assert_eq!(s.seen.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn post_is_not_resent_after_an_ambiguous_failure() {
+    let s = serve(vec![Reply::Raw(E503), Reply::Raw(OK)]).await;
+    let req = ApiRequest::new("Create", Method::POST, &s.endpoint);
+    let err = transport(5).send_json::<N>(&Plain, &req).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service);
+    assert_eq!(s.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn post_is_resent_after_throttling() {
+    let s = serve(vec![Reply::Raw(E429), Reply::Raw(OK)]).await;
+    let req = ApiRequest::new("Create", Method::POST, &s.endpoint);
+    let got: N = transport(5).send_json(&Plain, &req).await.unwrap();
+    assert_eq!(got.n, 1234);
+}
+
+#[tokio::test]
+async fn non_retryable_errors_return_at_once() {
+    let s = serve(vec![Reply::Raw(E409), Reply::Raw(OK)]).await;
+    let req = ApiRequest::new("Get", Method::GET, &s.endpoint);
+    let err = transport(5).send_json::<N>(&Plain, &req).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(s.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn refused_connection_is_not_sent_and_retryable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let endpoint = Endpoint::parse(&format!("http://{addr}")).unwrap();
+    let req = ApiRequest::new("Create", Method::POST, &endpoint);
+    let err = transport(2).send_json::<N>(&Plain, &req).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(err.is_not_sent());
+    assert!(!err.to_string().contains("signed=yes"), "{err}");
+}
+
+#[test]
+fn dot_segments_are_refused() {
+    let endpoint = Endpoint::parse("https://example.com").unwrap();
+    for bad in ["..", ".", ""] {
+        let req = ApiRequest::new("Get", Method::GET, &endpoint).segment(bad);
+        assert_eq!(
+            req.to_outgoing().unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+}
+
+#[test]
+fn html_error_pages_become_typed_errors() {
+    let resp = RawResponse::new(
+        502,
+        http::HeaderMap::new(),
+        "<html>\n<body>Bad   Gateway</body></html>",
+    );
+    let err = error_from_status(&resp);
+    assert_eq!(err.kind(), ErrorKind::Service);
+    assert!(err.message().contains("<body>Bad Gateway</body>"));
+}
