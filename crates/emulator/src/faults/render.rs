@@ -1,0 +1,86 @@
+//! How a fault that is an HTTP answer looks, per API family.
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Response, StatusCode};
+
+use super::{Decision, FaultKind};
+
+/// Which API a request is for, by path; it decides how an injected error answer looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum ApiFamily {
+    /// Huawei Cloud behind its API gateway (ELB v3, VPC v1, and APIG later).
+    Huawei,
+}
+
+impl ApiFamily {
+    /// Classifies a request path. Everything is Huawei until another family is added.
+    pub(crate) fn of(_path: &str) -> ApiFamily {
+        ApiFamily::Huawei
+    }
+}
+
+const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// The throttling message of the Huawei API gateway.
+pub(crate) const THROTTLE_MSG: &str =
+    "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute";
+
+/// The HTTP answer of a fault that is an answer (server error, throttle); `None` for
+/// the kinds that act on the connection.
+pub(crate) fn render(
+    kind: FaultKind,
+    family: ApiFamily,
+    decision: &Decision,
+    request_id: &str,
+) -> Option<Response<Body>> {
+    match (kind, family) {
+        (FaultKind::ServerError, ApiFamily::Huawei) => Some(match decision.roll % 3 {
+            0 => json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({
+                    "error_msg": "An internal error occurred. Try again later.",
+                    "error_code": "SYS.0500",
+                    "request_id": request_id,
+                }),
+            ),
+            1 => {
+                let mut r = Response::new(Body::from(BAD_GATEWAY_HTML));
+                *r.status_mut() = StatusCode::BAD_GATEWAY;
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                r
+            }
+            _ => json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({
+                    "error_code": "APIGW.0203",
+                    "error_msg": "Backend unavailable",
+                    "request_id": request_id,
+                }),
+            ),
+        }),
+        (FaultKind::Throttle, ApiFamily::Huawei) => {
+            let mut r = json(
+                StatusCode::TOO_MANY_REQUESTS,
+                serde_json::json!({ "error_code": "APIGW.0308", "error_msg": THROTTLE_MSG }),
+            );
+            let d = decision.retry_after;
+            let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            Some(r)
+        }
+        _ => None,
+    }
+}
+
+fn json(status: StatusCode, value: serde_json::Value) -> Response<Body> {
+    let mut r = Response::new(Body::from(value.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}

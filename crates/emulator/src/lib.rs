@@ -1,0 +1,260 @@
+//! A local stand-in for the cloud load-balancer backend APIs: a real HTTP server on
+//! loopback that answers like Huawei Cloud ELB v3 (members) and VPC v1 (ports), for
+//! tests, demos and benchmarks. It depends on nothing else of this project: its
+//! signature check is written independently from the clients' signers.
+//!
+//! Every service is served on one port: point every endpoint (ELB, VPC, ...) of a
+//! client at [`Emulator::base_url`].
+//!
+//! ```
+//! use lb_backends_emulator::{Emulator, Fleet, Faults, FaultKind};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emu = Emulator::builder()
+//!     .fleet(Fleet::generate_elb_pool("pool-1", 10, 42))
+//!     .faults(Faults::none())
+//!     .seed(42)
+//!     .start()
+//!     .await?;
+//! let url = format!(
+//!     "{}/v3/{}/elb/pools/pool-1/members?limit=5",
+//!     emu.base_url(),
+//!     emu.huawei().project_id
+//! );
+//! let resp = reqwest::Client::new()
+//!     .get(url)
+//!     .header("X-Auth-Token", &emu.huawei().token)
+//!     .send()
+//!     .await?;
+//! assert_eq!(resp.status(), 200);
+//! assert!(resp.headers().contains_key("x-request-id"));
+//! assert_eq!(emu.request_count(), 1);
+//!
+//! emu.inject_next(FaultKind::Throttle);
+//! # emu.set_faults(Faults { retry_after: std::time::Duration::ZERO, ..Faults::none() });
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Fixture format
+//!
+//! A fleet is JSON: one top-level object with a section per cloud (today `huawei`;
+//! other sections are ignored by this version, so fixtures can grow). Inside, resources
+//! have the field names of the API responses, so real answers can be pasted in. Only the
+//! fields marked *required* must be given; everything else has a default, and empty
+//! ids are generated from the seed at start.
+//!
+//! ```json
+//! {
+//!   "huawei": {
+//!     "project_id": "0123456789abcdef0123456789abcdef",
+//!     "elb": {
+//!       "pools": [{
+//!         "id": "36ce7086-a496-4666-9064-5ba0e6840c75",
+//!         "protocol": "TCP",
+//!         "ip_version": "v4",
+//!         "cross_vpc": true,
+//!         "lb_algorithm": "ROUND_ROBIN",
+//!         "vpc_id": "4c0a0000-0000-4000-8000-00000000000a",
+//!         "healthmonitor_id": "4c31e2f0-0000-4000-8000-00000000c001",
+//!         "listener_ids": ["427eee03-b569-4d6c-b1f1-712032f7ec2d"],
+//!         "members": [
+//!           { "address": "10.0.1.10", "protocol_port": 80,
+//!             "subnet_cidr_id": "c09f620e-3492-4429-ac15-445d5dd9ca74",
+//!             "instance_id": "ec500001-0000-4000-8000-000000000001", "weight": 10,
+//!             "operating_status": "ONLINE" },
+//!           { "address": "192.168.50.7", "protocol_port": 8080 }
+//!         ]
+//!       }]
+//!     },
+//!     "vpc": {
+//!       "subnets": [{ "id": "c09f620e-3492-4429-ac15-445d5dd9ca74", "cidr": "10.0.1.0/24",
+//!                     "vpc_id": "4c0a0000-0000-4000-8000-00000000000a" }],
+//!       "ports": [{ "fixed_ips": [{ "subnet_id": "c09f620e-3492-4429-ac15-445d5dd9ca74",
+//!                                   "ip_address": "10.0.1.10" }],
+//!                   "device_id": "ec500001-0000-4000-8000-000000000001",
+//!                   "device_owner": "compute:cn-north-4a" }]
+//!     }
+//!   }
+//! }
+//! ```
+//!
+//! - `huawei.project_id` (optional): becomes the accepted project id unless the builder
+//!   or `--project-id` sets one.
+//! - pool ([`fleet::Pool`]): `id` *required*; `name`; `protocol` `TCP` (default) / `UDP` /
+//!   `HTTP` / `HTTPS` / `QUIC` / `TLS`; `ip_version` `v4` (default) / `dualstack`;
+//!   `cross_vpc` (default false: the LB has cross-VPC backends enabled); `lb_algorithm`
+//!   (default `ROUND_ROBIN`); `vpc_id` (the LB's VPC; a new member's subnet must be in
+//!   it); `healthmonitor_id` (new members start `INITIAL`, else `NO_MONITOR`);
+//!   `listener_ids` (new members get a listener-level `status` entry per listener);
+//!   `members`.
+//! - member ([`fleet::Member`], API.md 2.5): `address` and `protocol_port` *required*;
+//!   `id`, `name`, `project_id`, `admin_state_up` (true), `subnet_cidr_id` (null =
+//!   cross-VPC), `weight` (1), `ip_version` (derived), `operating_status`
+//!   (`NO_MONITOR`), `status` (`[{listener_id, operating_status}]`), `reason`,
+//!   `created_at`/`updated_at` (absent if not given, like older resources),
+//!   `member_type` (derived: `instance` with a subnet, else `ip`), `instance_id` (""),
+//!   `availability_zone` ("").
+//! - subnet ([`fleet::Subnet`]): `id` and `cidr` *required*; `name`, `ipv6_cidr`,
+//!   `vpc_id`.
+//! - port ([`fleet::Port`], API.md 2.6): `fixed_ips` `[{subnet_id, ip_address}]`;
+//!   `id`, `mac_address`, `network_id`, `tenant_id`, `project_id` (generated or derived
+//!   when empty); `name`, `status` (`ACTIVE`), `admin_state_up`, `device_id`,
+//!   `device_owner` (`compute:{az}` for an ECS NIC), `instance_id` (derived from
+//!   `device_id` for ECS NICs), `security_groups`, `allowed_address_pairs`,
+//!   `extra_dhcp_opts`, `binding:vnic_type`, `dns_name`.
+//!
+//! A fixture is validated when loaded (unique ids, IP addresses, ports 1–65535,
+//! weights 0–100, unique address+port per pool, member subnets known and holding
+//! their address). `crates/emulator/fixtures/demo.json` is [`Fleet::demo`] as JSON.
+//!
+//! # Huawei behaviour
+//!
+//! Authentication and the error codes are described in [`huawei::codes`]. The
+//! project id of the path must be the account's: any other project id answers **403**
+//! `APIGW.0302` (what a gateway says to credentials used on a project they are not
+//! scoped to), after authentication. Unknown paths answer 404 `APIGW.0101` before
+//! authentication, as a gateway does for an API it does not publish.
+//!
+//! ELB create-member failures (API.md 2.3):
+//!
+//! | failure | status | `error_code` |
+//! |---|---|---|
+//! | body not JSON / no `member` object / unknown field / field of the wrong type or out of range (address not an IP or > 64 chars, port not 1–65535, weight not 0–100, name > 255, subnet not 1–36, project_id not 1–32) | 400 | `ELB.8902` |
+//! | pool does not exist | 404 | `ELB.8904` |
+//! | `subnet_cidr_id` unknown, or not in the pool's `vpc_id` | 400 | `ELB.8910` |
+//! | address outside the subnet's range | 400 | `ELB.8911` |
+//! | no subnet (cross-VPC) but the LB has it disabled, or the address is IPv6, or the pool is not TCP/HTTP/HTTPS | 400 | `ELB.8912` |
+//! | IPv6 address in a `v4` pool | 400 | `ELB.8913` |
+//! | same address and port already in the pool | 409 | `ELB.8907` |
+//!
+//! List/show/update/delete: unknown pool or member 404 `ELB.8904`; bad `limit`,
+//! `page_reverse`, numeric or boolean filter, or unknown `marker` 400 `ELB.8902`.
+//!
+//! # Faults
+//!
+//! [`Faults`] (random, seeded) and [`Emulator::inject_next`] / [`Emulator::inject`]
+//! (one-shot) apply to every request of every API; see [`FaultKind`].
+#![deny(missing_docs)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+mod builder;
+mod error;
+mod faults;
+pub mod fleet;
+pub mod huawei;
+mod server;
+mod state;
+mod util;
+
+pub use builder::EmulatorBuilder;
+pub use error::{Error, Result};
+pub use faults::{FaultInjection, FaultKind, Faults, UnknownFaultKind};
+pub use fleet::Fleet;
+pub use huawei::{HuaweiAccount, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN};
+pub use server::RecordedRequest;
+
+use server::Ctx;
+use state::{lock, AppState};
+
+/// How many requests [`Emulator::requests`] keeps by default (the oldest go first).
+pub const DEFAULT_LOG_CAPACITY: usize = 100_000;
+/// How long a member created in a pool with a health monitor stays `INITIAL` by default.
+pub const DEFAULT_HEALTH_CHECK_DELAY: Duration = Duration::from_secs(1);
+
+/// A running emulator. Dropping it stops the server too (without waiting);
+/// [`Emulator::shutdown`] stops it and waits.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    ctx: Arc<Ctx>,
+    state: AppState,
+    account: HuaweiAccount,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Emulator {
+    /// A builder with the defaults: demo fleet, no faults, seed 0, `127.0.0.1:0`,
+    /// default credentials.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash): the endpoint of every service.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// How many HTTP requests were received since start (or the last reset), counted
+    /// before authentication, faults and validation.
+    pub fn request_count(&self) -> u64 {
+        self.ctx.telemetry.count()
+    }
+
+    /// Zeroes the request counter and empties the request log.
+    pub fn reset_request_count(&self) {
+        self.ctx.telemetry.reset();
+    }
+
+    /// The logged requests, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.ctx.telemetry.requests()
+    }
+
+    /// Replaces the random fault configuration.
+    pub fn set_faults(&self, faults: Faults) {
+        self.ctx.faults.set(faults);
+    }
+
+    /// The current random fault configuration.
+    pub fn faults(&self) -> Faults {
+        self.ctx.faults.get()
+    }
+
+    /// Queues a one-shot fault for the next request, whatever it is.
+    pub fn inject_next(&self, kind: FaultKind) {
+        self.ctx.faults.push(FaultInjection::new(kind));
+    }
+
+    /// Queues a one-shot fault for the next request that matches.
+    pub fn inject(&self, injection: FaultInjection) {
+        self.ctx.faults.push(injection);
+    }
+
+    /// Drops every queued one-shot fault.
+    pub fn clear_injected(&self) {
+        self.ctx.faults.clear_queue();
+    }
+
+    /// The Huawei account the server accepts.
+    pub fn huawei(&self) -> &HuaweiAccount {
+        &self.account
+    }
+
+    /// The members of a Huawei pool as the server holds them now, in listing order
+    /// (`None`: no such pool). For tests that check what really happened.
+    pub fn huawei_members(&self, pool_id: &str) -> Option<Vec<fleet::Member>> {
+        let mut store = lock(&self.state.huawei);
+        let pool = store.pools.get_mut(pool_id)?;
+        pool.refresh(std::time::Instant::now());
+        Some(pool.members.values().cloned().collect())
+    }
+
+    /// Stops accepting, lets open requests finish (up to 5 s), and waits.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,221 @@
+//! `lbb-emulator`: runs the emulator until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use lb_backends_emulator::{
+    Emulator, FaultKind, Faults, Fleet, DEFAULT_AK, DEFAULT_SK, DEFAULT_TOKEN,
+};
+
+/// A local stand-in for the Huawei Cloud ELB v3 (members) and VPC v1 (ports) APIs.
+///
+/// Serves every API on one loopback port, with token (X-Auth-Token) and AK/SK
+/// (SDK-HMAC-SHA256) authentication, the create-member rules, marker paging and
+/// optional injected faults. The credentials are emulator-only demo values.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lbb-emulator",
+    version,
+    after_help = "\
+Examples:
+  lbb-emulator
+      Serve the demo fleet on a free port.
+  lbb-emulator --listen 127.0.0.1:8080 --fixture crates/emulator/fixtures/demo.json
+      Serve a fixture file on a fixed port.
+  lbb-emulator --members 5000 --seed 7
+      Add a generated pool of 5,000 members (its id is printed) to the demo fleet.
+  lbb-emulator --fault-rate 0.1 --faults server-error,throttle --retry-after-secs 0
+      Answer 10 % of the requests with a 5xx or a 429.
+  lbb-emulator --latency-ms 200
+      Add 200 ms to every request.
+
+Fault kinds: server-error (500/502/503), throttle (429 + Retry-After), drop (close the
+connection without answering), truncate (cut the body short), drop-after-commit (do
+the work, then close without answering)."
+)]
+struct Cli {
+    /// Address to listen on; loopback only (127.0.0.0/8 or ::1). Port 0: any free port.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    listen: SocketAddr,
+
+    /// Fleet fixture (JSON) to serve instead of the demo fleet.
+    #[arg(long, value_name = "FILE")]
+    fixture: Option<PathBuf>,
+
+    /// Also generate one ELB pool with N members (and the VPC ports behind them).
+    #[arg(long, value_name = "N")]
+    members: Option<usize>,
+
+    /// Id of the generated pool.
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "9e0e0000-0000-4000-8000-000000000001"
+    )]
+    pool_id: String,
+
+    /// Seed for generated data and random faults: same seed, same run.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+
+    /// Huawei project id accepted in paths [default: the fixture's, else
+    /// 0123456789abcdef0123456789abcdef].
+    #[arg(long, value_name = "ID")]
+    project_id: Option<String>,
+
+    /// Huawei IAM token accepted in X-Auth-Token.
+    #[arg(long, default_value = DEFAULT_TOKEN)]
+    token: String,
+
+    /// Huawei access key (AK) accepted for SDK-HMAC-SHA256.
+    #[arg(long, default_value = DEFAULT_AK)]
+    ak: String,
+
+    /// Huawei secret key (SK) accepted for SDK-HMAC-SHA256.
+    #[arg(long, default_value = DEFAULT_SK)]
+    sk: String,
+
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency_ms: u64,
+
+    /// Fraction of requests (0.0-1.0) that get a random fault.
+    #[arg(long, default_value_t = 0.0, value_name = "RATE", value_parser = parse_rate)]
+    fault_rate: f64,
+
+    /// Fault kinds drawn from, comma-separated (default with --fault-rate: server-error,throttle).
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    faults: Vec<FaultKind>,
+
+    /// Retry-After of throttled answers, in seconds.
+    #[arg(long, default_value_t = 1, value_name = "SECS")]
+    retry_after_secs: u64,
+
+    /// How long a new member in a pool with a health monitor stays INITIAL, in ms.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    health_check_delay_ms: u64,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!("`{s}` is not a number from 0.0 to 1.0")),
+    }
+}
+
+fn fleet(cli: &Cli) -> Result<(Fleet, Option<String>), lb_backends_emulator::Error> {
+    let mut fleet = match &cli.fixture {
+        Some(path) => Fleet::from_file(path)?,
+        None => Fleet::demo(),
+    };
+    let mut generated = None;
+    if let Some(n) = cli.members {
+        fleet.add_generated_elb_pool(cli.pool_id.clone(), n, cli.seed);
+        generated = Some(cli.pool_id.clone());
+    }
+    Ok((fleet, generated))
+}
+
+async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
+    if !cli.listen.ip().is_loopback() {
+        return Err(lb_backends_emulator::Error::NotLoopback(cli.listen));
+    }
+    let (fleet, generated) = fleet(&cli)?;
+    let mut kinds = cli.faults.clone();
+    if kinds.is_empty() && cli.fault_rate > 0.0 {
+        kinds = vec![FaultKind::ServerError, FaultKind::Throttle];
+    }
+    let faults = Faults {
+        latency: Duration::from_millis(cli.latency_ms),
+        rate: cli.fault_rate,
+        kinds,
+        retry_after: Duration::from_secs(cli.retry_after_secs),
+    };
+    let pools: Vec<(String, usize)> = fleet
+        .huawei
+        .elb
+        .pools
+        .iter()
+        .map(|p| (p.id.clone(), p.members.len()))
+        .collect();
+    let mut builder = Emulator::builder()
+        .fleet(fleet)
+        .faults(faults.clone())
+        .seed(cli.seed)
+        .listen(cli.listen)
+        .huawei_token(&cli.token)
+        .huawei_ak_sk(&cli.ak, &cli.sk)
+        .health_check_delay(Duration::from_millis(cli.health_check_delay_ms));
+    if let Some(p) = &cli.project_id {
+        builder = builder.huawei_project_id(p);
+    }
+    let emu = builder.start().await?;
+    let h = emu.huawei();
+    let url = emu.base_url();
+    println!("lbb-emulator listening on {url}");
+    println!();
+    println!("Huawei Cloud (ELB v3, VPC v1) - point every endpoint at {url}");
+    println!("  project id : {}", h.project_id);
+    println!("  token      : {}   (X-Auth-Token)", h.token);
+    println!("  AK         : {}", h.ak);
+    println!("  SK         : {}", h.sk);
+    println!("  (emulator-only demo credentials)");
+    println!();
+    println!("  export HUAWEICLOUD_SDK_AK={}", h.ak);
+    println!("  export HUAWEICLOUD_SDK_SK={}", h.sk);
+    println!("  export HUAWEICLOUD_SDK_PROJECT_ID={}", h.project_id);
+    println!();
+    println!("ELB pools:");
+    for (id, n) in &pools {
+        println!("  {id}  ({n} members)");
+    }
+    if let Some(id) = generated {
+        println!("generated pool: {id}");
+    }
+    println!(
+        "  e.g. curl -H 'X-Auth-Token: {}' {url}/v3/{}/elb/pools/{}/members",
+        h.token,
+        h.project_id,
+        pools.first().map(|p| p.0.as_str()).unwrap_or("POOL_ID")
+    );
+    if faults.is_active() {
+        let kinds: Vec<String> = faults.kinds.iter().map(ToString::to_string).collect();
+        println!(
+            "faults: latency {} ms, rate {}, kinds [{}], retry-after {} s",
+            cli.latency_ms,
+            faults.rate,
+            kinds.join(","),
+            cli.retry_after_secs
+        );
+    }
+    println!();
+    println!("Press Ctrl-C to stop.");
+    let _ = tokio::signal::ctrl_c().await;
+    println!("stopping ({} requests served)", emu.request_count());
+    emu.shutdown().await;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("lbb-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lbb-emulator: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
