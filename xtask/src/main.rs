@@ -3,6 +3,7 @@
 //! - `ci`: what CI runs: format check, clippy with `-D warnings`, the tests, and a
 //!   build of the facade with each provider feature alone and with none.
 //! - `features`: only the facade feature matrix.
+//! - `demo`: start the emulator and use lb-backends against it.
 
 use std::{
     env,
@@ -18,10 +19,12 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "ci" => ci(),
         "features" => features(),
+        "demo" => demo(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|features>");
+            eprintln!("usage: cargo xtask <ci|features|demo>");
             eprintln!("  ci        fmt check, clippy -D warnings, tests, facade feature matrix");
             eprintln!("  features  build the facade with each feature alone and with none");
+            eprintln!("  demo      start the emulator and list a pool through lb-backends");
             return ExitCode::from(2);
         }
     };
@@ -66,6 +69,17 @@ fn features() -> Result<(), String> {
         ])?;
     }
     Ok(())
+}
+
+fn demo() -> Result<(), String> {
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "lb-backends",
+        "--example",
+        "list_pool",
+    ])
 }
 
 fn facade_exists() -> bool {

@@ -1,0 +1,311 @@
+//! From the wire to the normalized model: a member JSON object into a core
+//! [`Backend`], and the response envelopes around members.
+
+use std::net::IpAddr;
+
+use lb_backends_core::{
+    transport::{decode_json, RawResponse},
+    AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ListenerHealth,
+    ProviderKind, Result, Weight,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::model::{non_empty, Member, PageInfo};
+
+/// ELB `operating_status` into [`Health`].
+///
+/// `ONLINE` → healthy, `OFFLINE` → unhealthy, `NO_MONITOR` → unmonitored, `INITIAL` →
+/// pending, anything else (`UNKNOWN` included) → `Unknown(value)`.
+pub(crate) fn health(status: Option<&str>) -> Health {
+    match status {
+        None => Health::NotReported,
+        Some("ONLINE") => Health::Healthy,
+        Some("OFFLINE") => Health::Unhealthy,
+        Some("NO_MONITOR") => Health::Unmonitored,
+        Some("INITIAL") => Health::Pending,
+        Some(other) => Health::Unknown(other.to_owned()),
+    }
+}
+
+/// The ECS behind a member when the member itself names it (`instance_id`).
+pub(crate) fn instance_ref(member: &Member) -> Option<InstanceRef> {
+    non_empty(member.instance_id.as_ref()).map(|id| InstanceRef {
+        id: id.to_owned(),
+        name: None,
+        kind: InstanceKind::Ecs,
+        state: None,
+    })
+}
+
+/// A member JSON object into a [`Backend`]; `raw` keeps the object whole.
+///
+/// `fallback_id` is used when the member carries no id (a `get` knows which id it
+/// asked for); without one, a member with no id is a decode error.
+pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backend> {
+    if !raw.is_object() {
+        return Err(Error::new(
+            ErrorKind::Decode,
+            format!("a member is not a JSON object but {}", kind_of(&raw)),
+        ));
+    }
+    let member = Member::deserialize(&raw).unwrap_or_default();
+    let id = non_empty(member.id.as_ref())
+        .or(fallback_id)
+        .ok_or_else(|| Error::new(ErrorKind::Decode, "a member in the response has no id"))?;
+    let mut b = Backend::new(ProviderKind::HuaweiElb, id);
+    b.address = member
+        .address
+        .as_deref()
+        .and_then(|a| a.trim().parse::<IpAddr>().ok());
+    b.port = member
+        .protocol_port
+        .and_then(|p| u16::try_from(p).ok())
+        .filter(|p| *p > 0);
+    b.weight = member
+        .weight
+        .and_then(|w| Weight::new(w).ok())
+        .map(Weight::get);
+    b.health = health(member.operating_status.as_deref());
+    b.listener_health = member
+        .status
+        .iter()
+        .filter_map(|s| {
+            Some(ListenerHealth {
+                listener_id: non_empty(s.listener_id.as_ref())?.to_owned(),
+                health: health(s.operating_status.as_deref()),
+            })
+        })
+        .collect();
+    b.admin_state = match member.admin_state_up {
+        Some(true) => AdminState::Up,
+        Some(false) => AdminState::Down,
+        None => AdminState::NotReported,
+    };
+    b.instance = instance_ref(&member);
+    b.name = member.name.clone();
+    b.created_at = non_empty(member.created_at.as_ref()).map(str::to_owned);
+    b.raw = raw;
+    Ok(b)
+}
+
+/// The `member` object of a `{"member": {...}}` answer (show, create, update).
+pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
+    let mut body: Value = decode_json(action, response)?;
+    match body.get_mut("member").map(Value::take) {
+        Some(member @ Value::Object(_)) => Ok(member),
+        other => Err(shape_error(
+            action,
+            response,
+            &format!(
+                "\"member\" is {}",
+                other.as_ref().map_or("missing", kind_of)
+            ),
+        )),
+    }
+}
+
+/// One page of a listing: the member objects and `page_info.next_marker`.
+pub(crate) fn page_of(
+    action: &str,
+    response: &RawResponse,
+) -> Result<(Vec<Value>, Option<String>)> {
+    let mut body: Value = decode_json(action, response)?;
+    let members = match body.get_mut("members").map(Value::take) {
+        Some(Value::Array(items)) => items,
+        other => {
+            return Err(shape_error(
+                action,
+                response,
+                &format!(
+                    "\"members\" is {}",
+                    other.as_ref().map_or("missing", kind_of)
+                ),
+            ))
+        }
+    };
+    let next = body
+        .get("page_info")
+        .and_then(|p| PageInfo::deserialize(p).ok())
+        .and_then(|p| p.next_marker)
+        .filter(|m| !m.is_empty());
+    Ok((members, next))
+}
+
+/// A decode error for a JSON answer of an unexpected shape.
+pub(crate) fn shape_error(action: &str, response: &RawResponse, what: &str) -> Error {
+    let mut err = Error::new(
+        ErrorKind::Decode,
+        format!(
+            "the {action} response is not what ELB sends ({what}); body begins: {:?}",
+            response.body_excerpt()
+        ),
+    )
+    .with_status(response.status);
+    if let Some(id) = response.header_request_id() {
+        err = err.with_request_id(id);
+    }
+    err
+}
+
+/// A short name for the JSON type of `v`, for error messages.
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+    use serde_json::json;
+
+    fn resp(status: u16, body: &str) -> RawResponse {
+        RawResponse::new(status, HeaderMap::new(), body.to_owned())
+    }
+
+    #[test]
+    fn every_operating_status_maps() {
+        for (wire, want) in [
+            ("ONLINE", Health::Healthy),
+            ("OFFLINE", Health::Unhealthy),
+            ("NO_MONITOR", Health::Unmonitored),
+            ("INITIAL", Health::Pending),
+            ("UNKNOWN", Health::Unknown("UNKNOWN".into())),
+            ("DEGRADED", Health::Unknown("DEGRADED".into())),
+            ("online", Health::Unknown("online".into())),
+        ] {
+            let b = to_backend(json!({"id": "m", "operating_status": wire}), None).unwrap();
+            assert_eq!(b.health, want, "{wire}");
+        }
+        let b = to_backend(json!({"id": "m"}), None).unwrap();
+        assert_eq!(b.health, Health::NotReported);
+        let b = to_backend(json!({"id": "m", "operating_status": 3}), None).unwrap();
+        assert_eq!(
+            b.health,
+            Health::NotReported,
+            "a wrong type is not reported"
+        );
+    }
+
+    #[test]
+    fn a_full_member_maps_field_by_field() {
+        let raw = json!({
+            "name": "My member", "weight": 10, "admin_state_up": false,
+            "subnet_cidr_id": "c09f620e-3492-4429-ac15-445d5dd9ca74",
+            "address": "120.10.10.16", "protocol_port": 89,
+            "id": "1923923e-fe8a-484f-bdbc-e11559b1f48f", "operating_status": "NO_MONITOR",
+            "status": [{"listener_id": "l1", "operating_status": "ONLINE"},
+                       {"operating_status": "OFFLINE"}],
+            "instance_id": "ecs-1", "created_at": "2024-01-02T03:04:05Z", "future": true
+        });
+        let b = to_backend(raw.clone(), None).unwrap();
+        assert_eq!(b.provider, ProviderKind::HuaweiElb);
+        assert_eq!(b.id, "1923923e-fe8a-484f-bdbc-e11559b1f48f");
+        assert_eq!(b.address, Some("120.10.10.16".parse().unwrap()));
+        assert_eq!((b.port, b.weight), (Some(89), Some(10)));
+        assert_eq!(b.admin_state, AdminState::Down);
+        assert_eq!(b.name.as_deref(), Some("My member"));
+        assert_eq!(b.created_at.as_deref(), Some("2024-01-02T03:04:05Z"));
+        assert_eq!(
+            b.listener_health.len(),
+            1,
+            "entries without a listener id are skipped"
+        );
+        assert_eq!(b.listener_health[0].health, Health::Healthy);
+        let inst = b.instance.unwrap();
+        assert_eq!((inst.id.as_str(), inst.kind), ("ecs-1", InstanceKind::Ecs));
+        assert_eq!(b.raw, raw, "raw is the member whole");
+    }
+
+    #[test]
+    fn out_of_range_and_odd_values_are_dropped_not_fatal() {
+        let b = to_backend(
+            json!({"id": "m", "weight": 101, "protocol_port": 0, "address": "not-an-ip",
+                   "instance_id": "", "admin_state_up": null}),
+            None,
+        )
+        .unwrap();
+        assert_eq!((b.weight, b.port, b.address), (None, None, None));
+        assert_eq!(b.raw["address"], "not-an-ip", "the raw address is kept");
+        assert_eq!(b.instance, None);
+        assert_eq!(b.admin_state, AdminState::NotReported);
+        let b = to_backend(
+            json!({"id": "m", "weight": -1, "protocol_port": 70000}),
+            None,
+        )
+        .unwrap();
+        assert_eq!((b.weight, b.port), (None, None));
+    }
+
+    #[test]
+    fn null_in_every_field_gives_a_typed_error_or_a_bare_backend() {
+        let all_null = json!({
+            "id": null, "name": null, "project_id": null, "pool_id": null,
+            "admin_state_up": null, "subnet_cidr_id": null, "protocol_port": null,
+            "weight": null, "address": null, "ip_version": null, "operating_status": null,
+            "status": null, "reason": null, "created_at": null, "updated_at": null,
+            "member_type": null, "instance_id": null, "availability_zone": null
+        });
+        let err = to_backend(all_null.clone(), None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        let b = to_backend(all_null, Some("asked-for")).unwrap();
+        assert_eq!(b.id, "asked-for");
+        assert_eq!(b.health, Health::NotReported);
+        for not_object in [json!(null), json!([1]), json!("m"), json!(3)] {
+            assert_eq!(
+                to_backend(not_object, Some("x")).unwrap_err().kind(),
+                ErrorKind::Decode
+            );
+        }
+    }
+
+    #[test]
+    fn envelopes_of_every_odd_shape_give_typed_errors() {
+        for body in [
+            r#"{"member": {"id": "m", "address": "#,
+            "<html><body>502 Bad Gateway</body></html>",
+            "",
+            "null",
+            r#"{"member": null}"#,
+            r#"{"member": [1]}"#,
+            r#"{"members": "x"}"#,
+        ] {
+            let err = member_of("ShowMember", &resp(200, body)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+            let err = page_of("ListMembers", &resp(200, body)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+        }
+        let err = member_of("ShowMember", &resp(200, r#"{"member": {"id": "m""#)).unwrap_err();
+        assert!(err.is_retryable(), "a truncated body is retryable");
+    }
+
+    #[test]
+    fn pages_read_members_and_next_marker() {
+        let (items, next) = page_of(
+            "ListMembers",
+            &resp(
+                200,
+                r#"{"members": [{"id": "a"}, {"id": "b"}], "page_info": {"next_marker": "b"}}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!((items.len(), next.as_deref()), (2, Some("b")));
+        for page_info in [
+            r#"null"#,
+            r#"{"next_marker": null}"#,
+            r#"{"next_marker": ""}"#,
+            "7",
+        ] {
+            let body = format!(r#"{{"members": [], "page_info": {page_info}}}"#);
+            let (_, next) = page_of("ListMembers", &resp(200, &body)).unwrap();
+            assert_eq!(next, None, "{page_info}");
+        }
+    }
+}

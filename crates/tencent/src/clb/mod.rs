@@ -1,0 +1,181 @@
+//! Tencent CLB (legacy API): the backends of a load balancer, through
+//! `DescribeLoadBalancerBackends` (seed 003).
+//!
+//! | record field | normalized place |
+//! |---|---|
+//! | `unInstanceId` | `Backend::id` and `InstanceRef::id` (falls back to `instanceId`) |
+//! | `instanceName` | `InstanceRef::name` |
+//! | `instanceStatus` | `InstanceRef::state` (unknown numbers as `Unknown("N")`) |
+//! | `lanIp` | `Backend::address` |
+//! | `weight` | `Backend::weight` |
+//! | the whole record (`instanceId`, `wanIpSet`, ...) | `Backend::raw` |
+//!
+//! The API has no port and no health: `port` is `None`, `health` is
+//! [`Health::NotReported`](lb_backends_core::Health::NotReported). Writes are not
+//! implemented (they are asynchronous tasks in this API family) and return
+//! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
+
+mod model;
+
+use async_trait::async_trait;
+use lb_backends_core::{
+    paging::{paginate, Page},
+    Backend, BackendProvider, BackendStream, Capabilities, Error, InstanceLookup, ResourceId,
+    Result, Target,
+};
+
+use crate::{
+    client::{Service, TencentClient},
+    listing::{advance, find, repeated_page, Cursor},
+};
+
+const ACTION: &str = "DescribeLoadBalancerBackends";
+
+/// The backends of one CLB load balancer.
+///
+/// ```no_run
+/// use lb_backends_core::{BackendProviderExt, ResourceId};
+/// use lb_backends_tencent::{ClbProvider, TencentClient};
+///
+/// # async fn demo() -> lb_backends_core::Result<()> {
+/// let client = TencentClient::from_env()?;
+/// let clb = ClbProvider::new(client, ResourceId::new("lb-abcdefgh")?);
+/// for backend in clb.collect_all().await? {
+///     println!("{} {:?} weight {:?}", backend.id, backend.address, backend.weight);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClbProvider {
+    client: TencentClient,
+    target: Target,
+    load_balancer_id: ResourceId,
+    page_size: u32,
+}
+
+impl ClbProvider {
+    /// The largest page the service returns (and the default page size).
+    pub const MAX_PAGE_SIZE: u32 = 100;
+
+    /// A provider for load balancer `load_balancer_id` (`lb-...`).
+    pub fn new(client: TencentClient, load_balancer_id: ResourceId) -> Self {
+        Self {
+            client,
+            target: Target::TencentClb {
+                load_balancer_id: load_balancer_id.clone(),
+            },
+            load_balancer_id,
+            page_size: Self::MAX_PAGE_SIZE,
+        }
+    }
+
+    /// A provider for a [`Target::TencentClb`]; any other target is
+    /// [`ErrorKind::InvalidInput`](lb_backends_core::ErrorKind::InvalidInput).
+    ///
+    /// ```
+    /// # use lb_backends_tencent::{ClbProvider, TencentClient, TencentCredentials};
+    /// # let client = TencentClient::builder().region("gz")
+    /// #     .credentials(TencentCredentials::new("AKID", "key")?).build()?;
+    /// let target = "tencent-clb:lb-abcdefgh".parse()?;
+    /// let clb = ClbProvider::for_target(client.clone(), &target)?;
+    /// assert_eq!(clb.load_balancer_id().as_str(), "lb-abcdefgh");
+    /// assert!(ClbProvider::for_target(client, &"huawei-elb:pool-1".parse()?).is_err());
+    /// # Ok::<(), lb_backends_core::Error>(())
+    /// ```
+    pub fn for_target(client: TencentClient, target: &Target) -> Result<Self> {
+        match target {
+            Target::TencentClb { load_balancer_id } => {
+                Ok(Self::new(client, load_balancer_id.clone()))
+            }
+            other => Err(Error::invalid_input(format!(
+                "the Tencent CLB provider serves tencent-clb targets, not {other}"
+            ))),
+        }
+    }
+
+    /// Ask for pages of `size` backends (1 to [`MAX_PAGE_SIZE`](Self::MAX_PAGE_SIZE)).
+    pub fn with_page_size(mut self, size: u32) -> Result<Self> {
+        if !(1..=Self::MAX_PAGE_SIZE).contains(&size) {
+            return Err(Error::invalid_input(format!(
+                "page size {size} is out of range: it must be 1 to {}",
+                Self::MAX_PAGE_SIZE
+            )));
+        }
+        self.page_size = size;
+        Ok(self)
+    }
+
+    /// The load balancer looked at.
+    pub fn load_balancer_id(&self) -> &ResourceId {
+        &self.load_balancer_id
+    }
+
+    /// The page size in use.
+    pub fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    async fn page(&self, mut cursor: Cursor) -> Result<Page<Backend, Cursor>> {
+        let params = [
+            ("loadBalancerId", self.load_balancer_id.to_string()),
+            ("offset", cursor.offset.to_string()),
+            ("limit", self.page_size.to_string()),
+        ];
+        let page: model::BackendsPage = self.client.describe(Service::Clb, ACTION, &params).await?;
+        let got = page.backend_set.len();
+        let mut items = Vec::with_capacity(got);
+        for raw in page.backend_set {
+            let backend = model::to_backend(raw)?;
+            if cursor.seen.insert(backend.id.clone()) {
+                items.push(backend);
+            } else {
+                tracing::debug!(id = %backend.id, "skipping a backend listed twice");
+            }
+        }
+        if got > 0 && items.is_empty() {
+            return Err(repeated_page(ACTION, cursor.offset));
+        }
+        let total = page.total_count.map(|t| u64::try_from(t).unwrap_or(0));
+        let offset = cursor.offset;
+        let next = advance(cursor, self.page_size, got, total, ACTION);
+        tracing::trace!(offset, got, ?total, "CLB page");
+        Ok(Page { items, next })
+    }
+}
+
+#[async_trait]
+impl BackendProvider for ClbProvider {
+    fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Read-only: listing, `get` and the instance of a backend.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::READ_ONLY.with_instance_lookup(true)
+    }
+
+    /// Pages of [`page_size`](Self::page_size) by `offset`, until `totalCount`
+    /// backends were received or a page is empty; a backend listed twice (the set
+    /// changed while paging) is yielded once.
+    fn list(&self) -> BackendStream<'_> {
+        paginate(Cursor::default(), move |cursor| self.page(cursor))
+    }
+
+    /// The API has no single-backend call: this lists and finds `id` (an
+    /// `unInstanceId`), so it costs a full listing.
+    async fn get(&self, id: &ResourceId) -> Result<Backend> {
+        find(self.list(), id, &self.target).await
+    }
+
+    /// The CVM behind a backend, from the listing itself (no extra call).
+    async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
+        let backend = self.get(id).await?;
+        Ok(match backend.instance {
+            Some(instance) => InstanceLookup::Found { instance },
+            None => InstanceLookup::NotBound,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,216 @@
+//! The wire shapes of `DescribeLoadBalancerBackends` and their mapping onto
+//! [`Backend`].
+
+use lb_backends_core::{
+    Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind, Result,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::lenient;
+
+/// One page of `DescribeLoadBalancerBackends`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct BackendsPage {
+    /// How many backends the load balancer has in all.
+    #[serde(default, rename = "totalCount", deserialize_with = "lenient::opt_i64")]
+    pub total_count: Option<i64>,
+    /// This page's records, kept whole.
+    #[serde(default, rename = "backendSet", deserialize_with = "lenient::records")]
+    pub backend_set: Vec<Value>,
+}
+
+/// The fields of one record that are mapped; the record itself is kept in `raw`.
+#[derive(Debug, Default, Deserialize)]
+struct Record {
+    #[serde(
+        default,
+        rename = "unInstanceId",
+        deserialize_with = "lenient::opt_string"
+    )]
+    un_instance_id: Option<String>,
+    #[serde(
+        default,
+        rename = "instanceId",
+        deserialize_with = "lenient::opt_string"
+    )]
+    instance_id: Option<String>,
+    #[serde(
+        default,
+        rename = "instanceName",
+        deserialize_with = "lenient::opt_string"
+    )]
+    instance_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    weight: Option<i64>,
+    #[serde(default, rename = "lanIp", deserialize_with = "lenient::opt_string")]
+    lan_ip: Option<String>,
+    #[serde(default, rename = "instanceStatus")]
+    instance_status: Value,
+}
+
+/// The instance state for a CVM `instanceStatus` (a number, or its text).
+pub(crate) fn instance_state(status: &Value) -> Option<InstanceState> {
+    use InstanceState::*;
+    if status.is_null() {
+        return None;
+    }
+    let Some(code) = lenient::as_i64(status) else {
+        return lenient::as_string(status).map(Unknown);
+    };
+    Some(match code {
+        1 => Fault,
+        2 => Running,
+        3 => Creating,
+        4 => Stopped,
+        5 => Returned,
+        6 => Returning,
+        7 => Rebooting,
+        8 => Starting,
+        9 => ShuttingDown,
+        10 => PasswordResetting,
+        11 => Formatting,
+        12 => MakingImage,
+        13 => SettingBandwidth,
+        14 => Reinstalling,
+        19 => Upgrading,
+        21 => HotMigrating,
+        other => Unknown(other.to_string()),
+    })
+}
+
+/// Map one `backendSet` record.
+///
+/// `unInstanceId` is the id (both the backend's and the instance's), falling back
+/// to the legacy `instanceId`, then to `lanIp`; a record with none of them cannot
+/// be told apart from others and is a decode error.
+pub(crate) fn to_backend(raw: Value) -> Result<Backend> {
+    let record: Record = serde_json::from_value(raw.clone()).map_err(|e| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("a DescribeLoadBalancerBackends record is not an object: {e}"),
+        )
+    })?;
+    let instance_id = record.un_instance_id.or(record.instance_id);
+    let id = instance_id
+        .clone()
+        .or_else(|| record.lan_ip.clone())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                "a DescribeLoadBalancerBackends record has no unInstanceId, instanceId or lanIp",
+            )
+        })?;
+    let mut backend = Backend::new(ProviderKind::TencentClb, id);
+    backend.address = record.lan_ip.as_deref().and_then(|ip| ip.parse().ok());
+    backend.weight = crate::listing::weight(record.weight);
+    backend.instance = instance_id.map(|id| InstanceRef {
+        id,
+        name: record.instance_name,
+        kind: InstanceKind::Cvm,
+        state: instance_state(&record.instance_status),
+    });
+    backend.raw = raw;
+    Ok(backend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lb_backends_core::Health;
+    use serde_json::json;
+
+    #[test]
+    fn the_seed_record_lands_in_its_places() {
+        let raw = json!({
+            "instanceId": "qcvm2ed56d3399a1b92f31cf0891fdba700b",
+            "unInstanceId": "ins-123test1",
+            "instanceName": "my-backend-name1",
+            "weight": 10,
+            "lanIp": "10.10.10.1",
+            "wanIpSet": ["203.195.179.123"],
+            "instanceStatus": 2
+        });
+        let b = to_backend(raw.clone()).unwrap();
+        assert_eq!(b.provider, ProviderKind::TencentClb);
+        assert_eq!(b.id, "ins-123test1");
+        assert_eq!(b.address, Some("10.10.10.1".parse().unwrap()));
+        assert_eq!(b.port, None);
+        assert_eq!(b.weight, Some(10));
+        assert_eq!(b.health, Health::NotReported);
+        let i = b.instance.unwrap();
+        assert_eq!(i.id, "ins-123test1");
+        assert_eq!(i.name.as_deref(), Some("my-backend-name1"));
+        assert_eq!(i.kind, InstanceKind::Cvm);
+        assert_eq!(i.state, Some(InstanceState::Running));
+        assert_eq!(b.raw, raw);
+    }
+
+    #[test]
+    fn every_documented_status_and_unknown_ones() {
+        let known = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 19, 21];
+        for code in known {
+            let s = instance_state(&json!(code)).unwrap();
+            assert!(!matches!(s, InstanceState::Unknown(_)), "{code}");
+        }
+        assert_eq!(
+            instance_state(&json!(15)),
+            Some(InstanceState::Unknown("15".into()))
+        );
+        assert_eq!(
+            instance_state(&json!(99)),
+            Some(InstanceState::Unknown("99".into()))
+        );
+        assert_eq!(instance_state(&json!("2")), Some(InstanceState::Running));
+        assert_eq!(
+            instance_state(&json!("LAUNCHING")),
+            Some(InstanceState::Unknown("LAUNCHING".into()))
+        );
+        assert_eq!(instance_state(&json!(null)), None);
+    }
+
+    #[test]
+    fn odd_records_decode_leniently() {
+        let b = to_backend(json!({
+            "instanceId": "qcvm1", "weight": "7", "lanIp": "not-an-ip",
+            "instanceStatus": 42, "brandNewField": {"x": 1}
+        }))
+        .unwrap();
+        assert_eq!(b.id, "qcvm1");
+        assert_eq!(b.weight, Some(7));
+        assert_eq!(b.address, None);
+        assert_eq!(
+            b.instance.unwrap().state,
+            Some(InstanceState::Unknown("42".into()))
+        );
+        let b = to_backend(json!({"unInstanceId": "ins-1", "weight": 300})).unwrap();
+        assert_eq!(b.weight, None);
+
+        let all_null = json!({
+            "instanceId": null, "unInstanceId": null, "instanceName": null, "weight": null,
+            "lanIp": null, "wanIpSet": null, "instanceStatus": null
+        });
+        let err = to_backend(all_null).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(
+            to_backend(json!("x")).unwrap_err().kind(),
+            ErrorKind::Decode
+        );
+        // Only an address: still listed, without an instance.
+        let b = to_backend(json!({"lanIp": "10.0.0.9"})).unwrap();
+        assert_eq!(b.id, "10.0.0.9");
+        assert!(b.instance.is_none());
+    }
+
+    #[test]
+    fn pages_tolerate_nulls_and_strings() {
+        let p: BackendsPage =
+            serde_json::from_str(r#"{"code":0,"totalCount":null,"backendSet":null}"#).unwrap();
+        assert_eq!(p.total_count, None);
+        assert!(p.backend_set.is_empty());
+        let p: BackendsPage =
+            serde_json::from_str(r#"{"totalCount":"3","backendSet":[{}]}"#).unwrap();
+        assert_eq!(p.total_count, Some(3));
+        assert!(serde_json::from_str::<BackendsPage>(r#"{"backendSet":"x"}"#).is_err());
+    }
+}

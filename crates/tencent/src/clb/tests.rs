@@ -1,0 +1,223 @@
+use std::{
+    collections::HashSet,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+};
+
+use futures::StreamExt;
+use lb_backends_core::{
+    BackendProviderExt, BackendUpdate, ErrorKind, NewBackend, Port, ResourceId, Target,
+};
+use serde_json::json;
+
+use super::*;
+use crate::testutil::{client, serve, window};
+
+fn record(i: usize) -> serde_json::Value {
+    json!({
+        "instanceId": format!("qcvm{i:032x}"),
+        "unInstanceId": format!("ins-{i:08}"),
+        "instanceName": format!("web-{i}"),
+        "weight": 10,
+        "lanIp": format!("10.0.{}.{}", i / 250, i % 250 + 1),
+        "wanIpSet": [format!("203.0.{}.{}", i / 250, i % 250 + 1)],
+        "instanceStatus": 2
+    })
+}
+
+/// A load balancer of `n` backends that says `total` and honours offset/limit.
+async fn fleet(n: usize, total: usize) -> crate::testutil::Server {
+    serve(Arc::new(move |q| {
+        assert_eq!(q.get("Action").map(String::as_str), Some(ACTION));
+        let (offset, limit) = window(q);
+        let limit = limit.min(100);
+        let set: Vec<_> = (offset..n.min(offset + limit)).map(record).collect();
+        let body = json!({"code": 0, "message": "", "totalCount": total, "backendSet": set});
+        (200, body.to_string())
+    }))
+    .await
+}
+
+fn lb() -> ResourceId {
+    ResourceId::new("lb-abcdefgh").unwrap()
+}
+
+#[tokio::test]
+async fn lists_250_in_three_pages_of_100() {
+    let s = fleet(250, 250).await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let all = clb.collect_all().await.unwrap();
+    assert_eq!(all.len(), 250);
+    let ids: HashSet<_> = all.iter().map(|b| b.id.clone()).collect();
+    assert_eq!(ids.len(), 250);
+    let seen = s.seen.lock().unwrap();
+    let windows: Vec<_> = seen.iter().map(window).collect();
+    assert_eq!(windows, vec![(0, 100), (100, 100), (200, 100)]);
+    assert!(seen
+        .iter()
+        .all(|q| q.get("loadBalancerId").map(String::as_str) == Some("lb-abcdefgh")));
+}
+
+#[tokio::test]
+async fn a_total_that_never_comes_ends_at_the_empty_page() {
+    let s = fleet(150, 1_000).await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    assert_eq!(clb.collect_all().await.unwrap().len(), 150);
+    let windows: Vec<_> = s.seen.lock().unwrap().iter().map(window).collect();
+    assert_eq!(windows, vec![(0, 100), (100, 100), (150, 100)]);
+}
+
+#[tokio::test]
+async fn a_total_too_small_stops_paging() {
+    let s = fleet(250, 100).await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    assert_eq!(clb.collect_all().await.unwrap().len(), 100);
+    assert_eq!(s.seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_service_ignoring_offset_cannot_loop_forever() {
+    let s = serve(Arc::new(|_q| {
+        let set: Vec<_> = (0..100).map(record).collect();
+        let body = json!({"code": 0, "totalCount": 1_000_000, "backendSet": set});
+        (200, body.to_string())
+    }))
+    .await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let results: Vec<_> = clb.list().collect().await;
+    assert_eq!(results.len(), 101);
+    assert!(results[..100].iter().all(Result::is_ok));
+    assert_eq!(
+        results[100].as_ref().unwrap_err().kind(),
+        ErrorKind::Incomplete
+    );
+}
+
+#[tokio::test]
+async fn page_size_is_configurable_down_to_one() {
+    let s = fleet(5, 5).await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb())
+        .with_page_size(2)
+        .unwrap();
+    assert_eq!(clb.collect_all().await.unwrap().len(), 5);
+    let windows: Vec<_> = s.seen.lock().unwrap().iter().map(window).collect();
+    assert_eq!(windows, vec![(0, 2), (2, 2), (4, 2)]);
+    for bad in [0, 101] {
+        let err = ClbProvider::new(client(&s.endpoint), lb())
+            .with_page_size(bad)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+}
+
+#[tokio::test]
+async fn throttling_under_http_200_is_retried_with_a_new_nonce() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let s = serve(Arc::new(move |_q| {
+        if c.fetch_add(1, Ordering::SeqCst) < 2 {
+            return (
+                200,
+                r#"{"code":4400,"message":"over quota","codeDesc":"x"}"#.into(),
+            );
+        }
+        let body = json!({"code": 0, "totalCount": 1, "backendSet": [record(1)]});
+        (200, body.to_string())
+    }))
+    .await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    assert_eq!(clb.collect_all().await.unwrap().len(), 1);
+    let seen = s.seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    let nonces: HashSet<_> = seen.iter().map(|q| q["Nonce"].clone()).collect();
+    assert_eq!(nonces.len(), 3, "every attempt has its own nonce");
+}
+
+#[tokio::test]
+async fn errors_and_odd_bodies_are_typed() {
+    let s = serve(Arc::new(|q| match q.get("loadBalancerId").map(String::as_str) {
+        Some("lb-gone") => (200, r#"{"code":5000,"message":"no such lb"}"#.into()),
+        Some("lb-html") => (200, "<html><body>maintenance</body></html>".into()),
+        Some("lb-nulls") => (
+            200,
+            r#"{"code":0,"totalCount":null,"backendSet":[{"instanceId":null,"unInstanceId":null,"lanIp":null,"weight":null,"instanceStatus":null}]}"#.into(),
+        ),
+        _ => (200, r#"{"code":0,"totalCount":null,"backendSet":null}"#.into()),
+    }))
+    .await;
+    let provider = |id: &str| ClbProvider::new(client(&s.endpoint), ResourceId::new(id).unwrap());
+    let err = provider("lb-gone").collect_all().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.code(), Some("5000"));
+    assert!(err.message().contains("no such lb"));
+    let err = provider("lb-html").collect_all().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    let err = provider("lb-nulls").collect_all().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(provider("lb-empty").collect_all().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn get_lists_and_finds_and_writes_are_unsupported() {
+    let s = fleet(3, 3).await;
+    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let b = clb
+        .get(&ResourceId::new("ins-00000002").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(b.instance.as_ref().unwrap().name.as_deref(), Some("web-2"));
+    let err = clb
+        .get(&ResourceId::new("ins-nope").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let found = clb
+        .instance_of(&ResourceId::new("ins-00000001").unwrap())
+        .await
+        .unwrap();
+    assert!(matches!(found, InstanceLookup::Found { .. }));
+
+    let requests = s.seen.lock().unwrap().len();
+    let caps = clb.capabilities();
+    assert!(caps.get && !caps.add && !caps.update && !caps.remove);
+    let spec = NewBackend::new("10.0.0.1".parse().unwrap(), Port::new(80).unwrap());
+    assert_eq!(
+        clb.add(&spec).await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    let id = ResourceId::new("ins-00000001").unwrap();
+    let change = BackendUpdate::new().with_weight(lb_backends_core::Weight::new(5).unwrap());
+    assert_eq!(
+        clb.update(&id, &change).await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    assert_eq!(
+        clb.remove(&id).await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    assert_eq!(
+        s.seen.lock().unwrap().len(),
+        requests,
+        "writes send nothing"
+    );
+}
+
+#[test]
+fn for_target_checks_the_variant() {
+    let c = TencentClient::builder()
+        .region("gz")
+        .credentials(crate::TencentCredentials::new("a", "b").unwrap())
+        .build()
+        .unwrap();
+    let t: Target = "tencent-clb:lb-1".parse().unwrap();
+    let p = ClbProvider::for_target(c.clone(), &t).unwrap();
+    assert_eq!(p.target(), &t);
+    assert_eq!(p.kind(), lb_backends_core::ProviderKind::TencentClb);
+    let other: Target = "tencent-bmlb:a/b/c/d".parse().unwrap();
+    assert_eq!(
+        ClbProvider::for_target(c, &other).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}

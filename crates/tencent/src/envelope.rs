@@ -1,0 +1,180 @@
+//! The legacy API's response envelope (`code`, `message`, `codeDesc`) and its error
+//! codes, mapped onto [`ErrorKind`].
+//!
+//! `code != 0` is an error even under HTTP 200. The common codes (API.md 4) and the
+//! BMLB codes (API.md 6) are classified here; any other code is a non-retryable
+//! [`ErrorKind::Service`] error. The numeric code is kept with
+//! [`Error::with_code`]; the cloud's `message` and `codeDesc` are kept in the
+//! error's message.
+
+use lb_backends_core::{
+    transport::{decode_json, error_from_status, parse_retry_after, RawResponse},
+    Error, ErrorKind, Result,
+};
+use serde::Deserialize;
+
+use crate::lenient;
+
+/// The fields every legacy response carries.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Envelope {
+    /// `0` on success.
+    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    pub code: Option<i64>,
+    /// The module's error text.
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub message: Option<String>,
+    /// The code's name (`Success`, `InvalidParameter`, ...).
+    #[serde(default, rename = "codeDesc", deserialize_with = "lenient::opt_string")]
+    pub code_desc: Option<String>,
+    /// Sent by some actions (the asynchronous writes).
+    #[serde(
+        default,
+        rename = "requestId",
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub request_id: Option<String>,
+}
+
+/// How one error code is classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CodeClass {
+    pub kind: ErrorKind,
+    pub retryable: bool,
+    pub meaning: &'static str,
+}
+
+const fn class(kind: ErrorKind, retryable: bool, meaning: &'static str) -> CodeClass {
+    CodeClass {
+        kind,
+        retryable,
+        meaning,
+    }
+}
+
+/// The class of `code`.
+pub(crate) fn classify(code: i64) -> CodeClass {
+    use ErrorKind::*;
+    match code {
+        4000 => class(InvalidInput, false, "invalid request parameter"),
+        4100 => class(
+            Unauthorized,
+            false,
+            "authentication failed (usually a wrong SecretKey or signature)",
+        ),
+        4101..=4103 | 4110 => class(
+            Forbidden,
+            false,
+            "the sub-account is not authorized for this action or resource",
+        ),
+        4104 => class(Unauthorized, false, "the SecretId does not exist"),
+        4105 => class(Unauthorized, false, "the session token is wrong or expired"),
+        4200 => class(
+            Clock,
+            false,
+            "request expired: clock skew (the timestamp is too far from the service's clock)",
+        ),
+        4300 => class(Forbidden, false, "access denied"),
+        4400 => class(Throttled, true, "request count over quota (throttled)"),
+        4500 => class(
+            Clock,
+            false,
+            "replay refused: a replayed nonce or a clock skew over 5 minutes",
+        ),
+        4600 => class(
+            InvalidInput,
+            false,
+            "protocol not supported (the service takes HTTPS only)",
+        ),
+        5000 => class(NotFound, false, "the resource does not exist"),
+        5400 => class(Service, false, "partial success"),
+        6000 => class(Service, true, "internal server error"),
+        9003 => class(InvalidInput, false, "invalid parameter (InvalidParameter)"),
+        9006 => class(Service, true, "CCDB failure (InternalError.CCDBAbnormal)"),
+        11041 => class(
+            NotFound,
+            false,
+            "the load balancer does not exist (InvalidParameter.CCDBLBNotExist)",
+        ),
+        11060 => class(Service, true, "TGW failure (InternalError.TGWAbnormal)"),
+        14100 => class(
+            Service,
+            true,
+            "bare-metal API failure (InternalError.BmApiAbnormal)",
+        ),
+        _ => class(Service, false, "the service returned an error"),
+    }
+}
+
+/// The error for an envelope whose code is not 0.
+pub(crate) fn envelope_error(code: i64, envelope: &Envelope, response: &RawResponse) -> Error {
+    let class = classify(code);
+    let mut message = String::from(class.meaning);
+    if let Some(text) = &envelope.message {
+        message.push_str(": ");
+        message.push_str(text);
+    }
+    if let Some(desc) = &envelope.code_desc {
+        message.push_str(" [");
+        message.push_str(desc);
+        message.push(']');
+    }
+    let mut err = Error::new(class.kind, message)
+        .with_code(code.to_string())
+        .with_retryable(class.retryable);
+    if let Some(id) = envelope
+        .request_id
+        .clone()
+        .or_else(|| response.header_request_id())
+    {
+        err = err.with_request_id(id);
+    }
+    if let Some(after) = parse_retry_after(&response.headers) {
+        err = err.with_retry_after(after);
+    }
+    if !response.is_success() {
+        err = err.with_status(response.status);
+    }
+    err
+}
+
+/// Check one response of `action`: a non-2xx status, an envelope with `code != 0`,
+/// or a body that is not an envelope at all is an error.
+pub(crate) fn check(action: &str, response: &RawResponse) -> Result<()> {
+    if !response.is_success() {
+        // Refine the status with the envelope when the body has one.
+        return Err(match serde_json::from_slice::<Envelope>(&response.body) {
+            Ok(env) => match env.code {
+                Some(code) if code != 0 => envelope_error(code, &env, response),
+                _ => error_from_status(response),
+            },
+            Err(_) => error_from_status(response),
+        });
+    }
+    // A body that is not JSON (an HTML page from a proxy) or is cut short becomes a
+    // typed decode error here; a truncated body is retryable.
+    let env: Envelope = decode_json(action, response)?;
+    match env.code {
+        Some(0) => Ok(()),
+        Some(code) => Err(envelope_error(code, &env, response)),
+        // Older clients check `codeDesc` alone.
+        None if env.code_desc.as_deref() == Some("Success") => Ok(()),
+        None => {
+            let mut err = Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the {action} response has no result code; body begins: {:?}",
+                    response.body_excerpt()
+                ),
+            )
+            .with_status(response.status);
+            if let Some(id) = response.header_request_id() {
+                err = err.with_request_id(id);
+            }
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

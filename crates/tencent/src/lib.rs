@@ -1,0 +1,58 @@
+//! Tencent Cloud providers for **lb-backends**, on the legacy API
+//! (`/v2/index.php`, signature v1).
+//!
+//! - [`TencentClient`]: region, [`TencentCredentials`], endpoints and one shared
+//!   HTTP transport; every attempt of every call (retries included) gets a fresh
+//!   `Timestamp`, `Nonce` and signature, and every answer is checked against the
+//!   `code`/`message`/`codeDesc` envelope (an error under HTTP 200 is still an error).
+//! - [`ClbProvider`] (feature `clb`): the backends of a CLB load balancer.
+//! - [`BmlbProvider`] (feature `bmlb`): the hosts bound to a BMLB forwarding path.
+//!
+//! Both providers implement [`lb_backends_core::BackendProvider`] read-only; adding,
+//! changing and removing backends return
+//! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
+//!
+//! ```no_run
+//! use lb_backends_core::{BackendProviderExt, Target};
+//! use lb_backends_tencent::{ClbProvider, TencentClient};
+//!
+//! # async fn demo() -> lb_backends_core::Result<()> {
+//! // TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_REGION
+//! let client = TencentClient::from_env()?;
+//! let target: Target = "tencent-clb:lb-abcdefgh".parse()?;
+//! let clb = ClbProvider::for_target(client, &target)?;
+//! for backend in clb.collect_all().await? {
+//!     println!("{} {:?} {:?}", backend.id, backend.address, backend.instance);
+//! }
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod builder;
+mod client;
+mod credentials;
+mod dialect;
+mod envelope;
+mod lenient;
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+mod listing;
+pub mod signer;
+#[cfg(all(test, any(feature = "clb", feature = "bmlb")))]
+mod testutil;
+
+#[cfg(feature = "bmlb")]
+pub mod bmlb;
+#[cfg(feature = "clb")]
+pub mod clb;
+
+#[cfg(feature = "bmlb")]
+pub use bmlb::BmlbProvider;
+pub use builder::{
+    TencentClientBuilder, ENV_REGION, ENV_SECRET_ID, ENV_SECRET_KEY, ENV_SESSION_TOKEN,
+};
+#[cfg(feature = "clb")]
+pub use clb::ClbProvider;
+pub use client::{HttpMethod, Service, TencentClient, LEGACY_PATH};
+pub use credentials::TencentCredentials;
+pub use signer::SignatureMethod;
