@@ -1,2 +1,5 @@
-//! End-to-end tests against the emulator, and the conformance suite every provider
-//! passes (filled in as providers land).
+//! End-to-end tests of lb-backends against its emulator (in `tests/`), and the
+//! [`conformance`] suite that every provider passes, so providers cannot drift apart.
+#![deny(missing_docs)]
+
+pub mod conformance;
