@@ -88,9 +88,12 @@ impl ElbProvider {
                     return Ok(member);
                 }
                 Ok(None) => {}
-                Err(lookup) => return Err(err.context(format!(
-                    "create member (may or may not have been applied; checking failed: {lookup})"
-                ))),
+                Err(lookup) => {
+                    let note = format!(
+                        "create member (may or may not have been applied; checking failed: {lookup})"
+                    );
+                    return Err(err.context(note));
+                }
             }
             if conflict || attempt >= policy.max_attempts() {
                 return Err(err);
