@@ -149,10 +149,12 @@ impl HttpTransport {
         loop {
             attempt += 1;
             span.record("attempts", attempt);
+            let mut id_recorded = false;
             let result = self.attempt(dialect, request).await.and_then(|response| {
                 span.record("status", response.status);
                 if let Some(id) = response.header_request_id() {
                     span.record("request_id", id.as_str());
+                    id_recorded = true;
                 }
                 dialect.check(&response)?;
                 decode(&response)
@@ -166,7 +168,8 @@ impl HttpTransport {
                 }
                 Err(err) => err,
             };
-            if let Some(id) = err.request_id() {
+            // The body's request id, when the header had none.
+            if let (false, Some(id)) = (id_recorded, err.request_id()) {
                 span.record("request_id", id);
             }
             let may_resend =
