@@ -87,3 +87,72 @@ mod huawei_elb {
         conformance::run(&Elb).await;
     }
 }
+
+mod huawei_apig {
+    use super::*;
+    use lb_backends_emulator::{DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+    use lb_backends_huawei_apig::ApigProvider;
+    use lb_backends_huawei_core::{Credentials, HuaweiClient};
+
+    const INSTANCE: &str = "eddc4d25480b4cd6b512f270a1b8b341";
+    const CHANNEL: &str = "c4a0000000004000800000000000c0f0";
+
+    struct Apig;
+
+    #[async_trait]
+    impl Harness for Apig {
+        fn name(&self) -> &'static str {
+            "huawei-apig"
+        }
+
+        async fn setup(&self, n: usize) -> Setup {
+            let fleet = Fleet::generate_apig_ip_channel(INSTANCE, CHANNEL, n, 13);
+            let expected_ids: BTreeSet<String> = fleet
+                .huawei
+                .apig
+                .channel(INSTANCE, CHANNEL)
+                .expect("generated channel")
+                .members
+                .iter()
+                .map(|m| m.id.clone())
+                .collect();
+            let emulator = Emulator::builder()
+                .fleet(fleet)
+                .seed(5)
+                .start()
+                .await
+                .expect("emulator starts");
+            let client = HuaweiClient::builder()
+                .project_id(DEFAULT_PROJECT_ID)
+                .credentials(Credentials::ak_sk(DEFAULT_AK, DEFAULT_SK))
+                .endpoint_all(emulator.base_url())
+                .transport_config(transport_config())
+                .build()
+                .expect("client");
+            Setup {
+                provider: Box::new(
+                    ApigProvider::new(client.clone(), id(INSTANCE), id(CHANNEL))
+                        .with_page_size(50)
+                        .expect("page size"),
+                ),
+                missing_target: Box::new(ApigProvider::new(
+                    client,
+                    id(INSTANCE),
+                    id("00000000000000000000000000000000"),
+                )),
+                emulator,
+                expected_ids,
+                new_backend: Some(NewBackend::new(
+                    "192.0.2.10".parse().expect("ip"),
+                    Port::new(9090).expect("port"),
+                )),
+                secrets: vec![DEFAULT_SK.to_owned()],
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn passes_the_conformance_suite() {
+        conformance::run(&Apig).await;
+    }
+}

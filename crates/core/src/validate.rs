@@ -14,15 +14,18 @@ const MAX_ID_LEN: usize = 64;
 
 /// An id issued by a cloud (pool, member, channel, load balancer, instance, subnet).
 ///
-/// 1 to 64 characters from `A-Z a-z 0-9 - _`: every id Huawei and Tencent issue has
-/// this shape, and nothing of it can change the meaning of a URL path or query.
+/// 1 to 64 characters from `A-Z a-z 0-9 - _ . :`. Every id Huawei and Tencent issue
+/// uses the first four; `.` and `:` serve ids built from an address (a BMLB VM binding
+/// is `10.0.0.7:8080`). An id made only of dots is refused, and ids are always
+/// percent-encoded into paths, so no id can change the meaning of a URL.
 ///
 /// ```
 /// use lb_backends_core::ResourceId;
 ///
 /// assert!(ResourceId::new("36ce7086-a496-4666-9064-5ba0e6840c75").is_ok());
 /// assert!(ResourceId::new("lb-abcdefgh").is_ok());
-/// for bad in ["", "../x", "a?b", "a/b", "a&b=c", "a\nb"] {
+/// assert!(ResourceId::new("10.0.0.7:8080").is_ok());
+/// for bad in ["", "..", "../x", "a?b", "a/b", "a&b=c", "a\nb", "a b", "a%2fb"] {
 ///     assert!(ResourceId::new(bad).is_err(), "{bad:?} must be refused");
 /// }
 /// ```
@@ -45,10 +48,16 @@ impl ResourceId {
         }
         if let Some(bad) = id
             .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
         {
             return Err(Error::invalid_input(format!(
-                "id {:?} contains {bad:?}; ids hold only letters, digits, '-' and '_'",
+                "id {:?} contains {bad:?}; ids hold only letters, digits, '-', '_', '.' and ':'",
+                shorten(&id)
+            )));
+        }
+        if id.chars().all(|c| c == '.') {
+            return Err(Error::invalid_input(format!(
+                "id {:?} is only dots",
                 shorten(&id)
             )));
         }
@@ -419,11 +428,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn accepted_ids_are_url_safe(s in "\\PC{0,80}") {
+        fn accepted_ids_stay_one_path_segment(s in "[a-z0-9./:?#&=% _-]{0,12}") {
             if let Ok(id) = ResourceId::new(s) {
-                let encoded = percent_encoding::utf8_percent_encode(
-                    id.as_str(), crate::transport::encode::STRICT).to_string();
-                prop_assert_eq!(encoded, id.as_str());
+                let encoded = crate::transport::encode::encode_component(id.as_str());
+                prop_assert!(!encoded.contains(['/', '?', '#', '&', '=', ' ']));
+                prop_assert!(encoded.chars().any(|c| c != '.'));
             }
         }
 

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::server::{self, Ctx, Telemetry};
 use crate::state::{AppState, Shared};
+use crate::tencent::{self, TencentAccount};
 use crate::{
     faults, huawei, Emulator, Error, Faults, Fleet, HuaweiAccount, Result,
     DEFAULT_HEALTH_CHECK_DELAY, DEFAULT_LOG_CAPACITY,
@@ -28,6 +29,7 @@ pub struct EmulatorBuilder {
     project_id_set: bool,
     health_check_delay: Duration,
     log_capacity: usize,
+    tencent_account: TencentAccount,
 }
 
 impl Default for EmulatorBuilder {
@@ -41,6 +43,7 @@ impl Default for EmulatorBuilder {
             project_id_set: false,
             health_check_delay: DEFAULT_HEALTH_CHECK_DELAY,
             log_capacity: DEFAULT_LOG_CAPACITY,
+            tencent_account: TencentAccount::default(),
         }
     }
 }
@@ -115,6 +118,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The Tencent account accepted (default [`TencentAccount::default`]: the
+    /// `DEFAULT_TENCENT_*` keys, no token).
+    pub fn tencent_account(mut self, account: TencentAccount) -> Self {
+        self.tencent_account = account;
+        self
+    }
+
     /// How many requests the log keeps (default [`DEFAULT_LOG_CAPACITY`]; 0: none).
     pub fn log_capacity(mut self, capacity: usize) -> Self {
         self.log_capacity = capacity;
@@ -142,9 +152,12 @@ impl EmulatorBuilder {
             huawei: Mutex::new(store),
             rng: Mutex::new(rng),
             health_check_delay: self.health_check_delay,
+            tencent_account: self.tencent_account,
+            tencent: Mutex::new(tencent::store::TencentStore::load(&fleet.tencent)),
         }));
         let router = Router::new()
             .merge(huawei::routes(state.clone()))
+            .merge(tencent::routes())
             .fallback(server::no_such_api)
             .method_not_allowed_fallback(server::no_such_api)
             .with_state(state.clone());

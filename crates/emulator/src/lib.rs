@@ -1,6 +1,7 @@
 //! A local stand-in for the cloud load-balancer backend APIs: a real HTTP server on
-//! loopback that answers like Huawei Cloud ELB v3 (members) and VPC v1 (ports), for
-//! tests, demos and benchmarks. It depends on nothing else of this project: its
+//! loopback that answers like Huawei Cloud ELB v3 (members) and VPC v1 (ports), and
+//! like Tencent Cloud's legacy CLB and BMLB APIs (see [`tencent`]), for tests, demos
+//! and benchmarks. It depends on nothing else of this project: its
 //! signature check is written independently from the clients' signers.
 //!
 //! Every service is served on one port: point every endpoint (ELB, VPC, ...) of a
@@ -38,7 +39,7 @@
 //!
 //! # Fixture format
 //!
-//! A fleet is JSON: one top-level object with a section per cloud (today `huawei`;
+//! A fleet is JSON: one top-level object with a section per cloud (`huawei`, `tencent`;
 //! other sections are ignored by this version, so fixtures can grow). Inside, resources
 //! have the field names of the API responses, so real answers can be pasted in. Only the
 //! fields marked *required* must be given; everything else has a default, and empty
@@ -104,6 +105,61 @@
 //!   `device_id` for ECS NICs), `security_groups`, `allowed_address_pairs`,
 //!   `extra_dhcp_opts`, `binding:vnic_type`, `dns_name`.
 //!
+//! The `tencent` section holds CLB load balancers and BMLB forwarding paths, with the
+//! legacy API's field names (seeds 003 and 004):
+//!
+//! ```json
+//! { "tencent": {
+//!     "clb": { "loadBalancers": [{ "loadBalancerId": "lb-abcdefgh",
+//!       "backendSet": [{ "unInstanceId": "ins-123test1", "lanIp": "10.10.10.1",
+//!                        "instanceId": "qcvm2ed5...", "instanceName": "my-backend-name1",
+//!                        "weight": 10, "wanIpSet": ["203.195.179.123"], "instanceStatus": 2 }],
+//!       "error": { "code": 4400, "message": "optional", "codeDesc": "optional" } }] },
+//!     "bmlb": { "locations": [{ "loadBalancerId": "lb-abcdefgh", "listenerId": "lbl-abcdefgh",
+//!       "domainId": "dm-abcdefgh", "locationId": "loc-abcdefgh",
+//!       "data": [{ "bindType": 0, "rsPort": 1234, "lanIp": "1.1.1.1", "instanceId": "cpm-abcdefgh",
+//!                  "alias": "XXX测试", "mgtIp": "2.2.2.2", "operates": ["rebootDevice"],
+//!                  "weight": 10, "status": "Dead" },
+//!                { "bindType": 1, "rsPort": 8080, "lanIp": "10.2.0.5" }] }] } } }
+//! ```
+//!
+//! - CLB load balancer ([`fleet::ClbLoadBalancer`]): `loadBalancerId` *required*;
+//!   `backendSet`; `error` (optional: every call naming it answers this code).
+//! - CLB backend ([`fleet::ClbBackend`], API.md 5): `unInstanceId` and `lanIp`
+//!   *required*; `instanceId` (""), `instanceName` (""), `weight` (10), `wanIpSet` ([]),
+//!   `instanceStatus` (2, running).
+//! - BMLB location ([`fleet::BmlbLocation`]): the four ids *required*; `data`; `error`.
+//! - BMLB binding ([`fleet::BmlbBinding`], API.md 6): `bindType` (0 host, 1 VM IP),
+//!   `rsPort` and `lanIp` *required*; `instanceId` (*required* for bindType 0), `alias`,
+//!   `mgtIp`, `operates`; `weight` (10), `status` (`Alive`).
+//!
+//! The `huawei.apig` section holds APIG instances, their VPC channels and the channels'
+//! members (API.md 3), in the shape `ListBackendInstancesV2` returns them:
+//!
+//! ```json
+//! { "huawei": { "apig": { "instances": [{ "id": "eddc4d25480b4cd6b512f270a1b8b341",
+//!     "channels": [
+//!       { "id": "56a7d7358e1b42459c9d730d65b14e59", "member_type": "ip", "port": 80,
+//!         "members": [{ "host": "192.168.0.5", "weight": 1, "status": 1 }] },
+//!       { "id": "7c3a0000000040008000000000000e01", "member_type": "ecs",
+//!         "members": [{ "ecs_id": "ec5000e1-0000-4000-8000-0000000000e1",
+//!                       "ecs_name": "web-01", "member_group_name": "blue",
+//!                       "health_status": "healthy" }] }] }] } } }
+//! ```
+//!
+//! - instance ([`fleet::ApigInstance`]): `id` *required*; `name`; `channels`.
+//! - channel ([`fleet::VpcChannel`]): `id` *required*; `name`; `member_type` `ip`
+//!   (default: members have a `host`) or `ecs` (members have `ecs_id` and `ecs_name`);
+//!   `port` (80); `members`.
+//! - member ([`fleet::ChannelMember`]): `host` or `ecs_id` + `ecs_name` *required* (by
+//!   the channel's type); `id` (generated), `weight` (1), `port`, `is_backup` (false),
+//!   `member_group_name`, `member_group_id`, `status` (1), `health_status`,
+//!   `vpc_channel_id` (filled in), `create_time`.
+//!
+//! [`Fleet::generate_apig_channel`] makes an `ecs` channel of `n` members
+//! ([`Fleet::generate_apig_ip_channel`] an `ip` one); the demo's APIG ids are in
+//! [`fleet::apig_demo`]. The routes, their rules and error codes are in [`huawei::apig`].
+//!
 //! A fixture is validated when loaded (unique ids, IP addresses, ports 1–65535,
 //! weights 0–100, unique address+port per pool, member subnets known and holding
 //! their address). `crates/emulator/fixtures/demo.json` is [`Fleet::demo`] as JSON.
@@ -131,10 +187,19 @@
 //! List/show/update/delete: unknown pool or member 404 `ELB.8904`; bad `limit`,
 //! `page_reverse`, numeric or boolean filter, or unknown `marker` 400 `ELB.8902`.
 //!
+//! # Tencent behaviour
+//!
+//! `GET`/`POST /v2/index.php`, dispatched on `Action`, signature v1 checked against
+//! [`TencentAccount`], `Timestamp` within 5 minutes of the server clock
+//! ([`Emulator::set_tencent_clock_offset`] skews it), each `Nonce` usable once: see
+//! [`tencent`] for the checks and [`tencent::codes`] for the error codes.
+//!
 //! # Faults
 //!
 //! [`Faults`] (random, seeded) and [`Emulator::inject_next`] / [`Emulator::inject`]
-//! (one-shot) apply to every request of every API; see [`FaultKind`].
+//! (one-shot) apply to every request of every API; see [`FaultKind`]. On the Tencent
+//! path, answers are Tencent's (a 500 carries a `code` 6000 envelope), and
+//! [`FaultKind::TencentThrottle`] answers `code` 4400 under HTTP 200.
 #![deny(missing_docs)]
 
 use std::net::SocketAddr;
@@ -151,6 +216,7 @@ pub mod fleet;
 pub mod huawei;
 mod server;
 mod state;
+pub mod tencent;
 mod util;
 
 pub use builder::EmulatorBuilder;
@@ -159,6 +225,7 @@ pub use faults::{FaultInjection, FaultKind, Faults, UnknownFaultKind};
 pub use fleet::Fleet;
 pub use huawei::{HuaweiAccount, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN};
 pub use server::RecordedRequest;
+pub use tencent::{TencentAccount, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY};
 
 use server::Ctx;
 use state::{lock, AppState};
@@ -250,6 +317,22 @@ impl Emulator {
         let pool = store.pools.get_mut(pool_id)?;
         pool.refresh(std::time::Instant::now());
         Some(pool.members.values().cloned().collect())
+    }
+
+    /// The Tencent account the server accepts.
+    pub fn tencent(&self) -> &TencentAccount {
+        &self.state.tencent_account
+    }
+
+    /// Runs the Tencent API's clock `secs` seconds ahead of the real one (negative:
+    /// behind), so that clients' timestamps look skewed (more than 300 s: code 4200).
+    pub fn set_tencent_clock_offset(&self, secs: i64) {
+        lock(&self.state.tencent).clock_offset = secs;
+    }
+
+    /// How many Tencent nonces the server remembers (each accepted request adds one).
+    pub fn tencent_nonces_seen(&self) -> usize {
+        lock(&self.state.tencent).nonces_seen()
     }
 
     /// Stops accepting, lets open requests finish (up to 5 s), and waits.

@@ -7,14 +7,26 @@ use std::time::Duration;
 
 use clap::Parser;
 use lb_backends_emulator::{
-    Emulator, FaultKind, Faults, Fleet, DEFAULT_AK, DEFAULT_SK, DEFAULT_TOKEN,
+    Emulator, FaultKind, Faults, Fleet, TencentAccount, DEFAULT_AK, DEFAULT_SK,
+    DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY, DEFAULT_TOKEN,
 };
 
-/// A local stand-in for the Huawei Cloud ELB v3 (members) and VPC v1 (ports) APIs.
+/// Ids of the generated APIG instance and VPC channel.
+const GENERATED_APIG: [&str; 2] = [
+    "a9160000000040008000000000000001",
+    "c4a00000000040008000000000000001",
+];
+/// Ids of the generated Tencent CLB load balancer and BMLB forwarding path.
+const GENERATED_CLB: &str = "lb-gen00001";
+const GENERATED_BMLB: [&str; 4] = ["lb-genbm001", "lbl-gen00001", "dm-gen00001", "loc-gen00001"];
+
+/// A local stand-in for the Huawei Cloud ELB v3 (members) and VPC v1 (ports) APIs and
+/// the Tencent Cloud legacy CLB and BMLB APIs (/v2/index.php).
 ///
 /// Serves every API on one loopback port, with token (X-Auth-Token) and AK/SK
-/// (SDK-HMAC-SHA256) authentication, the create-member rules, marker paging and
-/// optional injected faults. The credentials are emulator-only demo values.
+/// (SDK-HMAC-SHA256) authentication, the create-member rules, marker paging, Tencent
+/// signature v1 with clock and nonce checks, and optional injected faults. The
+/// credentials are emulator-only demo values.
 #[derive(Debug, Parser)]
 #[command(
     name = "lbb-emulator",
@@ -31,10 +43,14 @@ Examples:
       Answer 10 % of the requests with a 5xx or a 429.
   lbb-emulator --latency-ms 200
       Add 200 ms to every request.
+  lbb-emulator --clb-backends 250 --bmlb-bindings 130 --fault-rate 0.2 \\
+      --faults server-error,drop,tencent-throttle
+      Add a Tencent CLB load balancer and a BMLB forwarding path, with faults.
 
 Fault kinds: server-error (500/502/503), throttle (429 + Retry-After), drop (close the
 connection without answering), truncate (cut the body short), drop-after-commit (do
-the work, then close without answering)."
+the work, then close without answering), tencent-throttle (Tencent only: code 4400
+under HTTP 200)."
 )]
 struct Cli {
     /// Address to listen on; loopback only (127.0.0.0/8 or ::1). Port 0: any free port.
@@ -57,6 +73,11 @@ struct Cli {
     )]
     pool_id: String,
 
+    /// Also generate an APIG instance with one ecs VPC channel of N members
+    /// (a9160000000040008000000000000001/c4a00000000040008000000000000001).
+    #[arg(long, value_name = "N")]
+    apig_members: Option<usize>,
+
     /// Seed for generated data and random faults: same seed, same run.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -77,6 +98,23 @@ struct Cli {
     /// Huawei secret key (SK) accepted for SDK-HMAC-SHA256.
     #[arg(long, default_value = DEFAULT_SK)]
     sk: String,
+
+    /// Tencent SecretId accepted (legacy API, signature v1).
+    #[arg(long, default_value = DEFAULT_TENCENT_SECRET_ID)]
+    tencent_secret_id: String,
+
+    /// Tencent SecretKey accepted.
+    #[arg(long, default_value = DEFAULT_TENCENT_SECRET_KEY)]
+    tencent_secret_key: String,
+
+    /// Also generate a Tencent CLB load balancer (lb-gen00001) with N backends.
+    #[arg(long, value_name = "N")]
+    clb_backends: Option<usize>,
+
+    /// Also generate a Tencent BMLB forwarding path
+    /// (lb-genbm001/lbl-gen00001/dm-gen00001/loc-gen00001) with N bindings.
+    #[arg(long, value_name = "N")]
+    bmlb_bindings: Option<usize>,
 
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -116,6 +154,19 @@ fn fleet(cli: &Cli) -> Result<(Fleet, Option<String>), lb_backends_emulator::Err
         fleet.add_generated_elb_pool(cli.pool_id.clone(), n, cli.seed);
         generated = Some(cli.pool_id.clone());
     }
+    if let Some(n) = cli.apig_members {
+        let [instance, channel] = GENERATED_APIG;
+        fleet.merge(Fleet::generate_apig_channel(instance, channel, n, cli.seed));
+    }
+    if let Some(n) = cli.clb_backends {
+        fleet.merge(Fleet::generate_clb(GENERATED_CLB, n, cli.seed));
+    }
+    if let Some(n) = cli.bmlb_bindings {
+        let [lb, listener, domain, location] = GENERATED_BMLB;
+        fleet.merge(Fleet::generate_bmlb(
+            lb, listener, domain, location, n, cli.seed,
+        ));
+    }
     Ok((fleet, generated))
 }
 
@@ -141,6 +192,35 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         .iter()
         .map(|p| (p.id.clone(), p.members.len()))
         .collect();
+    let apig_targets: Vec<(String, usize)> = fleet
+        .huawei
+        .apig
+        .instances
+        .iter()
+        .flat_map(|i| {
+            i.channels
+                .iter()
+                .map(|c| (format!("huawei-apig:{}/{}", i.id, c.id), c.members.len()))
+        })
+        .collect();
+    let tencent_targets: Vec<(String, usize)> = fleet
+        .tencent
+        .clb
+        .load_balancers
+        .iter()
+        .map(|lb| {
+            (
+                format!("tencent-clb:{}", lb.load_balancer_id),
+                lb.backends.len(),
+            )
+        })
+        .chain(fleet.tencent.bmlb.locations.iter().map(|l| {
+            (
+                format!("tencent-bmlb:{}", l.key().join("/")),
+                l.bindings.len(),
+            )
+        }))
+        .collect();
     let mut builder = Emulator::builder()
         .fleet(fleet)
         .faults(faults.clone())
@@ -148,7 +228,11 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         .listen(cli.listen)
         .huawei_token(&cli.token)
         .huawei_ak_sk(&cli.ak, &cli.sk)
-        .health_check_delay(Duration::from_millis(cli.health_check_delay_ms));
+        .health_check_delay(Duration::from_millis(cli.health_check_delay_ms))
+        .tencent_account(TencentAccount::new(
+            &cli.tencent_secret_id,
+            &cli.tencent_secret_key,
+        ));
     if let Some(p) = &cli.project_id {
         builder = builder.huawei_project_id(p);
     }
@@ -181,6 +265,24 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         h.project_id,
         pools.first().map(|p| p.0.as_str()).unwrap_or("POOL_ID")
     );
+    println!("APIG VPC channels:");
+    for (target, n) in &apig_targets {
+        println!("  {target}  ({n} members)");
+    }
+    println!();
+    println!("Tencent Cloud (legacy CLB, BMLB) - point both endpoints at {url}");
+    println!(
+        "  export TENCENTCLOUD_SECRET_ID={}",
+        emu.tencent().secret_id
+    );
+    println!(
+        "  export TENCENTCLOUD_SECRET_KEY={}",
+        emu.tencent().secret_key
+    );
+    println!("  export TENCENTCLOUD_REGION=gz");
+    for (target, n) in &tencent_targets {
+        println!("  {target}  ({n} backends)");
+    }
     if faults.is_active() {
         let kinds: Vec<String> = faults.kinds.iter().map(ToString::to_string).collect();
         println!(

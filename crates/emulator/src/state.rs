@@ -11,6 +11,8 @@ use rand::rngs::StdRng;
 
 use crate::huawei::store::HuaweiStore;
 use crate::huawei::HuaweiAccount;
+use crate::tencent::store::TencentStore;
+use crate::tencent::TencentAccount;
 
 /// What the handlers of all API modules share. One field (or one store) per cloud.
 #[derive(Debug)]
@@ -23,6 +25,10 @@ pub(crate) struct Shared {
     pub rng: Mutex<StdRng>,
     /// How long a new member with a health monitor stays `INITIAL`.
     pub health_check_delay: Duration,
+    /// Credentials the Tencent legacy API accepts.
+    pub tencent_account: TencentAccount,
+    /// Tencent resources (CLB, BMLB), nonces seen, clock offset.
+    pub tencent: Mutex<TencentStore>,
 }
 
 /// The axum state: a cheap handle on [`Shared`].

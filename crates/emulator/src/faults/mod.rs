@@ -40,20 +40,25 @@ pub enum FaultKind {
     /// Process the request for real (a member *is* created), then close the connection
     /// before answering: the classic "did my POST happen?" case.
     DropAfterCommit,
+    /// Tencent only: answer HTTP 200 with the envelope `code` 4400 (request count over
+    /// quota), without processing the request. On other APIs the request is processed
+    /// normally.
+    TencentThrottle,
 }
 
 impl FaultKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         FaultKind::ServerError,
         FaultKind::Throttle,
         FaultKind::DropConnection,
         FaultKind::TruncatedBody,
         FaultKind::DropAfterCommit,
+        FaultKind::TencentThrottle,
     ];
 
     /// The short name used on the command line (`server-error`, `throttle`, `drop`,
-    /// `truncate`, `drop-after-commit`).
+    /// `truncate`, `drop-after-commit`, `tencent-throttle`).
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::ServerError => "server-error",
@@ -61,6 +66,7 @@ impl FaultKind {
             FaultKind::DropConnection => "drop",
             FaultKind::TruncatedBody => "truncate",
             FaultKind::DropAfterCommit => "drop-after-commit",
+            FaultKind::TencentThrottle => "tencent-throttle",
         }
     }
 }
@@ -73,7 +79,7 @@ impl fmt::Display for FaultKind {
 
 /// The error of parsing a [`FaultKind`] from an unknown name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault kind `{0}` (expected one of: server-error, throttle, drop, truncate, drop-after-commit)")]
+#[error("unknown fault kind `{0}` (expected one of: server-error, throttle, drop, truncate, drop-after-commit, tencent-throttle)")]
 pub struct UnknownFaultKind(pub String);
 
 impl FromStr for FaultKind {
@@ -89,6 +95,7 @@ impl FromStr for FaultKind {
                 FaultKind::TruncatedBody
             }
             "drop-after-commit" | "dropaftercommit" => FaultKind::DropAfterCommit,
+            "tencent-throttle" | "tencentthrottle" | "4400" => FaultKind::TencentThrottle,
             _ => return Err(UnknownFaultKind(s.to_string())),
         };
         Ok(kind)

@@ -11,12 +11,18 @@ use super::{Decision, FaultKind};
 pub(crate) enum ApiFamily {
     /// Huawei Cloud behind its API gateway (ELB v3, VPC v1, and APIG later).
     Huawei,
+    /// Tencent Cloud's legacy API (`/v2/index.php`): errors are envelopes.
+    Tencent,
 }
 
 impl ApiFamily {
-    /// Classifies a request path. Everything is Huawei until another family is added.
-    pub(crate) fn of(_path: &str) -> ApiFamily {
-        ApiFamily::Huawei
+    /// Classifies a request path: the Tencent legacy path, else Huawei.
+    pub(crate) fn of(path: &str) -> ApiFamily {
+        if path == crate::tencent::TENCENT_PATH {
+            ApiFamily::Tencent
+        } else {
+            ApiFamily::Huawei
+        }
     }
 }
 
@@ -71,8 +77,51 @@ pub(crate) fn render(
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             Some(r)
         }
+        (FaultKind::ServerError, ApiFamily::Tencent) => Some(match decision.roll % 3 {
+            0 => json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                tencent_envelope(6000, "InternalError", "internal server error"),
+            ),
+            1 => bad_gateway(),
+            _ => {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                r
+            }
+        }),
+        (FaultKind::Throttle, ApiFamily::Tencent) => {
+            let body = tencent_envelope(4400, "RequestLimitExceeded", "request count over quota");
+            Some(with_retry_after(
+                json(StatusCode::TOO_MANY_REQUESTS, body),
+                decision,
+            ))
+        }
+        (FaultKind::TencentThrottle, ApiFamily::Tencent) => Some(json(
+            StatusCode::OK,
+            tencent_envelope(4400, "RequestLimitExceeded", "request count over quota"),
+        )),
         _ => None,
     }
+}
+
+fn tencent_envelope(code: i64, desc: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({ "code": code, "message": message, "codeDesc": desc })
+}
+
+fn bad_gateway() -> Response<Body> {
+    let mut r = Response::new(Body::from(BAD_GATEWAY_HTML));
+    *r.status_mut() = StatusCode::BAD_GATEWAY;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    r
+}
+
+fn with_retry_after(mut r: Response<Body>, decision: &Decision) -> Response<Body> {
+    let d = decision.retry_after;
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    r
 }
 
 fn json(status: StatusCode, value: serde_json::Value) -> Response<Body> {

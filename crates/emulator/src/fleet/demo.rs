@@ -13,6 +13,8 @@
 //! `instance_id`; exactly one port on its subnet has its address, and a port in another
 //! VPC has the same address), [`MEMBER_NO_PORT`] (no port at all),
 //! [`MEMBER_AMBIGUOUS`] (two ports on its subnet) and [`MEMBER_CROSS_VPC`] (no subnet).
+//!
+//! The APIG instance and VPC channels are in [`apig_demo`](crate::fleet::apig_demo).
 
 use super::{
     FixedIp, Fleet, Member, MemberStatus, Pool, PoolIpVersion, PoolProtocol, Port, Subnet,
@@ -68,6 +70,14 @@ pub const ECS_5: &str = "ec500005-0000-4000-8000-000000000005";
 pub const ECS_OTHER_VPC: &str = "ec50000b-0000-4000-8000-00000000000b";
 /// The listener in front of [`POOL_WEB`].
 pub const LISTENER_WEB: &str = "427eee03-b569-4d6c-b1f1-712032f7ec2d";
+
+/// Tencent CLB load balancer with seed 003's two backends (`ins-123test1`,
+/// `ins-123test2`).
+pub const TENCENT_CLB: &str = "lb-abcdefgh";
+/// Tencent BMLB forwarding path (load balancer, listener, domain, location) with seed
+/// 004's bare-metal host (`cpm-abcdefgh`, `Dead`) and one VM IP binding
+/// (`10.2.0.5:8080`, `Alive`).
+pub const TENCENT_BMLB: [&str; 4] = ["lb-abcdefgh", "lbl-abcdefgh", "dm-abcdefgh", "loc-abcdefgh"];
 
 const AZ: &str = "cn-north-4a";
 const T0: &str = "2026-01-05T09:12:44Z";
@@ -302,6 +312,8 @@ impl Fleet {
         fleet.huawei.elb.pools = vec![web, udp, dual, empty];
         fleet.huawei.vpc.subnets = subnets;
         fleet.huawei.vpc.ports = ports;
+        fleet.huawei.apig = super::apig_demo::fleet();
+        fleet.tencent = super::tencent::demo();
         fleet
     }
 }

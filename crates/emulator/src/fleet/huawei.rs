@@ -24,6 +24,9 @@ pub struct HuaweiFleet {
     /// VPC v1 resources.
     #[serde(default)]
     pub vpc: VpcFleet,
+    /// APIG instances, their VPC channels and members (see `apig.rs`).
+    #[serde(default, skip_serializing_if = "super::ApigFleet::is_empty")]
+    pub apig: super::ApigFleet,
 }
 
 /// ELB v3 resources of a fixture.

@@ -10,12 +10,22 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::util::Cidr;
 
+pub(crate) mod apig;
+pub mod apig_demo;
 pub mod demo;
 mod generate;
+mod generate_apig;
+mod generate_tencent;
 mod huawei;
+mod tencent;
 mod vpc;
 
+pub use apig::{ApigFleet, ApigInstance, ChannelMember, ChannelMemberType, VpcChannel};
 pub use huawei::{ElbFleet, HuaweiFleet, Member, MemberStatus, Pool, PoolIpVersion, PoolProtocol};
+pub use tencent::{
+    BmlbBinding, BmlbFleet, BmlbLocation, ClbBackend, ClbFleet, ClbLoadBalancer, ForcedError,
+    TencentFleet, BM_OPERATES,
+};
 pub use vpc::{FixedIp, Port, Subnet, VpcFleet};
 
 /// Everything the emulator serves, one section per cloud.
@@ -37,6 +47,9 @@ pub struct Fleet {
     /// Huawei Cloud: ELB v3 pools and members, VPC subnets and ports.
     #[serde(default)]
     pub huawei: HuaweiFleet,
+    /// Tencent Cloud: CLB load balancers and BMLB forwarding paths (legacy API).
+    #[serde(default)]
+    pub tencent: TencentFleet,
 }
 
 impl Fleet {
@@ -76,6 +89,10 @@ impl Fleet {
         self.huawei.elb.pools.extend(h.elb.pools);
         self.huawei.vpc.subnets.extend(h.vpc.subnets);
         self.huawei.vpc.ports.extend(h.vpc.ports);
+        self.huawei.apig.instances.extend(h.apig.instances);
+        let t = other.tencent;
+        self.tencent.clb.load_balancers.extend(t.clb.load_balancers);
+        self.tencent.bmlb.locations.extend(t.bmlb.locations);
         self
     }
 
@@ -84,12 +101,36 @@ impl Fleet {
         self.huawei.elb.pools.iter().find(|p| p.id == pool_id)
     }
 
+    /// The Tencent CLB load balancer with this id.
+    pub fn tencent_clb(&self, load_balancer_id: &str) -> Option<&ClbLoadBalancer> {
+        self.tencent
+            .clb
+            .load_balancers
+            .iter()
+            .find(|lb| lb.load_balancer_id == load_balancer_id)
+    }
+
+    /// The Tencent BMLB forwarding path with these ids.
+    pub fn tencent_bmlb_location(
+        &self,
+        load_balancer_id: &str,
+        listener_id: &str,
+        domain_id: &str,
+        location_id: &str,
+    ) -> Option<&BmlbLocation> {
+        let key = [load_balancer_id, listener_id, domain_id, location_id];
+        self.tencent.bmlb.locations.iter().find(|l| l.key() == key)
+    }
+
     /// Checks the rules the real service would never let a fleet break: unique pool,
     /// member, subnet and port ids; members with a valid address, port and weight,
     /// unique address+port per pool, a known subnet whose range holds the address;
     /// valid subnet ranges and port addresses.
+    /// (The Tencent rules are listed on [`TencentFleet`]'s sections.)
     pub fn validate(&self) -> Result<()> {
+        self.tencent.validate().map_err(Error::Fixture)?;
         let h = &self.huawei;
+        h.apig.validate()?;
         let bad = |msg: String| Err(Error::Fixture(msg));
         let mut subnets = std::collections::HashMap::new();
         for s in &h.vpc.subnets {

@@ -5,7 +5,7 @@
 //! | failure | status | `error_code` |
 //! |---|---|---|
 //! | neither `X-Auth-Token` nor `Authorization` | 401 | `APIGW.0301` |
-//! | wrong `X-Auth-Token` | 401 | `APIGW.0307` |
+//! | wrong `X-Auth-Token` | 401 | `APIGW.0307` (`APIG.1002` on APIG paths, as seed 001 says) |
 //! | malformed `Authorization`, unknown AK, bad signature, missing signed header | 401 | `APIGW.0301` |
 //! | `X-Sdk-Date` missing, malformed, or more than 15 minutes off | 401 | `APIGW.0301` (message says the signature expired / check the clock) |
 //! | `X-Security-Token` missing or wrong (when the account has one) | 401 | `APIGW.0301` |
@@ -76,7 +76,16 @@ pub(crate) async fn authenticate(
 
     let body = if let Some(tok) = parts.headers.get("x-auth-token") {
         if tok.as_bytes() != acct.token.as_bytes() {
-            return unauthorized(&rid, codes::GATEWAY_BAD_TOKEN, "The token must be updated.");
+            // APIG answers with its own code (seed 001); the gateway's elsewhere.
+            return if parts.uri.path().contains("/apigw/") {
+                unauthorized(
+                    &rid,
+                    codes::APIG_BAD_TOKEN,
+                    "Incorrect token or token resolution failed",
+                )
+            } else {
+                unauthorized(&rid, codes::GATEWAY_BAD_TOKEN, "The token must be updated.")
+            };
         }
         body
     } else if parts.headers.contains_key(header::AUTHORIZATION) {

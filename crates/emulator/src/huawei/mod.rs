@@ -10,6 +10,7 @@ use axum::{middleware, Router};
 
 use crate::state::AppState;
 
+pub mod apig;
 mod auth;
 mod elb;
 pub(crate) mod errors;
@@ -64,6 +65,20 @@ pub mod codes {
     pub const GATEWAY_BAD_TOKEN: &str = "APIGW.0307";
     /// 429, gateway: throttled (injected by the `Throttle` fault).
     pub const GATEWAY_THROTTLED: &str = "APIGW.0308";
+    /// 400, APIG (seed 001): a bad query parameter or body value.
+    pub const APIG_INVALID_PARAMETER: &str = "APIG.2012";
+    /// 401, APIG (seed 001): the `X-Auth-Token` is not valid (on APIG paths).
+    pub const APIG_BAD_TOKEN: &str = "APIG.1002";
+    /// 403, APIG (seed 001): no permission for this method (the forbidden switch).
+    pub const APIG_FORBIDDEN: &str = "APIG.1005";
+    /// 404, APIG (seed 001): the VPC channel does not exist.
+    pub const APIG_CHANNEL_NOT_FOUND: &str = "APIG.3023";
+    /// 404, APIG (*chosen*): the APIG instance does not exist.
+    pub const APIG_INSTANCE_NOT_FOUND: &str = "APIG.3030";
+    /// 404, APIG (*chosen*): no member with this id in the channel.
+    pub const APIG_MEMBER_NOT_FOUND: &str = "APIG.3002";
+    /// 500, APIG (seed 001): system error; also overlapping writes to one channel.
+    pub const APIG_SYSTEM_ERROR: &str = "APIG.9999";
 }
 
 /// The Huawei account the emulator accepts: one project, one token, one AK/SK pair
@@ -136,5 +151,6 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(elb::routes())
         .merge(vpc::routes())
+        .merge(apig::routes())
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
 }

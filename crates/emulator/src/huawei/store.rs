@@ -109,6 +109,8 @@ pub(crate) struct HuaweiStore {
     pub ports: Vec<Port>,
     pub port_by_id: HashMap<String, usize>,
     pub ports_by_ip: HashMap<IpAddr, Vec<usize>>,
+    /// APIG instances, VPC channels and members.
+    pub apig: super::apig::store::ApigStore,
 }
 
 /// `v4` or `v6`.
@@ -212,6 +214,7 @@ impl HuaweiStore {
                 return Err(Error::Fixture(format!("duplicate pool id {}", pool.id)));
             }
         }
+        store.apig = super::apig::store::ApigStore::load(&fleet.apig, rng)?;
         Ok(store)
     }
 

@@ -1,9 +1,11 @@
 //! Integration tests of the emulator over real HTTP (one test binary).
 
+mod apig;
 mod auth;
 mod common;
 mod elb_list;
 mod elb_write;
 mod faults;
 mod misc;
+mod tencent;
 mod vpc;

@@ -13,10 +13,9 @@
 //! | the whole binding (`bindType`, `mgtIp`, `operates`, ...) | `Backend::raw` |
 //!
 //! Ids are unique within a location: should a host be bound on several ports, its
-//! first binding is `instanceId` and the others `instanceId:rsPort`. A
-//! `lanIp:rsPort` id is not a [`ResourceId`], so VM IP bindings are reached by
-//! listing or [`find_by_address`](lb_backends_core::BackendProviderExt::find_by_address),
-//! not by [`get`](BackendProvider::get). Writes are not implemented and return
+//! first binding is `instanceId` and the others `instanceId:rsPort`. Both id forms
+//! are valid [`ResourceId`]s, so [`get`](BackendProvider::get) reaches every binding.
+//! Writes are not implemented and return
 //! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
 
 mod model;

@@ -67,12 +67,15 @@ pub(crate) fn health(status: Option<&str>) -> Health {
     }
 }
 
-/// `ip:port` (`[ip]:port` for IPv6), or the address alone without a port.
+/// `ip:port`, or the address alone without a port. IPv6 too goes without brackets
+/// (the last `:` is the port's), so every such id is a valid `ResourceId`.
 pub(crate) fn address_id(lan_ip: &str, port: Option<u16>) -> String {
-    match (port, lan_ip.parse::<IpAddr>()) {
-        (None, _) => lan_ip.to_owned(),
-        (Some(p), Ok(IpAddr::V6(v6))) => format!("[{v6}]:{p}"),
-        (Some(p), _) => format!("{lan_ip}:{p}"),
+    let ip = lan_ip
+        .parse::<IpAddr>()
+        .map_or_else(|_| lan_ip.to_owned(), |ip| ip.to_string());
+    match port {
+        None => ip,
+        Some(p) => format!("{ip}:{p}"),
     }
 }
 
@@ -170,7 +173,8 @@ mod tests {
         assert!(m.backend.instance.is_none());
         assert_eq!(m.backend.health, Health::Healthy);
         let m = to_backend(json!({"bindType": 1, "rsPort": 80, "lanIp": "fd00::1"})).unwrap();
-        assert_eq!(m.backend.id, "[fd00::1]:80");
+        assert_eq!(m.backend.id, "fd00::1:80");
+        assert!(lb_backends_core::ResourceId::new(m.backend.id.clone()).is_ok());
         assert_eq!(m.backend.health, Health::NotReported);
     }
 

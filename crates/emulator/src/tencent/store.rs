@@ -1,0 +1,78 @@
+//! The Tencent resources as served (from the fleet), the nonces seen, and the
+//! server clock's offset.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::fleet::{BmlbLocation, ClbLoadBalancer, TencentFleet};
+
+/// How long a nonce is remembered: a request's timestamp may be 5 minutes old and a
+/// replay may come 5 minutes after it.
+pub(crate) const NONCE_MEMORY_SECS: i64 = 600;
+/// How far a request's timestamp may be from the server clock.
+pub(crate) const MAX_SKEW_SECS: i64 = 300;
+
+/// What the Tencent handlers read and remember.
+#[derive(Debug, Default)]
+pub(crate) struct TencentStore {
+    /// CLB load balancers by id.
+    pub clb: HashMap<String, ClbLoadBalancer>,
+    /// BMLB load balancer ids (those with at least one location).
+    pub bmlb_lbs: HashSet<String>,
+    /// BMLB locations by their four ids.
+    pub bmlb: HashMap<[String; 4], BmlbLocation>,
+    /// Seconds added to the real clock (a server whose clock is off).
+    pub clock_offset: i64,
+    /// `SecretId` + nonce -> when it was first seen (server time).
+    nonces: HashMap<(String, u64), i64>,
+}
+
+impl TencentStore {
+    pub(crate) fn load(fleet: &TencentFleet) -> TencentStore {
+        let mut store = TencentStore::default();
+        for lb in &fleet.clb.load_balancers {
+            store.clb.insert(lb.load_balancer_id.clone(), lb.clone());
+        }
+        for loc in &fleet.bmlb.locations {
+            store.bmlb_lbs.insert(loc.load_balancer_id.clone());
+            store
+                .bmlb
+                .insert(loc.key().map(str::to_string), loc.clone());
+        }
+        store
+    }
+
+    /// Remembers a nonce; `false` when it was already used within the window.
+    pub(crate) fn use_nonce(&mut self, secret_id: &str, nonce: u64, now: i64) -> bool {
+        if self.nonces.len() >= 4096 && self.nonces.len().is_power_of_two() {
+            self.nonces
+                .retain(|_, seen| now - *seen <= NONCE_MEMORY_SECS);
+        }
+        let key = (secret_id.to_string(), nonce);
+        match self.nonces.get(&key) {
+            Some(seen) if now - *seen <= NONCE_MEMORY_SECS => false,
+            _ => {
+                self.nonces.insert(key, now);
+                true
+            }
+        }
+    }
+
+    /// How many nonces are remembered.
+    pub(crate) fn nonces_seen(&self) -> usize {
+        self.nonces.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_single_use_within_the_window() {
+        let mut s = TencentStore::default();
+        assert!(s.use_nonce("id", 7, 1_000));
+        assert!(!s.use_nonce("id", 7, 1_100));
+        assert!(s.use_nonce("other", 7, 1_100));
+        assert!(s.use_nonce("id", 7, 1_000 + NONCE_MEMORY_SECS + 1));
+    }
+}
