@@ -10,6 +10,7 @@
 //! - [`transport`]: the one place that speaks HTTP (rustls only), with timeouts,
 //!   retries, `Retry-After` and a `tracing` span per call.
 //! - [`validate`]: input types checked before any byte is sent.
+//! - [`lenient`]: forgiving decoding of the clouds' JSON, shared by the providers.
 //!
 //! ```
 //! use lb_backends_core::{Target, ProviderKind};
@@ -28,6 +29,7 @@
 
 pub mod error;
 pub mod ext;
+pub mod lenient;
 pub mod model;
 pub mod paging;
 pub mod provider;

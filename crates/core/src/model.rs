@@ -211,6 +211,33 @@ pub enum InstanceLookup {
     },
 }
 
+impl InstanceLookup {
+    /// The answer a backend's own record gives: its [`Backend::instance`] when the
+    /// cloud reported one ([`Found`](Self::Found)), else [`NotBound`](Self::NotBound).
+    ///
+    /// For providers whose records name their instance, so that no extra call can
+    /// tell more.
+    ///
+    /// ```
+    /// use lb_backends_core::{Backend, InstanceKind, InstanceLookup, InstanceRef, ProviderKind};
+    ///
+    /// let mut backend = Backend::new(ProviderKind::TencentClb, "ins-1");
+    /// assert_eq!(InstanceLookup::from_backend(&backend), InstanceLookup::NotBound);
+    ///
+    /// let cvm = InstanceRef { id: "ins-1".into(), name: None, kind: InstanceKind::Cvm, state: None };
+    /// backend.instance = Some(cvm.clone());
+    /// assert_eq!(InstanceLookup::from_backend(&backend), InstanceLookup::Found { instance: cvm });
+    /// ```
+    pub fn from_backend(backend: &Backend) -> Self {
+        match &backend.instance {
+            Some(instance) => Self::Found {
+                instance: instance.clone(),
+            },
+            None => Self::NotBound,
+        }
+    }
+}
+
 /// One backend server, normalized.
 ///
 /// `raw` holds the provider's record exactly as the cloud sent it, so nothing is lost.

@@ -4,17 +4,57 @@
 use std::{fmt, net::IpAddr};
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures::{stream::BoxStream, TryStreamExt};
 use serde::Serialize;
 
 use crate::{
-    Backend, BackendName, Error, InstanceLookup, Port, ProviderKind, ResourceId, Result, Target,
-    Weight,
+    Backend, BackendName, Error, ErrorKind, InstanceLookup, Port, ProviderKind, ResourceId, Result,
+    Target, Weight,
 };
 
 /// A lazily paged listing: each page is fetched only when the caller reaches it.
 /// The stream ends after the first error.
 pub type BackendStream<'a> = BoxStream<'a, Result<Backend>>;
+
+/// The backend of `stream` whose id is `id`, or [`ErrorKind::NotFound`] once the
+/// stream ends without it: `get` for an API that has no single-backend call.
+///
+/// Pages are fetched only until the backend is found, but a miss costs the whole
+/// listing of `target` (named in the error). The first error of the stream is
+/// returned as it is.
+///
+/// ```
+/// use futures::StreamExt;
+/// use lb_backends_core::{provider::find_listed, Backend, ErrorKind, ProviderKind, ResourceId, Target};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let target: Target = "tencent-clb:lb-abcdefgh".parse()?;
+/// let listing = || {
+///     let backends = ["ins-1", "ins-2"].map(|id| Ok(Backend::new(ProviderKind::TencentClb, id)));
+///     futures::stream::iter(backends).boxed()
+/// };
+/// let found = find_listed(listing(), &ResourceId::new("ins-2")?, &target).await?;
+/// assert_eq!(found.id, "ins-2");
+/// let missing = find_listed(listing(), &ResourceId::new("ins-9")?, &target).await;
+/// assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
+/// # Ok::<(), lb_backends_core::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn find_listed(
+    mut stream: BackendStream<'_>,
+    id: &ResourceId,
+    target: &Target,
+) -> Result<Backend> {
+    while let Some(backend) = stream.try_next().await? {
+        if backend.id == id.as_str() {
+            return Ok(backend);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::NotFound,
+        format!("backend {id} is not among the backends of {target}"),
+    ))
+}
 
 /// What a provider can do, so a caller can ask before it tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -247,5 +287,36 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
         let _ = id;
         Err(Error::unsupported(self.kind(), "looking up the instance"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn find_listed_stops_at_the_first_error_and_names_the_target() {
+        let target: Target = "tencent-clb:lb-abcdefgh".parse().unwrap();
+        let backends = vec![
+            Ok(Backend::new(ProviderKind::TencentClb, "ins-1")),
+            Err(Error::new(ErrorKind::Throttled, "slow down")),
+            Ok(Backend::new(ProviderKind::TencentClb, "ins-2")),
+        ];
+        let id = ResourceId::new("ins-2").unwrap();
+        let err = find_listed(futures::stream::iter(backends).boxed(), &id, &target)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Throttled);
+
+        let err = find_listed(futures::stream::empty().boxed(), &id, &target)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert_eq!(
+            err.message(),
+            "backend ins-2 is not among the backends of tencent-clb:lb-abcdefgh"
+        );
     }
 }

@@ -2,11 +2,10 @@
 //! [`BackendProvider`] implementation on top of its inherent calls.
 
 use async_trait::async_trait;
-use futures::TryStreamExt;
 use http::Method;
 use lb_backends_core::{
-    transport::ApiRequest, Backend, BackendProvider, BackendStream, BackendUpdate, Capabilities,
-    Error, ErrorKind, InstanceLookup, NewBackend, ResourceId, Result, Target,
+    provider::find_listed, transport::ApiRequest, Backend, BackendProvider, BackendStream,
+    BackendUpdate, Capabilities, Error, InstanceLookup, NewBackend, ResourceId, Result, Target,
 };
 use lb_backends_huawei_core::{HuaweiClient, Service};
 
@@ -78,7 +77,7 @@ impl ApigProvider {
     }
 
     /// The provider for a [`Target::HuaweiApig`]; any other target is
-    /// [`ErrorKind::InvalidInput`].
+    /// [`ErrorKind::InvalidInput`](lb_backends_core::ErrorKind::InvalidInput).
     ///
     /// ```
     /// use lb_backends_core::{ErrorKind, Target};
@@ -164,7 +163,8 @@ impl ApigProvider {
 
     /// The members that pass `filter`, page by page as the caller consumes them
     /// (`offset` is an item offset; see the crate docs for how a `total` that
-    /// disagrees with the pages ends the stream with [`ErrorKind::Incomplete`]).
+    /// disagrees with the pages ends the stream with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete)).
     pub fn list_members(&self, filter: &MemberFilter) -> BackendStream<'_> {
         let pairs = filter.query_pairs();
         list_pages(self.page_size, move |offset, limit| {
@@ -182,22 +182,10 @@ impl ApigProvider {
     }
 
     /// One member by id. APIG has no call to read a single member, so this lists
-    /// the channel and picks the member out (one pass, stopping when found).
+    /// the channel and picks the member out (one pass, stopping when found; a
+    /// member that is not there costs a full listing).
     pub async fn get_member(&self, id: &ResourceId) -> Result<Backend> {
-        let found = self
-            .list_members(&MemberFilter::new())
-            .try_filter(|b| futures::future::ready(b.id == id.as_str()))
-            .try_next()
-            .await?;
-        found.ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!(
-                    "VPC channel {} has no member {id}",
-                    self.vpc_channel_id.as_str()
-                ),
-            )
-        })
+        find_listed(self.list_members(&MemberFilter::new()), id, &self.target).await
     }
 }
 
@@ -217,6 +205,8 @@ impl BackendProvider for ApigProvider {
         self.list_members(&MemberFilter::new())
     }
 
+    /// Lists the channel and finds `id` ([`get_member`](ApigProvider::get_member)),
+    /// so it costs up to a full listing.
     async fn get(&self, id: &ResourceId) -> Result<Backend> {
         self.get_member(id).await
     }
@@ -236,9 +226,6 @@ impl BackendProvider for ApigProvider {
     /// An instance member's ECS comes with its record; an IP member is not bound to
     /// an instance by design ([`InstanceLookup::NotBound`]).
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
-        Ok(match self.get_member(id).await?.instance {
-            Some(instance) => InstanceLookup::Found { instance },
-            None => InstanceLookup::NotBound,
-        })
+        Ok(InstanceLookup::from_backend(&self.get_member(id).await?))
     }
 }

@@ -9,6 +9,7 @@
 //! array of objects in `members`.
 
 use lb_backends_core::{
+    lenient::{as_u64, json_kind},
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
 };
@@ -56,14 +57,14 @@ fn page_from_value(value: Value) -> Result<MemberPage> {
                 Value::Object(record) => Ok(record),
                 other => Err(bad_page(&format!(
                     "member #{i} is {}, not an object",
-                    kind_of(&other)
+                    json_kind(&other)
                 ))),
             })
             .collect::<Result<_>>()?,
         Some(other) => {
             return Err(bad_page(&format!(
                 "`members` is {}, not an array",
-                kind_of(&other)
+                json_kind(&other)
             )))
         }
     };
@@ -75,26 +76,6 @@ fn bad_page(why: &str) -> Error {
         ErrorKind::Decode,
         format!("the member listing page is not usable: {why}"),
     )
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A non-negative integer, also when sent as a string of digits.
-fn as_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// A non-empty string field.

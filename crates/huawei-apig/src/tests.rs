@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashSet,
-    sync::{atomic::Ordering, Arc, Mutex},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -11,10 +11,11 @@ use futures::TryStreamExt;
 use lb_backends_core::{
     BackendProvider, BackendUpdate, ErrorKind, NewBackend, Port, ResourceId, Target, Weight,
 };
+use lb_backends_testkit::{Reply, Request, ScriptedServer};
 use serde_json::{json, Value};
 
 use crate::{
-    testutil::{serve, Reply, Seen, Server, PROJECT},
+    testutil::{client, PROJECT},
     ApigMember, ApigProvider, MemberFilter, PreciseField,
 };
 
@@ -25,22 +26,22 @@ fn members_path() -> String {
     format!("/v2/{PROJECT}/apigw/instances/{INSTANCE}/vpc-channels/{CHANNEL}/members")
 }
 
-fn provider(server: &Server, attempts: u32) -> ApigProvider {
+fn provider(server: &ScriptedServer, attempts: u32) -> ApigProvider {
     ApigProvider::new(
-        server.client(attempts),
+        client(server, attempts),
         ResourceId::new(INSTANCE).unwrap(),
         ResourceId::new(CHANNEL).unwrap(),
     )
 }
 
 /// A small in-memory channel: GET pages by item offset, POST upserts by host.
-fn channel(n: usize) -> impl Fn(&Seen) -> Reply + Send + Sync + 'static {
+fn channel(n: usize) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
     let members: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(
         (0..n)
             .map(|i| json!({"id": format!("m{i:04}"), "host": format!("10.0.{}.{}", i / 250, i % 250 + 1), "status": 1, "weight": 1}))
             .collect(),
     ));
-    move |req: &Seen| {
+    move |req: &Request| {
         let mut members = members.lock().unwrap();
         match req.method.as_str() {
             "GET" => {
@@ -86,7 +87,7 @@ fn channel(n: usize) -> impl Fn(&Seen) -> Reply + Send + Sync + 'static {
 
 #[tokio::test]
 async fn lists_by_item_offset_with_filters() {
-    let server = serve(channel(1203)).await;
+    let server = ScriptedServer::start_with(channel(1203)).await;
     let p = provider(&server, 1);
     let ids: Vec<String> = p.list().map_ok(|b| b.id).try_collect().await.unwrap();
     assert_eq!(ids.len(), 1203);
@@ -98,8 +99,8 @@ async fn lists_by_item_offset_with_filters() {
             (req.method.as_str(), req.path()),
             ("GET", members_path().as_str())
         );
-        assert_eq!(req.query("offset").as_deref(), Some(offset));
-        assert_eq!(req.query("limit").as_deref(), Some("500"));
+        assert_eq!(req.query("offset"), Some(offset));
+        assert_eq!(req.query("limit"), Some("500"));
     }
 
     let p = p.with_page_size(100).unwrap();
@@ -112,20 +113,20 @@ async fn lists_by_item_offset_with_filters() {
         .precise(PreciseField::Name);
     let _ = p.list_members(&filter).try_next().await.unwrap();
     let last = server.requests().pop().unwrap();
-    assert_eq!(last.query("name").as_deref(), Some("web%2001"));
-    assert_eq!(last.query("member_group_name").as_deref(), Some("blue"));
-    assert_eq!(last.query("member_group_id").as_deref(), Some("g1"));
-    assert_eq!(last.query("precise_search").as_deref(), Some("name"));
-    assert_eq!(last.query("limit").as_deref(), Some("100"));
+    assert_eq!(last.query("name"), Some("web%2001"));
+    assert_eq!(last.query("member_group_name"), Some("blue"));
+    assert_eq!(last.query("member_group_id"), Some("g1"));
+    assert_eq!(last.query("precise_search"), Some("name"));
+    assert_eq!(last.query("limit"), Some("100"));
 }
 
 #[tokio::test]
 async fn get_lists_and_picks_or_says_not_found() {
-    let server = serve(channel(30)).await;
+    let server = ScriptedServer::start_with(channel(30)).await;
     let p = provider(&server, 1).with_page_size(10).unwrap();
     let b = p.get(&ResourceId::new("m0012").unwrap()).await.unwrap();
     assert_eq!(b.address, Some("10.0.0.13".parse().unwrap()));
-    assert_eq!(server.requests().len(), 2, "stops at the page holding it");
+    assert_eq!(server.request_count(), 2, "stops at the page holding it");
     let err = p.get(&ResourceId::new("nope").unwrap()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     let lookup = p
@@ -145,9 +146,10 @@ async fn the_seed_error_table_surfaces_typed() {
         (500, "APIG.9999", ErrorKind::Service),
     ] {
         let body = json!({"error_code": code, "error_msg": format!("msg {code}")}).to_string();
-        let server =
-            serve(move |_| Reply::json(status, body.clone()).with_header("x-request-id", "rid-42"))
-                .await;
+        let server = ScriptedServer::start_with(move |_| {
+            Reply::json(status, body.clone()).with_header("x-request-id", "rid-42")
+        })
+        .await;
         let err = provider(&server, 1).list().try_next().await.unwrap_err();
         assert_eq!(err.kind(), kind, "{code}");
         assert_eq!(err.code(), Some(code));
@@ -177,13 +179,13 @@ async fn odd_bodies_become_typed_errors_and_truncation_is_retried() {
             ErrorKind::Service,
         ),
     ] {
-        let server = serve(move |_| Reply::json(status, body)).await;
+        let server = ScriptedServer::start_with(move |_| Reply::json(status, body)).await;
         let err = provider(&server, 1).list().try_next().await.unwrap_err();
         assert_eq!(err.kind(), kind, "{body}");
     }
     let calls = Arc::new(Mutex::new(0));
     let c = calls.clone();
-    let server = serve(move |_| {
+    let server = ScriptedServer::start_with(move |_| {
         let mut n = c.lock().unwrap();
         *n += 1;
         if *n == 1 {
@@ -200,7 +202,7 @@ async fn odd_bodies_become_typed_errors_and_truncation_is_retried() {
 
 #[tokio::test]
 async fn add_is_an_idempotent_upsert_and_never_a_put() {
-    let server = serve(channel(3)).await;
+    let server = ScriptedServer::start_with(channel(3)).await;
     let p = provider(&server, 1);
     let spec = NewBackend::new("10.9.9.9".parse().unwrap(), Port::new(8080).unwrap())
         .with_weight(Weight::new(5).unwrap())
@@ -230,7 +232,7 @@ async fn add_is_an_idempotent_upsert_and_never_a_put() {
 async fn add_is_retried_after_a_system_error_and_found_by_listing() {
     let calls = Arc::new(Mutex::new(0));
     let c = calls.clone();
-    let server = serve(move |req| {
+    let server = ScriptedServer::start_with(move |req| {
         let mut n = c.lock().unwrap();
         *n += 1;
         match (req.method.as_str(), *n) {
@@ -257,7 +259,7 @@ async fn add_is_retried_after_a_system_error_and_found_by_listing() {
 
 #[tokio::test]
 async fn update_re_upserts_the_member_as_listed() {
-    let server = serve(channel(2)).await;
+    let server = ScriptedServer::start_with(channel(2)).await;
     let p = provider(&server, 1);
     let b = p
         .update(
@@ -288,7 +290,7 @@ async fn update_re_upserts_the_member_as_listed() {
 
 #[tokio::test]
 async fn remove_deletes_one_member_by_id() {
-    let server = serve(|_| Reply::json(204, "")).await;
+    let server = ScriptedServer::start_with(|_| Reply::json(204, "")).await;
     provider(&server, 1)
         .remove(&ResourceId::new("m1").unwrap())
         .await
@@ -300,7 +302,7 @@ async fn remove_deletes_one_member_by_id() {
 
 #[tokio::test]
 async fn invalid_input_fails_before_any_request() {
-    let server = serve(channel(1)).await;
+    let server = ScriptedServer::start_with(channel(1)).await;
     let p = provider(&server, 1);
     assert!(p.clone().with_page_size(0).is_err());
     assert!(p.clone().with_page_size(501).is_err());
@@ -331,14 +333,14 @@ async fn invalid_input_fails_before_any_request() {
         ErrorKind::InvalidInput
     );
     let elb: Target = "huawei-elb:pool-1".parse().unwrap();
-    assert!(ApigProvider::for_target(server.client(1), &elb).is_err());
+    assert!(ApigProvider::for_target(client(&server, 1), &elb).is_err());
     assert!(server.requests().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn writes_to_one_channel_never_overlap() {
     // Each write takes 10 ms on the server; two at once would overlap.
-    let server = serve(|req| {
+    let server = ScriptedServer::start_with(|req| {
         let body: Value = serde_json::from_str(&req.body).unwrap();
         let mut m = body["members"][0].clone();
         m["id"] = json!(format!("id-{}", m["host"].as_str().unwrap()));
@@ -357,6 +359,6 @@ async fn writes_to_one_channel_never_overlap() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    assert_eq!(server.requests().len(), 10);
-    assert_eq!(server.max_in_flight.load(Ordering::SeqCst), 1);
+    assert_eq!(server.request_count(), 10);
+    assert_eq!(server.max_in_flight(), 1);
 }

@@ -6,15 +6,15 @@ use std::{collections::HashSet, net::IpAddr};
 
 use http::Method;
 use lb_backends_core::{
-    transport::decode_json, Error, ErrorKind, InstanceKind, InstanceLookup, InstanceRef,
-    ResourceId, Result,
+    lenient::json_kind, transport::decode_json, Error, ErrorKind, InstanceKind, InstanceLookup,
+    InstanceRef, ResourceId, Result,
 };
 use lb_backends_huawei_core::Service;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{
-    mapping::{self, kind_of},
+    mapping,
     model::{non_empty, Member, VpcPort},
     ElbProvider,
 };
@@ -127,7 +127,10 @@ fn ports_page(response: &lb_backends_core::transport::RawResponse) -> Result<Vec
         other => Err(mapping::shape_error(
             "ListPorts",
             response,
-            &format!("\"ports\" is {}", other.as_ref().map_or("missing", kind_of)),
+            &format!(
+                "\"ports\" is {}",
+                other.as_ref().map_or("missing", json_kind)
+            ),
         )),
     }
 }

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use lb_backends_core::{
+    lenient::json_kind,
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ListenerHealth,
     ProviderKind, Result, Weight,
@@ -46,7 +47,7 @@ pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backen
     if !raw.is_object() {
         return Err(Error::new(
             ErrorKind::Decode,
-            format!("a member is not a JSON object but {}", kind_of(&raw)),
+            format!("a member is not a JSON object but {}", json_kind(&raw)),
         ));
     }
     let member = Member::deserialize(&raw).unwrap_or_default();
@@ -99,7 +100,7 @@ pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
             response,
             &format!(
                 "\"member\" is {}",
-                other.as_ref().map_or("missing", kind_of)
+                other.as_ref().map_or("missing", json_kind)
             ),
         )),
     }
@@ -119,7 +120,7 @@ pub(crate) fn page_of(
                 response,
                 &format!(
                     "\"members\" is {}",
-                    other.as_ref().map_or("missing", kind_of)
+                    other.as_ref().map_or("missing", json_kind)
                 ),
             ))
         }
@@ -146,18 +147,6 @@ pub(crate) fn shape_error(action: &str, response: &RawResponse, what: &str) -> E
         err = err.with_request_id(id);
     }
     err
-}
-
-/// A short name for the JSON type of `v`, for error messages.
-pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 //! proxy or an older service version) send a value of another type. Every field here
 //! is an `Option` (or an empty `Vec`) and a value of the wrong type decodes as `None`
 //! rather than failing the whole record: what we cannot read is dropped here and
-//! still kept whole in [`Backend::raw`](lb_backends_core::Backend::raw).
+//! still kept whole in [`Backend::raw`](lb_backends_core::Backend::raw). The rule is
+//! the typed one of [`lb_backends_core::lenient`] ([`opt`](lb_backends_core::lenient::opt),
+//! [`list`](lb_backends_core::lenient::list)): v3 sends JSON types as documented, so
+//! `"80"` is not read as a port.
 //!
 //! ```
 //! use lb_backends_huawei_elb::model::Member;
@@ -18,97 +21,73 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde::{de::DeserializeOwned, Deserialize, Deserializer};
+use lb_backends_core::lenient;
+use serde::Deserialize;
 use serde_json::Value;
-
-/// A value of type `T`, or `None` when it is missing, `null` or of another type.
-fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    let value = Value::deserialize(d)?;
-    Ok(serde_json::from_value(value).ok())
-}
-
-/// The elements of an array that decode as `T`; anything else gives an empty list.
-fn lenient_vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|v| serde_json::from_value(v).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
-}
 
 /// An ELB v3 member (backend server) as the cloud sends it (API.md 2.5).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct Member {
     /// The member id (not the ECS id).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub id: Option<String>,
     /// The member's name.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub name: Option<String>,
     /// The project the member belongs to.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub project_id: Option<String>,
     /// The pool (documented as "not supported, do not use").
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub pool_id: Option<String>,
     /// Administrative state.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub admin_state_up: Option<bool>,
     /// The subnet of the member's address; absent for a cross-VPC member.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub subnet_cidr_id: Option<String>,
     /// The port traffic is sent to.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub protocol_port: Option<i64>,
     /// The weight, 0 to 100.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub weight: Option<i64>,
     /// The address traffic is sent to.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub address: Option<String>,
     /// `v4` or `v6`.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub ip_version: Option<String>,
     /// Health: `ONLINE`, `OFFLINE`, `NO_MONITOR`, `INITIAL`, `UNKNOWN`, ...
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub operating_status: Option<String>,
     /// Health per listener.
-    #[serde(default, deserialize_with = "lenient_vec")]
+    #[serde(default, deserialize_with = "lenient::list")]
     pub status: Vec<MemberStatus>,
     /// Why the health check fails, when it does.
     #[serde(default)]
     pub reason: Option<Value>,
     /// Creation time, `yyyy-MM-dd'T'HH:mm:ss'Z'`.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub created_at: Option<String>,
     /// Last update time, `yyyy-MM-dd'T'HH:mm:ss'Z'`.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub updated_at: Option<String>,
     /// `ip` (cross-VPC) or `instance` (bound to an ECS).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub member_type: Option<String>,
     /// The ECS id; empty or absent for a cross-VPC member and on older services.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub instance_id: Option<String>,
     /// The availability zone.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub availability_zone: Option<String>,
     /// Documented as "not supported, do not use".
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub device_owner: Option<String>,
     /// Documented as "not supported, do not use".
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub device_id: Option<String>,
 }
 
@@ -117,10 +96,10 @@ pub struct Member {
 #[non_exhaustive]
 pub struct MemberStatus {
     /// The listener's id.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub listener_id: Option<String>,
     /// The health that listener sees.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub operating_status: Option<String>,
 }
 
@@ -129,13 +108,13 @@ pub struct MemberStatus {
 #[non_exhaustive]
 pub struct PageInfo {
     /// The first id of this page.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub previous_marker: Option<String>,
     /// The last id of this page, present when more members follow.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub next_marker: Option<String>,
     /// How many members this page holds.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub current_count: Option<i64>,
 }
 
@@ -144,31 +123,31 @@ pub struct PageInfo {
 #[non_exhaustive]
 pub struct VpcPort {
     /// The port id.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub id: Option<String>,
     /// The port's name.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub name: Option<String>,
     /// `ACTIVE`, `DOWN`, ...
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub status: Option<String>,
     /// The addresses of the port, each on a subnet.
-    #[serde(default, deserialize_with = "lenient_vec")]
+    #[serde(default, deserialize_with = "lenient::list")]
     pub fixed_ips: Vec<FixedIp>,
     /// The device the port is attached to: the ECS id for an ECS NIC.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub device_id: Option<String>,
     /// `compute:{az}` for an ECS NIC.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub device_owner: Option<String>,
     /// The network (VPC subnet's network) id.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub network_id: Option<String>,
     /// The MAC address.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub mac_address: Option<String>,
     /// The instance id, on newer services.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub instance_id: Option<String>,
 }
 
@@ -177,10 +156,10 @@ pub struct VpcPort {
 #[non_exhaustive]
 pub struct FixedIp {
     /// The subnet the address is on.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub subnet_id: Option<String>,
     /// The address.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "lenient::opt")]
     pub ip_address: Option<String>,
 }
 

@@ -1,9 +1,6 @@
 //! The provider against a scripted loopback server: paging, safe create, odd bodies.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use lb_backends_core::{
@@ -11,128 +8,30 @@ use lb_backends_core::{
     BackendProvider, ErrorKind, Health, InstanceLookup, ResourceId,
 };
 use lb_backends_huawei_core::{Credentials, HuaweiClient};
+use lb_backends_testkit::{Reply, ScriptedServer};
 use serde_json::json;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
 
 use crate::{CreateMember, ElbProvider, ListQuery};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    target: String,
-    body: String,
-}
-
-enum Reply {
-    Json(u16, String),
-    Drop,
-}
-
-type Handler = Box<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
-
-struct Server {
-    url: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    fn requests(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    fn provider(&self, page_size: u32) -> ElbProvider {
-        let client = HuaweiClient::builder()
-            .project_id(PROJECT)
-            .credentials(Credentials::token("tok-SECRET"))
-            .endpoint_all(&self.url)
-            .transport_config(TransportConfig {
-                request_timeout: Duration::from_secs(5),
-                retry: RetryPolicy::default()
-                    .with_max_attempts(3)
-                    .with_initial_backoff(Duration::from_millis(1))
-                    .with_max_backoff(Duration::from_millis(2)),
-                ..TransportConfig::default()
-            })
-            .build()
-            .unwrap();
-        ElbProvider::new(client, ResourceId::new("pool-1").unwrap()).with_page_size(page_size)
-    }
-}
-
-async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Seen> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse().ok())?
+/// A provider of pool `pool-1` on `server`, three attempts per call.
+fn provider(server: &ScriptedServer, page_size: u32) -> ElbProvider {
+    let client = HuaweiClient::builder()
+        .project_id(PROJECT)
+        .credentials(Credentials::token("tok-SECRET"))
+        .endpoint_all(server.url())
+        .transport_config(TransportConfig {
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(2)),
+            ..TransportConfig::default()
         })
-        .unwrap_or(0);
-    while buf.len() < head_end + length {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let mut first = head.lines().next().unwrap_or_default().split(' ');
-    Some(Seen {
-        method: first.next().unwrap_or_default().to_owned(),
-        target: first.next().unwrap_or_default().to_owned(),
-        body: String::from_utf8_lossy(&buf[head_end..]).to_string(),
-    })
-}
-
-async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let handler: Arc<Handler> = Arc::new(Box::new(handler));
-    let seen2 = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let Some(req) = read_request(&mut sock).await else {
-                continue;
-            };
-            let n = {
-                let mut s = seen2.lock().unwrap();
-                s.push(req.clone());
-                s.len() - 1
-            };
-            match handler(&req, n) {
-                Reply::Json(status, body) => {
-                    let text = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
-                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = sock.write_all(text.as_bytes()).await;
-                    let _ = sock.shutdown().await;
-                }
-                Reply::Drop => drop(sock),
-            }
-        }
-    });
-    Server { url, seen }
+        .build()
+        .unwrap();
+    ElbProvider::new(client, ResourceId::new("pool-1").unwrap()).with_page_size(page_size)
 }
 
 fn member(id: &str, address: &str, port: u16) -> serde_json::Value {
@@ -140,7 +39,7 @@ fn member(id: &str, address: &str, port: u16) -> serde_json::Value {
 }
 
 fn page(members: &[serde_json::Value], next: Option<&str>) -> Reply {
-    Reply::Json(
+    Reply::json(
         200,
         json!({"members": members, "page_info": {"next_marker": next}}).to_string(),
     )
@@ -148,7 +47,7 @@ fn page(members: &[serde_json::Value], next: Option<&str>) -> Reply {
 
 #[tokio::test]
 async fn pages_are_fetched_lazily_with_the_last_id_as_marker() {
-    let s = serve(|req, _| {
+    let s = ScriptedServer::start_with(|req| {
         if req.target.contains("marker=b") {
             page(&[member("c", "10.0.0.3", 80)], None)
         } else {
@@ -159,12 +58,12 @@ async fn pages_are_fetched_lazily_with_the_last_id_as_marker() {
         }
     })
     .await;
-    let p = s.provider(2);
+    let p = provider(&s, 2);
     let mut stream = p.list();
-    assert_eq!(s.requests().len(), 0, "nothing before the first poll");
+    assert_eq!(s.request_count(), 0, "nothing before the first poll");
     assert_eq!(stream.try_next().await.unwrap().unwrap().id, "a");
     assert_eq!(stream.try_next().await.unwrap().unwrap().id, "b");
-    assert_eq!(s.requests().len(), 1, "the second page waits until needed");
+    assert_eq!(s.request_count(), 1, "the second page waits until needed");
     assert_eq!(stream.try_next().await.unwrap().unwrap().id, "c");
     assert!(stream.try_next().await.unwrap().is_none());
     let reqs = s.requests();
@@ -180,28 +79,28 @@ async fn pages_are_fetched_lazily_with_the_last_id_as_marker() {
 
 #[tokio::test]
 async fn a_server_that_repeats_itself_ends_with_incomplete() {
-    let s = serve(|_, _| {
+    let s = ScriptedServer::start_with(|_| {
         page(
             &[member("a", "10.0.0.1", 80), member("b", "10.0.0.2", 80)],
             Some("b"),
         )
     })
     .await;
-    let p = s.provider(2);
+    let p = provider(&s, 2);
     let got: Vec<_> = p.list().collect().await;
     assert_eq!(got.len(), 3, "two members, then one error");
     assert_eq!(got[2].as_ref().unwrap_err().kind(), ErrorKind::Incomplete);
-    assert_eq!(s.requests().len(), 2);
+    assert_eq!(s.request_count(), 2);
 }
 
 #[tokio::test]
 async fn filters_go_out_as_repeated_parameters() {
-    let s = serve(|_, _| page(&[], None)).await;
+    let s = ScriptedServer::start_with(|_| page(&[], None)).await;
     let q = ListQuery::new()
         .with_address("10.0.0.1".parse().unwrap())
         .with_address("10.0.0.2".parse().unwrap())
         .with_admin_state_up(true);
-    let n = s.provider(2000).list_members(&q).count().await;
+    let n = provider(&s, 2000).list_members(&q).count().await;
     assert_eq!(n, 0);
     assert!(s.requests()[0]
         .target
@@ -210,13 +109,12 @@ async fn filters_go_out_as_repeated_parameters() {
 
 #[tokio::test]
 async fn a_dropped_create_that_was_applied_returns_the_member_once() {
-    let s = serve(|req, _| match req.method.as_str() {
-        "POST" => Reply::Drop,
+    let s = ScriptedServer::start_with(|req| match req.method.as_str() {
+        "POST" => Reply::close(),
         _ => page(&[member("m1", "10.0.0.9", 8080)], None),
     })
     .await;
-    let b = s
-        .provider(2000)
+    let b = provider(&s, 2000)
         .create_member(&CreateMember::new("10.0.0.9", 8080))
         .await
         .unwrap();
@@ -234,20 +132,16 @@ async fn a_dropped_create_that_was_applied_returns_the_member_once() {
 
 #[tokio::test]
 async fn a_create_that_was_not_applied_is_sent_again_within_the_budget() {
-    let s = serve(|req, n| match (req.method.as_str(), n) {
-        ("POST", 0) => Reply::Json(
-            503,
-            r#"{"error_code":"ELB.0001","error_msg":"busy"}"#.into(),
-        ),
-        ("POST", _) => Reply::Json(
+    let s = ScriptedServer::start_with(|req| match (req.method.as_str(), req.index) {
+        ("POST", 0) => Reply::json(503, r#"{"error_code":"ELB.0001","error_msg":"busy"}"#),
+        ("POST", _) => Reply::json(
             201,
             json!({"member": member("m2", "10.0.0.9", 81)}).to_string(),
         ),
         _ => page(&[], None),
     })
     .await;
-    let b = s
-        .provider(2000)
+    let b = provider(&s, 2000)
         .create_member(&CreateMember::new("10.0.0.9", 81))
         .await
         .unwrap();
@@ -256,36 +150,32 @@ async fn a_create_that_was_not_applied_is_sent_again_within_the_budget() {
     assert_eq!(methods, ["POST", "GET", "POST"]);
 
     // Always failing: POST, GET, POST, GET, POST, GET and give up (3 attempts).
-    let s = serve(|req, _| match req.method.as_str() {
-        "POST" => Reply::Drop,
+    let s = ScriptedServer::start_with(|req| match req.method.as_str() {
+        "POST" => Reply::close(),
         _ => page(&[], None),
     })
     .await;
-    let err = s
-        .provider(2000)
+    let err = provider(&s, 2000)
         .create_member(&CreateMember::new("10.0.0.9", 81))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
-    assert_eq!(s.requests().len(), 6);
+    assert_eq!(s.request_count(), 6);
 }
 
 #[tokio::test]
 async fn a_first_409_is_a_conflict_and_bad_specs_send_nothing() {
-    let s = serve(|_, _| {
-        Reply::Json(
-            409,
-            r#"{"error_code":"ELB.8907","error_msg":"duplicate"}"#.into(),
-        )
+    let s = ScriptedServer::start_with(|_| {
+        Reply::json(409, r#"{"error_code":"ELB.8907","error_msg":"duplicate"}"#)
     })
     .await;
-    let p = s.provider(2000);
+    let p = provider(&s, 2000);
     let err = p
         .create_member(&CreateMember::new("10.0.0.1", 80))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert_eq!(s.requests().len(), 1, "no lookup, no resend");
+    assert_eq!(s.request_count(), 1, "no lookup, no resend");
     for bad in [
         CreateMember::new("10.0.0.1", 0),
         CreateMember::new("10.0.0.1", 80).with_weight(101),
@@ -300,12 +190,12 @@ async fn a_first_409_is_a_conflict_and_bad_specs_send_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert_eq!(s.requests().len(), 1, "nothing more was sent");
+    assert_eq!(s.request_count(), 1, "nothing more was sent");
 }
 
 #[tokio::test]
 async fn odd_bodies_give_typed_errors_or_unknown_values() {
-    let s = serve(|req, _| {
+    let s = ScriptedServer::start_with(|req| {
         let body = match req.target.rsplit('/').next().unwrap_or_default() {
             "html" => "<html><body>502 Bad Gateway</body></html>".to_owned(),
             "trunc" => r#"{"member": {"id": "trunc", "addr"#.to_owned(),
@@ -313,10 +203,10 @@ async fn odd_bodies_give_typed_errors_or_unknown_values() {
             "types" => r#"{"member": {"id": 5, "weight": "x", "protocol_port": [], "operating_status": {}}}"#.to_owned(),
             _ => r#"{"member": {"id": "enum", "operating_status": "DRAINING", "status": [{"listener_id": "l", "operating_status": "WARMING"}]}}"#.to_owned(),
         };
-        Reply::Json(200, body)
+        Reply::json(200, body)
     })
     .await;
-    let p = s.provider(2000);
+    let p = provider(&s, 2000);
     async fn get(p: &ElbProvider, id: &str) -> lb_backends_core::Result<lb_backends_core::Backend> {
         p.get(&ResourceId::new(id).unwrap()).await
     }
@@ -344,9 +234,9 @@ async fn odd_bodies_give_typed_errors_or_unknown_values() {
 
 #[tokio::test]
 async fn the_ecs_lookup_asks_the_vpc_for_the_address() {
-    let s = serve(|req, _| {
+    let s = ScriptedServer::start_with(|req| {
         if req.target.contains("/ports") {
-            Reply::Json(
+            Reply::json(
                 200,
                 json!({"ports": [
                     {"id": "p1", "device_id": "ecs-1", "fixed_ips": [{"subnet_id": "sub-a", "ip_address": "10.0.0.5"}]},
@@ -355,7 +245,7 @@ async fn the_ecs_lookup_asks_the_vpc_for_the_address() {
                 .to_string(),
             )
         } else {
-            Reply::Json(
+            Reply::json(
                 200,
                 json!({"member": {"id": "m", "address": "10.0.0.5", "subnet_cidr_id": "sub-b", "instance_id": ""}})
                     .to_string(),
@@ -363,8 +253,7 @@ async fn the_ecs_lookup_asks_the_vpc_for_the_address() {
         }
     })
     .await;
-    let got = s
-        .provider(2000)
+    let got = provider(&s, 2000)
         .instance_of(&ResourceId::new("m").unwrap())
         .await
         .unwrap();

@@ -8,12 +8,11 @@
 //! error's message.
 
 use lb_backends_core::{
+    lenient,
     transport::{decode_json, error_from_status, parse_retry_after, RawResponse},
     Error, ErrorKind, Result,
 };
 use serde::Deserialize;
-
-use crate::lenient;
 
 /// The fields every legacy response carries.
 #[derive(Debug, Default, Deserialize)]

@@ -34,7 +34,6 @@ mod client;
 mod credentials;
 mod dialect;
 mod envelope;
-mod lenient;
 #[cfg(any(feature = "clb", feature = "bmlb"))]
 mod listing;
 pub mod signer;

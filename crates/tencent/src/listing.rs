@@ -3,8 +3,7 @@
 
 use std::collections::HashSet;
 
-use futures::TryStreamExt;
-use lb_backends_core::{Backend, BackendStream, Error, ErrorKind, ResourceId, Result, Target};
+use lb_backends_core::{Error, ErrorKind};
 
 /// Where the next page starts, and what the listing has seen so far.
 #[derive(Debug, Default)]
@@ -78,23 +77,6 @@ pub(crate) fn repeated_page(what: &str, offset: u64) -> Error {
              the listing stops here"
         ),
     )
-}
-
-/// The backend of `stream` whose id is `id`, or [`ErrorKind::NotFound`].
-pub(crate) async fn find(
-    mut stream: BackendStream<'_>,
-    id: &ResourceId,
-    target: &Target,
-) -> Result<Backend> {
-    while let Some(backend) = stream.try_next().await? {
-        if backend.id == id.as_str() {
-            return Ok(backend);
-        }
-    }
-    Err(Error::new(
-        ErrorKind::NotFound,
-        format!("backend {id} is not among the backends of {target}"),
-    ))
 }
 
 /// A weight in the clouds' range, else `None` (the record keeps the value).

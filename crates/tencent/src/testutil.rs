@@ -1,81 +1,49 @@
-//! A tiny scripted HTTP server for the providers' unit tests: it answers each GET
-//! from a closure over its query parameters.
+//! What the providers' unit tests share: a [`ScriptedServer`] that answers each
+//! legacy call from its query parameters, and a client for it.
 
 #![allow(clippy::unwrap_used)] // test-only helper
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashMap, time::Duration};
 
 use lb_backends_core::{
     transport::{HttpTransport, RetryPolicy, TransportConfig},
     Endpoint,
 };
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
+use lb_backends_testkit::{Reply, ScriptedServer};
 
 use crate::{TencentClient, TencentCredentials};
 
-pub(crate) type Handler = dyn Fn(&HashMap<String, String>) -> (u16, String) + Send + Sync;
+/// The query parameters of one call, as sent (still percent-encoded).
+pub(crate) type Query = HashMap<String, String>;
 
-/// A running server: its endpoint and every query it saw.
-pub(crate) struct Server {
-    pub endpoint: Endpoint,
-    pub seen: Arc<Mutex<Vec<HashMap<String, String>>>>,
+/// A server answering every call with the `(status, JSON body)` that `handler`
+/// makes of its query parameters.
+pub(crate) async fn serve(
+    handler: impl Fn(&Query) -> (u16, String) + Send + Sync + 'static,
+) -> ScriptedServer {
+    ScriptedServer::start_with(move |request| {
+        let (status, body) = handler(&query(request));
+        Reply::json(status, body)
+    })
+    .await
 }
 
-pub(crate) async fn serve(handler: Arc<Handler>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let handler = handler.clone();
-            let seen = seen2.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_string();
-                let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let query: HashMap<String, String> = target
-                    .split_once('?')
-                    .map(|(_, q)| q)
-                    .unwrap_or("")
-                    .split('&')
-                    .filter_map(|kv| kv.split_once('='))
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect();
-                let (status, body) = handler(&query);
-                seen.lock().unwrap().push(query);
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(reply.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    Server {
-        endpoint: Endpoint::parse(&format!("http://{addr}")).unwrap(),
-        seen,
-    }
+/// The query parameters of every call `server` received, in order.
+pub(crate) fn queries(server: &ScriptedServer) -> Vec<Query> {
+    server.requests().iter().map(query).collect()
 }
 
-/// A client for `endpoint` (both services) with fast retries.
-pub(crate) fn client(endpoint: &Endpoint) -> TencentClient {
+fn query(request: &lb_backends_testkit::Request) -> Query {
+    request
+        .query_pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// A client for `server` (both services) with fast retries.
+pub(crate) fn client(server: &ScriptedServer) -> TencentClient {
+    let endpoint = Endpoint::parse(server.url()).unwrap();
     let transport = HttpTransport::new(TransportConfig {
         request_timeout: Duration::from_secs(5),
         retry: RetryPolicy::default()
@@ -89,14 +57,14 @@ pub(crate) fn client(endpoint: &Endpoint) -> TencentClient {
         .region("gz")
         .credentials(TencentCredentials::new("AKIDtest", "key").unwrap())
         .endpoint_clb(endpoint.clone())
-        .endpoint_bmlb(endpoint.clone())
+        .endpoint_bmlb(endpoint)
         .transport(transport)
         .build()
         .unwrap()
 }
 
 /// The `offset` and `limit` of a query.
-pub(crate) fn window(q: &HashMap<String, String>) -> (usize, usize) {
+pub(crate) fn window(q: &Query) -> (usize, usize) {
     let n = |k: &str| q.get(k).and_then(|v| v.parse().ok());
     (n("offset").unwrap_or(0), n("limit").unwrap_or(20))
 }

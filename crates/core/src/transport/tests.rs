@@ -1,26 +1,12 @@
 //! Transport behaviour against a scripted loopback server.
 
-use std::{
-    collections::VecDeque,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use http::Method;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
+use lb_backends_testkit::{Reply, ScriptedServer};
 
 use super::*;
 use crate::Endpoint;
-
-/// What the scripted server does with one request.
-#[derive(Clone)]
-enum Reply {
-    Raw(&'static str),
-    Close,
-}
 
 #[derive(Debug)]
 struct Plain;
@@ -42,58 +28,11 @@ impl Dialect for Plain {
     }
 }
 
-struct Script {
-    endpoint: Endpoint,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-async fn serve(replies: Vec<Reply>) -> Script {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let replies = Arc::new(Mutex::new(VecDeque::from(replies)));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let replies = replies.clone();
-            let seen = seen2.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let mut got = 0;
-                loop {
-                    let Ok(n) = sock.read(&mut buf[got..]).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    got += n;
-                    if buf[..got].windows(4).any(|w| w == b"\r\n\r\n") {
-                        break;
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf[..got]).to_string();
-                seen.lock()
-                    .unwrap()
-                    .push(head.lines().next().unwrap_or_default().to_owned());
-                let reply = replies.lock().unwrap().pop_front().unwrap_or(Reply::Close);
-                match reply {
-                    Reply::Raw(text) => {
-                        let _ = sock.write_all(text.as_bytes()).await;
-                        let _ = sock.shutdown().await;
-                    }
-                    Reply::Close => drop(sock),
-                }
-            });
-        }
-    });
-    Script {
-        endpoint: Endpoint::parse(&format!("http://{addr}")).unwrap(),
-        seen,
-    }
+/// A server answering `replies` in order, and its endpoint.
+async fn serve(replies: Vec<Reply>) -> (ScriptedServer, Endpoint) {
+    let server = ScriptedServer::start(replies).await;
+    let endpoint = Endpoint::parse(server.url()).unwrap();
+    (server, endpoint)
 }
 
 const OK: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"n\": 1234}";
@@ -122,57 +61,61 @@ struct N {
 
 #[tokio::test]
 async fn retries_5xx_429_drops_and_truncation_then_succeeds() {
-    let s = serve(vec![
-        Reply::Raw(E503),
-        Reply::Raw(E429),
-        Reply::Close,
-        Reply::Raw(TRUNCATED),
-        Reply::Raw(OK),
+    let (s, endpoint) = serve(vec![
+        Reply::raw(E503),
+        Reply::raw(E429),
+        Reply::close(),
+        Reply::raw(TRUNCATED),
+        Reply::raw(OK),
     ])
     .await;
-    let req = ApiRequest::new("Get", Method::GET, &s.endpoint).segment("x");
+    let req = ApiRequest::new("Get", Method::GET, &endpoint).segment("x");
     let got: N = transport(5).send_json(&Plain, &req).await.unwrap();
     assert_eq!(got.n, 1234);
-    let seen = s.seen.lock().unwrap();
+    let seen = s.requests();
     assert_eq!(seen.len(), 5);
-    assert!(seen[0].starts_with("GET /x?signed=yes "), "{}", seen[0]);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].target.as_str()),
+        ("GET", "/x?signed=yes")
+    );
 }
 
 #[tokio::test]
 async fn gives_up_after_the_budget_with_a_retryable_error() {
-    let s = serve(vec![Reply::Raw(E503); 10]).await;
-    let req = ApiRequest::new("Get", Method::GET, &s.endpoint);
+    let (s, endpoint) = serve(vec![Reply::raw(E503); 10]).await;
+    let req = ApiRequest::new("Get", Method::GET, &endpoint);
     let err = transport(3).send_json::<N>(&Plain, &req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
     assert!(err.is_retryable());
     assert_eq!(err.request_id(), Some("r-503"));
-    assert_eq!(s.seen.lock().unwrap().len(), 3);
+    assert_eq!(s.request_count(), 3);
 }
 
 #[tokio::test]
 async fn post_is_not_resent_after_an_ambiguous_failure() {
-    let s = serve(vec![Reply::Raw(E503), Reply::Raw(OK)]).await;
-    let req = ApiRequest::new("Create", Method::POST, &s.endpoint);
+    let (s, endpoint) = serve(vec![Reply::raw(E503), Reply::raw(OK)]).await;
+    let req = ApiRequest::new("Create", Method::POST, &endpoint);
     let err = transport(5).send_json::<N>(&Plain, &req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
-    assert_eq!(s.seen.lock().unwrap().len(), 1);
+    assert_eq!(s.request_count(), 1);
 }
 
 #[tokio::test]
 async fn post_is_resent_after_throttling() {
-    let s = serve(vec![Reply::Raw(E429), Reply::Raw(OK)]).await;
-    let req = ApiRequest::new("Create", Method::POST, &s.endpoint);
+    let (s, endpoint) = serve(vec![Reply::raw(E429), Reply::raw(OK)]).await;
+    let req = ApiRequest::new("Create", Method::POST, &endpoint);
     let got: N = transport(5).send_json(&Plain, &req).await.unwrap();
     assert_eq!(got.n, 1234);
+    assert_eq!(s.request_count(), 2);
 }
 
 #[tokio::test]
 async fn non_retryable_errors_return_at_once() {
-    let s = serve(vec![Reply::Raw(E409), Reply::Raw(OK)]).await;
-    let req = ApiRequest::new("Get", Method::GET, &s.endpoint);
+    let (s, endpoint) = serve(vec![Reply::raw(E409), Reply::raw(OK)]).await;
+    let req = ApiRequest::new("Get", Method::GET, &endpoint);
     let err = transport(5).send_json::<N>(&Plain, &req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert_eq!(s.seen.lock().unwrap().len(), 1);
+    assert_eq!(s.request_count(), 1);
 }
 
 #[tokio::test]

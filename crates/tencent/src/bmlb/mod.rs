@@ -23,13 +23,14 @@ mod model;
 use async_trait::async_trait;
 use lb_backends_core::{
     paging::{paginate, Page},
+    provider::find_listed,
     Backend, BackendProvider, BackendStream, Capabilities, Error, InstanceLookup, ResourceId,
     Result, Target,
 };
 
 use crate::{
     client::{Service, TencentClient},
-    listing::{advance, find, repeated_page, Cursor},
+    listing::{advance, repeated_page, Cursor},
 };
 
 const ACTION: &str = "DescribeBmLocationBackends";
@@ -218,17 +219,13 @@ impl BackendProvider for BmlbProvider {
     /// The API has no single-binding call: this lists and finds `id` (a host's
     /// `instanceId`), so it costs a full listing.
     async fn get(&self, id: &ResourceId) -> Result<Backend> {
-        find(self.list(), id, &self.target).await
+        find_listed(self.list(), id, &self.target).await
     }
 
     /// The bare-metal host behind a binding; a VM IP binding is
     /// [`InstanceLookup::NotBound`].
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
-        let backend = self.get(id).await?;
-        Ok(match backend.instance {
-            Some(instance) => InstanceLookup::Found { instance },
-            None => InstanceLookup::NotBound,
-        })
+        Ok(InstanceLookup::from_backend(&self.get(id).await?))
     }
 }
 

@@ -4,12 +4,10 @@
 use std::net::IpAddr;
 
 use lb_backends_core::{
-    Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
+    lenient, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
 };
 use serde::Deserialize;
 use serde_json::Value;
-
-use crate::lenient;
 
 /// One page of `DescribeBmLocationBackends` (it has no total).
 #[derive(Debug, Default, Deserialize)]

@@ -1,10 +1,11 @@
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
 use lb_backends_core::{BackendProviderExt, ErrorKind, Health, InstanceKind, ResourceId, Target};
+use lb_backends_testkit::ScriptedServer;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::testutil::{client, serve, window};
+use crate::testutil::{client, queries, serve, window};
 
 fn binding(i: usize) -> Value {
     if i % 2 == 0 {
@@ -17,9 +18,8 @@ fn binding(i: usize) -> Value {
     }
 }
 
-async fn location(records: Vec<Value>) -> crate::testutil::Server {
-    let records = Arc::new(records);
-    serve(Arc::new(move |q| {
+async fn location(records: Vec<Value>) -> ScriptedServer {
+    serve(move |q| {
         assert_eq!(q.get("Action").map(String::as_str), Some(ACTION));
         let (offset, limit) = window(q);
         let data: Vec<_> = records.iter().skip(offset).take(limit).cloned().collect();
@@ -27,14 +27,14 @@ async fn location(records: Vec<Value>) -> crate::testutil::Server {
             200,
             json!({"code": 0, "message": "", "codeDesc": "Success", "data": data}).to_string(),
         )
-    }))
+    })
     .await
 }
 
-fn provider(s: &crate::testutil::Server) -> BmlbProvider {
+fn provider(s: &ScriptedServer) -> BmlbProvider {
     let id = |s: &str| ResourceId::new(s).unwrap();
     BmlbProvider::new(
-        client(&s.endpoint),
+        client(s),
         id("lb-abcdefgh"),
         id("lbl-abcdefgh"),
         id("dm-abcdefgh"),
@@ -61,7 +61,7 @@ async fn lists_130_bindings_of_both_kinds_in_two_pages() {
     assert_eq!(vm.id, "10.2.0.2:9001");
     assert!(vm.instance.is_none());
     assert_eq!(vm.health, Health::Unhealthy);
-    let seen = s.seen.lock().unwrap();
+    let seen = queries(&s);
     let windows: Vec<_> = seen.iter().map(window).collect();
     assert_eq!(windows, vec![(0, 100), (100, 100)]);
     for q in seen.iter() {
@@ -80,7 +80,7 @@ async fn lists_130_bindings_of_both_kinds_in_two_pages() {
 async fn an_exact_multiple_of_the_limit_ends_at_the_empty_page() {
     let s = location((0..200).map(binding).collect()).await;
     assert_eq!(provider(&s).collect_all().await.unwrap().len(), 200);
-    assert_eq!(s.seen.lock().unwrap().len(), 3);
+    assert_eq!(s.request_count(), 3);
 }
 
 #[tokio::test]
@@ -98,12 +98,12 @@ async fn page_size_and_errors() {
     let s = location((0..5).map(binding).collect()).await;
     let p = provider(&s).with_page_size(2).unwrap();
     assert_eq!(p.collect_all().await.unwrap().len(), 5);
-    assert_eq!(s.seen.lock().unwrap().len(), 3);
+    assert_eq!(s.request_count(), 3);
     assert!(provider(&s).with_page_size(0).is_err());
 
-    let gone = serve(Arc::new(|_q| {
+    let gone = serve(|_q| {
         (200, r#"{"code":11041,"message":"lb not exist","codeDesc":"InvalidParameter.CCDBLBNotExist"}"#.into())
-    }))
+    })
     .await;
     let err = provider(&gone).collect_all().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);

@@ -2,12 +2,11 @@
 //! [`Backend`].
 
 use lb_backends_core::{
-    Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind, Result,
+    lenient, Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind,
+    Result,
 };
 use serde::Deserialize;
 use serde_json::Value;
-
-use crate::lenient;
 
 /// One page of `DescribeLoadBalancerBackends`.
 #[derive(Debug, Default, Deserialize)]

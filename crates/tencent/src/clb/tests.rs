@@ -10,10 +10,11 @@ use futures::StreamExt;
 use lb_backends_core::{
     BackendProviderExt, BackendUpdate, ErrorKind, NewBackend, Port, ResourceId, Target,
 };
+use lb_backends_testkit::ScriptedServer;
 use serde_json::json;
 
 use super::*;
-use crate::testutil::{client, serve, window};
+use crate::testutil::{client, queries, serve, window};
 
 fn record(i: usize) -> serde_json::Value {
     json!({
@@ -28,15 +29,15 @@ fn record(i: usize) -> serde_json::Value {
 }
 
 /// A load balancer of `n` backends that says `total` and honours offset/limit.
-async fn fleet(n: usize, total: usize) -> crate::testutil::Server {
-    serve(Arc::new(move |q| {
+async fn fleet(n: usize, total: usize) -> ScriptedServer {
+    serve(move |q| {
         assert_eq!(q.get("Action").map(String::as_str), Some(ACTION));
         let (offset, limit) = window(q);
         let limit = limit.min(100);
         let set: Vec<_> = (offset..n.min(offset + limit)).map(record).collect();
         let body = json!({"code": 0, "message": "", "totalCount": total, "backendSet": set});
         (200, body.to_string())
-    }))
+    })
     .await
 }
 
@@ -47,12 +48,12 @@ fn lb() -> ResourceId {
 #[tokio::test]
 async fn lists_250_in_three_pages_of_100() {
     let s = fleet(250, 250).await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let clb = ClbProvider::new(client(&s), lb());
     let all = clb.collect_all().await.unwrap();
     assert_eq!(all.len(), 250);
     let ids: HashSet<_> = all.iter().map(|b| b.id.clone()).collect();
     assert_eq!(ids.len(), 250);
-    let seen = s.seen.lock().unwrap();
+    let seen = queries(&s);
     let windows: Vec<_> = seen.iter().map(window).collect();
     assert_eq!(windows, vec![(0, 100), (100, 100), (200, 100)]);
     assert!(seen
@@ -63,29 +64,29 @@ async fn lists_250_in_three_pages_of_100() {
 #[tokio::test]
 async fn a_total_that_never_comes_ends_at_the_empty_page() {
     let s = fleet(150, 1_000).await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let clb = ClbProvider::new(client(&s), lb());
     assert_eq!(clb.collect_all().await.unwrap().len(), 150);
-    let windows: Vec<_> = s.seen.lock().unwrap().iter().map(window).collect();
+    let windows: Vec<_> = queries(&s).iter().map(window).collect();
     assert_eq!(windows, vec![(0, 100), (100, 100), (150, 100)]);
 }
 
 #[tokio::test]
 async fn a_total_too_small_stops_paging() {
     let s = fleet(250, 100).await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let clb = ClbProvider::new(client(&s), lb());
     assert_eq!(clb.collect_all().await.unwrap().len(), 100);
-    assert_eq!(s.seen.lock().unwrap().len(), 1);
+    assert_eq!(s.request_count(), 1);
 }
 
 #[tokio::test]
 async fn a_service_ignoring_offset_cannot_loop_forever() {
-    let s = serve(Arc::new(|_q| {
+    let s = serve(|_q| {
         let set: Vec<_> = (0..100).map(record).collect();
         let body = json!({"code": 0, "totalCount": 1_000_000, "backendSet": set});
         (200, body.to_string())
-    }))
+    })
     .await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let clb = ClbProvider::new(client(&s), lb());
     let results: Vec<_> = clb.list().collect().await;
     assert_eq!(results.len(), 101);
     assert!(results[..100].iter().all(Result::is_ok));
@@ -98,14 +99,14 @@ async fn a_service_ignoring_offset_cannot_loop_forever() {
 #[tokio::test]
 async fn page_size_is_configurable_down_to_one() {
     let s = fleet(5, 5).await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb())
+    let clb = ClbProvider::new(client(&s), lb())
         .with_page_size(2)
         .unwrap();
     assert_eq!(clb.collect_all().await.unwrap().len(), 5);
-    let windows: Vec<_> = s.seen.lock().unwrap().iter().map(window).collect();
+    let windows: Vec<_> = queries(&s).iter().map(window).collect();
     assert_eq!(windows, vec![(0, 2), (2, 2), (4, 2)]);
     for bad in [0, 101] {
-        let err = ClbProvider::new(client(&s.endpoint), lb())
+        let err = ClbProvider::new(client(&s), lb())
             .with_page_size(bad)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
@@ -116,7 +117,7 @@ async fn page_size_is_configurable_down_to_one() {
 async fn throttling_under_http_200_is_retried_with_a_new_nonce() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
-    let s = serve(Arc::new(move |_q| {
+    let s = serve(move |_q| {
         if c.fetch_add(1, Ordering::SeqCst) < 2 {
             return (
                 200,
@@ -125,11 +126,11 @@ async fn throttling_under_http_200_is_retried_with_a_new_nonce() {
         }
         let body = json!({"code": 0, "totalCount": 1, "backendSet": [record(1)]});
         (200, body.to_string())
-    }))
+    })
     .await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let clb = ClbProvider::new(client(&s), lb());
     assert_eq!(clb.collect_all().await.unwrap().len(), 1);
-    let seen = s.seen.lock().unwrap();
+    let seen = queries(&s);
     assert_eq!(seen.len(), 3);
     let nonces: HashSet<_> = seen.iter().map(|q| q["Nonce"].clone()).collect();
     assert_eq!(nonces.len(), 3, "every attempt has its own nonce");
@@ -137,7 +138,7 @@ async fn throttling_under_http_200_is_retried_with_a_new_nonce() {
 
 #[tokio::test]
 async fn errors_and_odd_bodies_are_typed() {
-    let s = serve(Arc::new(|q| match q.get("loadBalancerId").map(String::as_str) {
+    let s = serve(|q| match q.get("loadBalancerId").map(String::as_str) {
         Some("lb-gone") => (200, r#"{"code":5000,"message":"no such lb"}"#.into()),
         Some("lb-html") => (200, "<html><body>maintenance</body></html>".into()),
         Some("lb-nulls") => (
@@ -145,9 +146,9 @@ async fn errors_and_odd_bodies_are_typed() {
             r#"{"code":0,"totalCount":null,"backendSet":[{"instanceId":null,"unInstanceId":null,"lanIp":null,"weight":null,"instanceStatus":null}]}"#.into(),
         ),
         _ => (200, r#"{"code":0,"totalCount":null,"backendSet":null}"#.into()),
-    }))
+    })
     .await;
-    let provider = |id: &str| ClbProvider::new(client(&s.endpoint), ResourceId::new(id).unwrap());
+    let provider = |id: &str| ClbProvider::new(client(&s), ResourceId::new(id).unwrap());
     let err = provider("lb-gone").collect_all().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.code(), Some("5000"));
@@ -162,7 +163,7 @@ async fn errors_and_odd_bodies_are_typed() {
 #[tokio::test]
 async fn get_lists_and_finds_and_writes_are_unsupported() {
     let s = fleet(3, 3).await;
-    let clb = ClbProvider::new(client(&s.endpoint), lb());
+    let clb = ClbProvider::new(client(&s), lb());
     let b = clb
         .get(&ResourceId::new("ins-00000002").unwrap())
         .await
@@ -179,7 +180,7 @@ async fn get_lists_and_finds_and_writes_are_unsupported() {
         .unwrap();
     assert!(matches!(found, InstanceLookup::Found { .. }));
 
-    let requests = s.seen.lock().unwrap().len();
+    let requests = s.request_count();
     let caps = clb.capabilities();
     assert!(caps.get && !caps.add && !caps.update && !caps.remove);
     let spec = NewBackend::new("10.0.0.1".parse().unwrap(), Port::new(80).unwrap());
@@ -197,11 +198,7 @@ async fn get_lists_and_finds_and_writes_are_unsupported() {
         clb.remove(&id).await.unwrap_err().kind(),
         ErrorKind::Unsupported
     );
-    assert_eq!(
-        s.seen.lock().unwrap().len(),
-        requests,
-        "writes send nothing"
-    );
+    assert_eq!(s.request_count(), requests, "writes send nothing");
 }
 
 #[test]
