@@ -153,6 +153,17 @@ impl Error {
         self
     }
 
+    /// Attach what a failed response says about itself: its HTTP status, and the
+    /// `X-Request-Id` header when no request id was attached yet (a body's own id wins).
+    #[must_use]
+    pub fn with_response(mut self, response: &crate::transport::RawResponse) -> Self {
+        self.status = Some(response.status);
+        if self.request_id.is_none() {
+            self.request_id = response.header_request_id();
+        }
+        self
+    }
+
     /// Attach the HTTP status code of the response.
     #[must_use]
     pub fn with_status(mut self, status: u16) -> Self {

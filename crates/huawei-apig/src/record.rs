@@ -30,13 +30,7 @@ pub(crate) struct MemberPage {
 /// a page is a non-retryable one.
 pub(crate) fn decode_page(action: &str, response: &RawResponse) -> Result<MemberPage> {
     let value: Value = decode_json(action, response)?;
-    page_from_value(value).map_err(|e| {
-        let mut err = e.with_status(response.status);
-        if let Some(id) = response.header_request_id() {
-            err = err.with_request_id(id);
-        }
-        err
-    })
+    page_from_value(value).map_err(|e| e.with_response(response))
 }
 
 fn page_from_value(value: Value) -> Result<MemberPage> {

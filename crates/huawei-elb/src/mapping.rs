@@ -135,18 +135,14 @@ pub(crate) fn page_of(
 
 /// A decode error for a JSON answer of an unexpected shape.
 pub(crate) fn shape_error(action: &str, response: &RawResponse, what: &str) -> Error {
-    let mut err = Error::new(
+    Error::new(
         ErrorKind::Decode,
         format!(
             "the {action} response is not what ELB sends ({what}); body begins: {:?}",
             response.body_excerpt()
         ),
     )
-    .with_status(response.status);
-    if let Some(id) = response.header_request_id() {
-        err = err.with_request_id(id);
-    }
-    err
+    .with_response(response)
 }
 
 #[cfg(test)]

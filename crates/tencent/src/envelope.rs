@@ -159,17 +159,14 @@ pub(crate) fn check(action: &str, response: &RawResponse) -> Result<()> {
         // Older clients check `codeDesc` alone.
         None if env.code_desc.as_deref() == Some("Success") => Ok(()),
         None => {
-            let mut err = Error::new(
+            let err = Error::new(
                 ErrorKind::Decode,
                 format!(
                     "the {action} response has no result code; body begins: {:?}",
                     response.body_excerpt()
                 ),
             )
-            .with_status(response.status);
-            if let Some(id) = response.header_request_id() {
-                err = err.with_request_id(id);
-            }
+            .with_response(response);
             Err(err)
         }
     }

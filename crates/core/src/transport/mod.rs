@@ -255,19 +255,15 @@ fn from_reqwest(err: reqwest::Error) -> Error {
 pub fn decode_json<T: DeserializeOwned>(action: &str, response: &RawResponse) -> Result<T> {
     serde_json::from_slice(&response.body).map_err(|e| {
         let truncated = e.is_eof();
-        let mut err = Error::new(
+        Error::new(
             ErrorKind::Decode,
             format!(
                 "could not read the {action} response: {e}; body begins: {:?}",
                 response.body_excerpt()
             ),
         )
-        .with_status(response.status)
-        .with_retryable(truncated);
-        if let Some(id) = response.header_request_id() {
-            err = err.with_request_id(id);
-        }
-        err
+        .with_response(response)
+        .with_retryable(truncated)
     })
 }
 
@@ -282,14 +278,11 @@ pub fn error_from_status(response: &RawResponse) -> Error {
     } else {
         format!("HTTP {}: {excerpt}", response.status)
     };
-    let mut err = Error::new(kind, message).with_status(response.status);
-    if let Some(after) = parse_retry_after(&response.headers) {
-        err = err.with_retry_after(after);
+    let err = Error::new(kind, message).with_response(response);
+    match parse_retry_after(&response.headers) {
+        Some(after) => err.with_retry_after(after),
+        None => err,
     }
-    if let Some(id) = response.header_request_id() {
-        err = err.with_request_id(id);
-    }
-    err
 }
 
 /// The error kind a bare HTTP status means.
