@@ -3,7 +3,14 @@
 //! - `ci`: what CI runs: format check, clippy with `-D warnings`, the tests, and a
 //!   build of the facade with each provider feature alone and with none.
 //! - `features`: only the facade feature matrix.
-//! - `demo`: start the emulator and use lb-backends against it.
+//! - `demo`: start the emulator with a fleet of all four providers and run `lbb`
+//!   against it (the README's first command).
+//! - `bench`: the benchmarks of `docs/benchmarks.md`, printing ratios against targets.
+//! - `sizes`: release-build `lbb` with each provider alone and with all, print the
+//!   size table of `docs/cli.md`, and fail if a single-provider build holds another
+//!   provider's host names or API names.
+
+mod sizes;
 
 use std::{
     env,
@@ -20,11 +27,19 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "features" => features(),
         "demo" => demo(),
+        "sizes" => sizes::run(),
+        "bench" => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|features|demo>");
+            eprintln!("usage: cargo xtask <ci|features|demo|bench|sizes>");
             eprintln!("  ci        fmt check, clippy -D warnings, tests, facade feature matrix");
-            eprintln!("  features  build the facade with each feature alone and with none");
-            eprintln!("  demo      start the emulator and list a pool through lb-backends");
+            eprintln!("  features  build the facade and lbb with each feature alone and with none");
+            eprintln!("  demo      start the emulator and run lbb against all four providers");
+            eprintln!(
+                "  bench     benchmarks against the emulator, as ratios (docs/benchmarks.md)"
+            );
+            eprintln!(
+                "  sizes     release-build lbb per provider; sizes and a no-other-provider check"
+            );
             return ExitCode::from(2);
         }
     };
@@ -53,16 +68,24 @@ fn ci() -> Result<(), String> {
 }
 
 fn features() -> Result<(), String> {
-    if !facade_exists() {
-        eprintln!("xtask: no facade crate yet; skipping the feature matrix");
-        return Ok(());
-    }
     cargo(&["build", "-p", "lb-backends", "--no-default-features"])?;
     for feature in FACADE_FEATURES {
         cargo(&[
             "build",
             "-p",
             "lb-backends",
+            "--no-default-features",
+            "--features",
+            feature,
+        ])?;
+    }
+    // lbb passes the same features through; each must build alone too.
+    cargo(&["build", "-p", "lb-backends-cli", "--no-default-features"])?;
+    for feature in FACADE_FEATURES {
+        cargo(&[
+            "build",
+            "-p",
+            "lb-backends-cli",
             "--no-default-features",
             "--features",
             feature,
@@ -76,19 +99,25 @@ fn demo() -> Result<(), String> {
         "run",
         "--quiet",
         "-p",
-        "lb-backends",
+        "lb-backends-cli",
         "--example",
-        "list_pool",
+        "demo",
     ])
 }
 
-fn facade_exists() -> bool {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/lb-backends/Cargo.toml")
-        .exists()
+fn bench() -> Result<(), String> {
+    cargo(&[
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "lb-backends-e2e",
+        "--example",
+        "bench",
+    ])
 }
 
-fn cargo(args: &[&str]) -> Result<(), String> {
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     let line = format!("cargo {}", args.join(" "));
     eprintln!("xtask: running {line}");
     let started = Instant::now();

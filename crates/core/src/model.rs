@@ -94,6 +94,8 @@ impl Health {
             Self::Pending => "pending".into(),
             Self::Unmonitored => "unmonitored".into(),
             Self::NotReported => "-".into(),
+            // The cloud's own word for "unknown" needs no repeating.
+            Self::Unknown(v) if v.eq_ignore_ascii_case("unknown") => "unknown".into(),
             Self::Unknown(v) => format!("unknown:{v}"),
         }
     }
@@ -312,5 +314,6 @@ mod tests {
     fn health_labels_are_stable() {
         assert_eq!(Health::Healthy.label(), "healthy");
         assert_eq!(Health::Unknown("X".into()).label(), "unknown:X");
+        assert_eq!(Health::Unknown("UNKNOWN".into()).label(), "unknown");
     }
 }

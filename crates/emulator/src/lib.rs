@@ -270,7 +270,15 @@ impl Emulator {
         self.ctx.telemetry.count()
     }
 
-    /// Zeroes the request counter and empties the request log.
+    /// The most requests the emulator was handling at the same time (latency
+    /// included) since start or the last reset: what proves a client's concurrency
+    /// limit without timing anything.
+    pub fn max_in_flight(&self) -> u64 {
+        self.ctx.telemetry.max_in_flight()
+    }
+
+    /// Zeroes the request counter and the in-flight high-water mark, and empties the
+    /// request log.
     pub fn reset_request_count(&self) {
         self.ctx.telemetry.reset();
     }

@@ -46,7 +46,26 @@ pub struct RecordedRequest {
 #[derive(Debug)]
 pub(crate) struct Telemetry {
     count: AtomicU64,
+    in_flight: AtomicU64,
+    max_in_flight: AtomicU64,
     log: Mutex<Log>,
+}
+
+/// Counts one request as in flight until dropped, on every way out of the handler.
+struct InFlight<'a>(&'a Telemetry);
+
+impl<'a> InFlight<'a> {
+    fn enter(t: &'a Telemetry) -> Self {
+        let now = t.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        t.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        Self(t)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug)]
@@ -61,6 +80,8 @@ impl Telemetry {
     pub(crate) fn new(capacity: usize) -> Telemetry {
         Telemetry {
             count: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            max_in_flight: AtomicU64::new(0),
             log: Mutex::new(Log {
                 base: 0,
                 entries: VecDeque::new(),
@@ -99,13 +120,20 @@ impl Telemetry {
         self.count.load(Ordering::Relaxed)
     }
 
+    /// The most requests that were being handled at once.
+    pub(crate) fn max_in_flight(&self) -> u64 {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.log).entries.iter().cloned().collect()
     }
 
-    /// Zeroes the counter and empties the log.
+    /// Zeroes the counters and empties the log.
     pub(crate) fn reset(&self) {
         self.count.store(0, Ordering::Relaxed);
+        self.max_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
         let mut log = lock(&self.log);
         log.base += log.entries.len() as u64;
         log.entries.clear();
@@ -157,6 +185,7 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>,
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let decision = ctx.faults.decide(&method, &path);
+    let _in_flight = InFlight::enter(&ctx.telemetry);
     let seq = ctx.telemetry.record(RecordedRequest {
         method: method.to_string(),
         path: path.clone(),

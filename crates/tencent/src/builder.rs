@@ -168,13 +168,16 @@ impl TencentClientBuilder {
                 ),
             )
         })?;
+        let default = |service: Service| -> Result<Option<Endpoint>> {
+            service.default_endpoint().map(Endpoint::parse).transpose()
+        };
         let clb = match self.clb {
-            Some(e) => e,
-            None => Endpoint::parse(Service::Clb.default_endpoint())?,
+            Some(e) => Some(e),
+            None => default(Service::Clb)?,
         };
         let bmlb = match self.bmlb {
-            Some(e) => e,
-            None => Endpoint::parse(Service::Bmlb.default_endpoint())?,
+            Some(e) => Some(e),
+            None => default(Service::Bmlb)?,
         };
         let transport = match (self.transport, self.transport_config) {
             (Some(t), _) => t,
@@ -256,7 +259,7 @@ mod tests {
         .unwrap();
         assert_eq!(client.region(), "bj");
         assert_eq!(
-            client.endpoint(Service::Clb).to_string(),
+            client.endpoint(Service::Clb).unwrap().to_string(),
             "https://lb.api.qcloud.com"
         );
         let shown = format!("{client:?}");

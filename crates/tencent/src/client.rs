@@ -6,7 +6,7 @@ use std::{fmt, sync::Arc};
 use http::Method;
 use lb_backends_core::{
     transport::{ApiRequest, HttpTransport},
-    Endpoint, Error, Result,
+    Endpoint, Error, ErrorKind, Result,
 };
 use serde::de::DeserializeOwned;
 
@@ -31,11 +31,16 @@ pub enum Service {
 }
 
 impl Service {
-    /// The service's public endpoint.
-    pub fn default_endpoint(self) -> &'static str {
+    /// The service's public endpoint, when its feature is compiled in: a build with
+    /// only `clb` carries no BMLB host name, and the reverse.
+    pub fn default_endpoint(self) -> Option<&'static str> {
         match self {
-            Self::Clb => "https://lb.api.qcloud.com",
-            Self::Bmlb => "https://bmlb.api.qcloud.com",
+            #[cfg(feature = "clb")]
+            Self::Clb => Some("https://lb.api.qcloud.com"),
+            #[cfg(feature = "bmlb")]
+            Self::Bmlb => Some("https://bmlb.api.qcloud.com"),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 }
@@ -83,8 +88,8 @@ pub(crate) struct Inner {
     pub region: String,
     pub credentials: TencentCredentials,
     pub signature_method: SignatureMethod,
-    pub clb: Endpoint,
-    pub bmlb: Endpoint,
+    pub clb: Option<Endpoint>,
+    pub bmlb: Option<Endpoint>,
     pub method: HttpMethod,
     pub transport: HttpTransport,
 }
@@ -121,11 +126,12 @@ impl TencentClient {
         &self.inner.region
     }
 
-    /// The base URL calls to `service` go to.
-    pub fn endpoint(&self, service: Service) -> &Endpoint {
+    /// The base URL calls to `service` go to: the one given to the builder, else the
+    /// public one when that service's feature is compiled in.
+    pub fn endpoint(&self, service: Service) -> Option<&Endpoint> {
         match service {
-            Service::Clb => &self.inner.clb,
-            Service::Bmlb => &self.inner.bmlb,
+            Service::Clb => self.inner.clb.as_ref(),
+            Service::Bmlb => self.inner.bmlb.as_ref(),
         }
     }
 
@@ -152,7 +158,12 @@ impl TencentClient {
         action: &'static str,
         params: &[(&str, String)],
     ) -> Result<ApiRequest> {
-        let endpoint = self.endpoint(service);
+        let endpoint = self.endpoint(service).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                format!("{service:?} is not compiled into this build and has no endpoint"),
+            )
+        })?;
         let method = match self.inner.method {
             HttpMethod::Get => Method::GET,
             HttpMethod::Post => Method::POST,

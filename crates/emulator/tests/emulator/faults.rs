@@ -255,3 +255,21 @@ async fn request_counter_and_log() {
     emu.shutdown().await;
     assert!(client().get(base).send().await.is_err(), "stopped");
 }
+
+#[tokio::test]
+async fn max_in_flight_counts_overlapping_requests() {
+    let emu = demo().await;
+    let url = members_url(&emu, demo::POOL_WEB);
+    get(&emu, &url).await;
+    get(&emu, &url).await;
+    assert_eq!(emu.max_in_flight(), 1, "one after the other");
+
+    emu.reset_request_count();
+    emu.set_faults(Faults {
+        latency: Duration::from_millis(300),
+        ..Faults::none()
+    });
+    let (a, b, c) = tokio::join!(get(&emu, &url), get(&emu, &url), get(&emu, &url));
+    assert_eq!((a.0, b.0, c.0), (200, 200, 200));
+    assert_eq!(emu.max_in_flight(), 3, "three held by the latency at once");
+}

@@ -1,0 +1,370 @@
+//! The command line: clap types for `lbb` and its subcommands.
+
+use std::{net::IpAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use clap::{builder::BoolishValueParser, ArgAction, Args, Parser, Subcommand, ValueEnum};
+use lb_backends::{BackendName, Port, ProviderKind, ResourceId, Target, Weight};
+
+const ABOUT: &str =
+    "See and change the backend servers behind Huawei Cloud and Tencent Cloud load balancers";
+
+/// The providers compiled into this build.
+pub fn compiled_providers() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if cfg!(feature = "huawei-elb") {
+        v.push("huawei-elb");
+    }
+    if cfg!(feature = "huawei-apig") {
+        v.push("huawei-apig");
+    }
+    if cfg!(feature = "tencent-clb") {
+        v.push("tencent-clb");
+    }
+    if cfg!(feature = "tencent-bmlb") {
+        v.push("tencent-bmlb");
+    }
+    v
+}
+
+fn after_help() -> String {
+    let built = compiled_providers();
+    let built = if built.is_empty() {
+        "none".to_owned()
+    } else {
+        built.join(", ")
+    };
+    format!("{AFTER_HELP}\n\nProviders in this build: {built}.")
+}
+
+const AFTER_HELP: &str = "\
+Targets:
+  huawei-elb:POOL_ID                                    members of an ELB v3 backend server group
+  huawei-apig:INSTANCE_ID/VPC_CHANNEL_ID                members of an APIG VPC channel
+  tencent-clb:LB_ID                                     backends of a CLB load balancer
+  tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID  hosts on a BMLB forwarding path
+
+Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION and
+TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_REGION, then from a profile in
+$XDG_CONFIG_HOME/lb-backends/config.toml. See docs/cli.md.
+
+Exit codes: 0 ok, 2 usage or invalid input, 3 authentication or permission,
+4 not found, 5 throttled or service/network error after retries, 1 anything else.";
+
+/// `lbb`: the command line of lb-backends.
+#[derive(Debug, Parser)]
+#[command(name = "lbb", version, about = ABOUT, after_help = after_help())]
+pub struct Cli {
+    /// Options every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Region (e.g. cn-north-4, ap-guangzhou); default from the environment or profile.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Huawei project id; default HUAWEICLOUD_SDK_PROJECT_ID or the profile's.
+    #[arg(long, global = true, value_name = "ID")]
+    pub project_id: Option<String>,
+
+    /// Profile of the config file to use (default: the profile named "default", if any).
+    #[arg(
+        long,
+        global = true,
+        env = "LBB_PROFILE",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+
+    /// Send every API of the target's provider to this base URL
+    /// (https, or plain http to a loopback address only).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Output format.
+    #[arg(
+        short,
+        long,
+        global = true,
+        value_enum,
+        default_value_t = Format::Table,
+        env = "LBB_OUTPUT",
+        hide_env_values = true,
+        value_name = "FORMAT"
+    )]
+    pub output: Format,
+
+    /// Also output each backend's record exactly as the cloud sent it (json, ndjson).
+    #[arg(long, global = true)]
+    pub raw: bool,
+
+    /// Longest time one HTTP request may take (e.g. 30s, 1500ms, 2m).
+    #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Attempts per API call, first included, for what is worth retrying (1-10).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 5,
+        env = "LBB_MAX_ATTEMPTS",
+        hide_env_values = true,
+        value_parser = clap::value_parser!(u32).range(1..=10),
+        value_name = "N"
+    )]
+    pub max_attempts: u32,
+
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG wins when set.
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr: no progress bar, no summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people (fitted to the terminal when stdout is one).
+    Table,
+    /// One JSON document (an array for lists).
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header line.
+    Csv,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Every backend of a target.
+    #[command(visible_alias = "ls")]
+    List {
+        /// What to list, e.g. huawei-elb:POOL_ID.
+        #[arg(value_parser = parse_target)]
+        target: Target,
+    },
+
+    /// One backend of a target.
+    Get {
+        /// The target the backend belongs to.
+        #[arg(value_parser = parse_target)]
+        target: Target,
+        /// The backend's id as `lbb list` prints it (ELB/APIG member id, Tencent
+        /// instance id, or a BMLB VM binding's `IP:PORT`).
+        #[arg(value_parser = parse_id)]
+        backend_id: ResourceId,
+        /// Also find the cloud instance behind it (ELB: the ECS, through its VPC port).
+        #[arg(long)]
+        instance: bool,
+    },
+
+    /// Register a backend.
+    Add(AddArgs),
+
+    /// Change a backend's weight, name or admin state.
+    Set(SetArgs),
+
+    /// Deregister a backend.
+    #[command(visible_alias = "rm")]
+    Remove {
+        /// The target the backend belongs to.
+        #[arg(value_parser = parse_target)]
+        target: Target,
+        /// The backend's id.
+        #[arg(value_parser = parse_id)]
+        backend_id: ResourceId,
+    },
+
+    /// Every backend of many targets, listed from a fleet file (TOML).
+    Inventory(InventoryArgs),
+
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `lbb add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The target to add to.
+    #[arg(value_parser = parse_target)]
+    pub target: Target,
+    /// The backend's IP address.
+    #[arg(long, value_name = "IP")]
+    pub address: IpAddr,
+    /// The port traffic is sent to (1-65535).
+    #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N")]
+    pub port: Port,
+    /// Weight (0-100); the provider's default when not given.
+    #[arg(long, value_parser = parse_lbb::<Weight>, value_name = "W")]
+    pub weight: Option<Weight>,
+    /// Subnet of the address (ELB `subnet_cidr_id`; none: a cross-VPC member).
+    #[arg(long, value_parser = parse_id, value_name = "ID")]
+    pub subnet: Option<ResourceId>,
+    /// A name for the backend.
+    #[arg(long, value_parser = parse_lbb::<BackendName>, value_name = "S")]
+    pub name: Option<BackendName>,
+    /// Administratively up (true) or down (false).
+    #[arg(long, value_parser = BoolishValueParser::new(), value_name = "BOOL")]
+    pub admin_up: Option<bool>,
+    /// Check everything and print what would be sent, sending nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `lbb set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The target the backend belongs to.
+    #[arg(value_parser = parse_target)]
+    pub target: Target,
+    /// The backend's id.
+    #[arg(value_parser = parse_id)]
+    pub backend_id: ResourceId,
+    /// New weight (0-100).
+    #[arg(long, value_parser = parse_lbb::<Weight>, value_name = "W")]
+    pub weight: Option<Weight>,
+    /// New name.
+    #[arg(long, value_parser = parse_lbb::<BackendName>, value_name = "S")]
+    pub name: Option<BackendName>,
+    /// Administratively up (true) or down (false).
+    #[arg(long, value_parser = BoolishValueParser::new(), value_name = "BOOL")]
+    pub admin_up: Option<bool>,
+}
+
+/// `lbb inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// The fleet file (TOML; see docs/cli.md).
+    #[arg(value_name = "FLEET.toml")]
+    pub file: PathBuf,
+    /// Targets listed at once (overrides the file's `[limits] concurrency`; default 8).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256), value_name = "N")]
+    pub concurrency: Option<u32>,
+    /// API calls per second for one provider, e.g. `--rate huawei-elb=5` (0: no limit;
+    /// overrides the file's `[limits.rate]`; default 10 each). Repeatable.
+    #[arg(long, value_parser = parse_rate, value_name = "PROVIDER=N")]
+    pub rate: Vec<(ProviderKind, f64)>,
+}
+
+fn parse_lbb<T>(s: &str) -> Result<T, String>
+where
+    T: FromStr<Err = lb_backends::Error>,
+{
+    s.parse()
+        .map_err(|e: lb_backends::Error| e.message().to_owned())
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    parse_lbb(s)
+}
+
+fn parse_id(s: &str) -> Result<ResourceId, String> {
+    parse_lbb(s)
+}
+
+/// `PROVIDER=N` with N a non-negative number of calls per second.
+pub fn parse_rate(s: &str) -> Result<(ProviderKind, f64), String> {
+    let (provider, n) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not PROVIDER=N, e.g. huawei-elb=5"))?;
+    let provider: ProviderKind = parse_lbb(provider.trim())?;
+    let n: f64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a number of calls per second"))?;
+    check_rate(n)?;
+    Ok((provider, n))
+}
+
+/// A rate is a finite number of calls per second, 0 meaning no limit.
+pub fn check_rate(n: f64) -> Result<(), String> {
+    if n.is_finite() && (0.0..=100_000.0).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "rate {n} is not between 0 (no limit) and 100000 calls per second"
+        ))
+    }
+}
+
+/// `30`, `30s`, `1500ms`, `2m`: a positive duration.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30s, 1500ms or 2m"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("{s:?}: unit {unit:?} is not one of ms, s, m")),
+    };
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!("{s:?} is not between 1ms and 60m"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(
+            parse_duration("1500ms").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("0.5s").unwrap(), Duration::from_millis(500));
+        for bad in ["", "0", "-1s", "5h", "abc", "2m30s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(
+            parse_rate("huawei-elb=2.5").unwrap(),
+            (ProviderKind::HuaweiElb, 2.5)
+        );
+        assert_eq!(
+            parse_rate("tencent-bmlb=0").unwrap(),
+            (ProviderKind::TencentBmlb, 0.0)
+        );
+        for bad in [
+            "huawei-elb",
+            "aws=1",
+            "huawei-elb=-1",
+            "huawei-elb=x",
+            "huawei-elb=inf",
+        ] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
+}

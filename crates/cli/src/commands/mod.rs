@@ -1,0 +1,127 @@
+//! One module per subcommand, and what they share.
+
+mod add;
+mod get;
+mod inventory;
+mod list;
+mod remove;
+mod set;
+
+use std::{
+    io::{self, BufWriter, Write},
+    sync::{Arc, OnceLock},
+};
+
+use lb_backends::{transport::HttpTransport, BackendProvider, Capabilities, Error, Result, Target};
+
+use crate::{
+    cli::{Command, GlobalArgs},
+    config::Config,
+    connect::{self, Settings},
+    exit::Failure,
+    logging::CallBook,
+    output::Style,
+};
+
+/// What every command runs with.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The global options.
+    pub global: GlobalArgs,
+    /// The HTTP transport all clients share.
+    pub transport: HttpTransport,
+    /// How to print.
+    pub style: Style,
+    /// API calls counted by the tracing layer.
+    pub book: Arc<CallBook>,
+    config: OnceLock<Config>,
+}
+
+impl Ctx {
+    /// A context; the config file is read when first needed.
+    pub fn new(global: GlobalArgs, book: Arc<CallBook>) -> Result<Self> {
+        let transport = connect::transport(global.timeout, global.max_attempts)?;
+        let style = Style::detect(global.output);
+        Ok(Self {
+            global,
+            transport,
+            style,
+            book,
+            config: OnceLock::new(),
+        })
+    }
+
+    /// The config file (read and checked once).
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(c) = self.config.get() {
+            return Ok(c);
+        }
+        let loaded = Config::load()?;
+        Ok(self.config.get_or_init(|| loaded))
+    }
+
+    /// The connection settings of the command line.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            profile: self.global.profile.clone(),
+            region: self.global.region.clone(),
+            project_id: self.global.project_id.clone(),
+            endpoint: self.global.endpoint.clone(),
+        }
+    }
+
+    /// A provider for `target` with the command line's settings.
+    pub fn provider(&self, target: &Target) -> Result<Box<dyn BackendProvider>> {
+        connect::provider(target, &self.settings(), self.config()?, &self.transport)
+    }
+
+    /// Say something on stderr unless `-q`.
+    pub fn note(&self, text: &str) {
+        if !self.global.quiet {
+            eprintln!("{text}");
+        }
+    }
+}
+
+/// Buffered stdout.
+pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::new(io::stdout().lock())
+}
+
+/// An `Unsupported` error unless `can`.
+pub fn require(can: bool, provider: &dyn BackendProvider, operation: &str) -> Result<()> {
+    if can {
+        Ok(())
+    } else {
+        Err(Error::unsupported(provider.kind(), operation))
+    }
+}
+
+/// The capabilities of a provider (a short name for the commands).
+pub fn caps(provider: &dyn BackendProvider) -> Capabilities {
+    provider.capabilities()
+}
+
+/// Run one subcommand; the exit code on success.
+pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
+    let code = match command {
+        Command::List { target } => list::run(ctx, &target).await?,
+        Command::Get {
+            target,
+            backend_id,
+            instance,
+        } => get::run(ctx, &target, &backend_id, instance).await?,
+        Command::Add(args) => add::run(ctx, args).await?,
+        Command::Set(args) => set::run(ctx, args).await?,
+        Command::Remove { target, backend_id } => remove::run(ctx, &target, &backend_id).await?,
+        Command::Inventory(args) => inventory::run(ctx, args).await?,
+        Command::Completions { .. } => crate::exit::OK,
+    };
+    Ok(code)
+}
+
+/// Flush stdout, as the last step of a command.
+pub fn done(mut out: impl Write) -> Result<u8, Failure> {
+    out.flush()?;
+    Ok(crate::exit::OK)
+}

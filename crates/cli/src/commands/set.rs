@@ -1,0 +1,34 @@
+//! `lbb set TARGET BACKEND_ID [--weight W] [--name S] [--admin-up BOOL]`.
+
+use lb_backends::BackendUpdate;
+
+use super::{caps, done, require, stdout, Ctx};
+use crate::{
+    cli::SetArgs,
+    exit::Failure,
+    output::{print_one, Record},
+};
+
+pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
+    let mut change = BackendUpdate::new();
+    if let Some(w) = args.weight {
+        change = change.with_weight(w);
+    }
+    if let Some(n) = args.name {
+        change = change.with_name(n);
+    }
+    if let Some(up) = args.admin_up {
+        change = change.with_admin_up(up);
+    }
+    change.ensure_not_empty()?;
+    let provider = ctx.provider(&args.target)?;
+    require(caps(&*provider).update, &*provider, "updating a backend")?;
+    let backend = provider.update(&args.backend_id, &change).await?;
+    let mut out = stdout();
+    print_one(
+        &mut out,
+        ctx.style,
+        &Record::new(&args.target, &backend, ctx.global.raw),
+    )?;
+    done(out)
+}

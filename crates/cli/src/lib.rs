@@ -1,0 +1,76 @@
+//! `lbb`, the command line of **lb-backends**: list, inspect and change the backend
+//! servers behind Huawei Cloud and Tencent Cloud load balancers.
+//!
+//! The binary is a thin `main` around [`run`]; the library exists so that examples
+//! (the demo) can run `lbb` in-process. See `docs/cli.md` for the commands, the
+//! formats and the exit codes.
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod commands;
+// Every key of the config file is parsed in every build (one file serves them all);
+// a build without one cloud does not read that cloud's keys.
+#[cfg_attr(
+    not(all(
+        any(feature = "huawei-elb", feature = "huawei-apig"),
+        any(feature = "tencent-clb", feature = "tencent-bmlb")
+    )),
+    allow(dead_code)
+)]
+mod config;
+mod connect;
+mod exit;
+mod fleet;
+mod logging;
+mod output;
+mod rate;
+
+use std::{ffi::OsString, process::ExitCode, sync::Arc};
+
+use clap::{CommandFactory, Parser};
+use lb_backends::{Error, ErrorKind};
+
+pub use exit::{AUTH, NOT_FOUND, OK, OTHER, UNAVAILABLE, USAGE};
+
+use crate::{
+    cli::{Cli, Command},
+    exit::Failure,
+    logging::CallBook,
+};
+
+/// Run `lbb` with these arguments (the first is the program name) and return its
+/// exit code. Reads the environment and the config file like the binary does.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(USAGE));
+        }
+    };
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "lbb", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    let book = Arc::new(CallBook::default());
+    let subscriber = logging::subscriber(cli.global.verbose, cli.global.quiet, book.clone());
+    tracing::subscriber::with_default(subscriber, || exit::finish(execute(cli, book)))
+}
+
+fn execute(cli: Cli, book: Arc<CallBook>) -> Result<u8, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Transport,
+                format!("cannot start the runtime: {e}"),
+            )
+        })?;
+    let ctx = commands::Ctx::new(cli.global, book)?;
+    runtime.block_on(commands::run(cli.command, &ctx))
+}

@@ -1,0 +1,267 @@
+//! What `lbb` prints on stdout: one [`Record`] per backend, in the chosen format.
+//!
+//! The JSON field names and values are a stable interface, documented in
+//! `docs/cli.md`; add fields, never rename or remove one.
+
+mod csv;
+mod json;
+mod table;
+
+use std::io::{self, IsTerminal, Write};
+
+use lb_backends::{Backend, InstanceLookup, InstanceRef, Target};
+use serde::Serialize;
+
+use crate::cli::Format;
+
+pub use table::render_get;
+
+/// The cloud instance behind a backend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceRecord {
+    /// ECS id, `ins-...`, `cpm-...`.
+    pub id: String,
+    /// Its name, when the cloud reports it.
+    pub name: Option<String>,
+    /// `ecs`, `cvm`, `bare_metal`, or `unknown:VALUE`.
+    pub kind: String,
+    /// Lifecycle state (`running`, `stopped`, ...), when the cloud reports it.
+    pub state: Option<String>,
+}
+
+impl From<&InstanceRef> for InstanceRecord {
+    fn from(i: &InstanceRef) -> Self {
+        Self {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            kind: label(&i.kind),
+            state: i.state.as_ref().map(label),
+        }
+    }
+}
+
+/// Health seen by one listener.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListenerHealthRecord {
+    /// The listener's id.
+    pub listener_id: String,
+    /// Its view of the backend's health.
+    pub health: String,
+}
+
+/// The answer of `get --instance`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LookupRecord {
+    /// `found`, `not_bound`, `no_match`, `ambiguous`, or `unsupported`.
+    pub result: String,
+    /// The instance, when found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceRecord>,
+    /// The candidates' ids, when ambiguous.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+}
+
+impl From<&InstanceLookup> for LookupRecord {
+    fn from(l: &InstanceLookup) -> Self {
+        let mut record = Self {
+            result: "unknown".into(),
+            instance: None,
+            candidates: Vec::new(),
+        };
+        match l {
+            InstanceLookup::Found { instance } => {
+                record.result = "found".into();
+                record.instance = Some(instance.into());
+            }
+            InstanceLookup::NotBound => record.result = "not_bound".into(),
+            InstanceLookup::NoMatch => record.result = "no_match".into(),
+            InstanceLookup::Ambiguous { candidates } => {
+                record.result = "ambiguous".into();
+                record.candidates.clone_from(candidates);
+            }
+            _ => {}
+        }
+        record
+    }
+}
+
+/// One backend as `lbb` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    /// `huawei-elb`, `huawei-apig`, `tencent-clb`, `tencent-bmlb`.
+    pub provider: String,
+    /// The target, in its textual form.
+    pub target: String,
+    /// The backend's id within its target.
+    pub id: String,
+    /// IP address.
+    pub address: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// Weight 0-100.
+    pub weight: Option<u8>,
+    /// `healthy`, `unhealthy`, `pending`, `unmonitored`, `not_reported`, `unknown:VALUE`.
+    pub health: String,
+    /// Health per listener, when the cloud reports it.
+    pub listener_health: Vec<ListenerHealthRecord>,
+    /// `up`, `down`, `not_reported`.
+    pub admin_state: String,
+    /// The instance behind the backend, when known without another call.
+    pub instance: Option<InstanceRecord>,
+    /// The backend's own name.
+    pub name: Option<String>,
+    /// Creation time as the cloud wrote it.
+    pub created_at: Option<String>,
+    /// Only from `get --instance`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_lookup: Option<LookupRecord>,
+    /// Only with `--raw`: the cloud's record, whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<serde_json::Value>,
+}
+
+impl Record {
+    /// The record of `backend` of `target`; its raw record kept when `raw`.
+    pub fn new(target: &Target, backend: &Backend, raw: bool) -> Self {
+        Self {
+            provider: backend.provider.as_str().to_owned(),
+            target: target.to_string(),
+            id: backend.id.clone(),
+            address: backend.address.map(|a| a.to_string()),
+            port: backend.port,
+            weight: backend.weight,
+            health: label(&backend.health),
+            listener_health: backend
+                .listener_health
+                .iter()
+                .map(|l| ListenerHealthRecord {
+                    listener_id: l.listener_id.clone(),
+                    health: label(&l.health),
+                })
+                .collect(),
+            admin_state: label(&backend.admin_state),
+            instance: backend.instance.as_ref().map(InstanceRecord::from),
+            name: backend.name.clone(),
+            created_at: backend.created_at.clone(),
+            instance_lookup: None,
+            raw: raw.then(|| backend.raw.clone()),
+        }
+    }
+}
+
+/// A model enum as one stable word: its serde name (`not_reported`), or
+/// `unknown:VALUE` for a value the cloud added that we do not know.
+pub fn label<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(map)) if map.len() == 1 => {
+            let (k, v) = map.into_iter().next().unwrap_or_default();
+            match v {
+                serde_json::Value::String(v) => format!("{k}:{v}"),
+                other => format!("{k}:{other}"),
+            }
+        }
+        _ => "unknown".into(),
+    }
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// The format.
+    pub format: Format,
+    /// Colour in tables (stdout is a terminal and `NO_COLOR` is not set).
+    pub color: bool,
+    /// Fit tables to this width (stdout is a terminal of this width).
+    pub width: Option<usize>,
+}
+
+impl Style {
+    /// The style for `format` on this process's stdout.
+    pub fn detect(format: Format) -> Self {
+        let tty = io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        let width = tty
+            .then(|| {
+                console::Term::stdout()
+                    .size_checked()
+                    .map(|(_, w)| usize::from(w))
+                    .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+            })
+            .flatten()
+            .filter(|w| *w > 20);
+        Self {
+            format,
+            color: tty && !no_color,
+            width,
+        }
+    }
+}
+
+/// Where backends go, one at a time, in the chosen format.
+pub trait Sink {
+    /// One backend.
+    fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()>;
+    /// No more backends.
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A sink for a list of backends (`list`, `inventory`); `with_target` adds a TARGET
+/// column to tables.
+pub fn list_sink(style: Style, with_target: bool) -> Box<dyn Sink> {
+    match style.format {
+        Format::Table => Box::new(table::TableSink::new(style, with_target)),
+        Format::Json => Box::new(json::JsonArraySink::default()),
+        Format::Ndjson => Box::new(json::NdjsonSink),
+        Format::Csv => Box::new(csv::CsvSink::new(false)),
+    }
+}
+
+/// Print one backend (`get`, `add`, `set`).
+pub fn print_one(out: &mut dyn Write, style: Style, record: &Record) -> io::Result<()> {
+    match style.format {
+        Format::Table => render_get(out, style, record),
+        Format::Json => json::pretty(out, record),
+        Format::Ndjson => json::line(out, record),
+        Format::Csv => {
+            let mut sink = csv::CsvSink::new(record.instance_lookup.is_some());
+            sink.record(out, record)?;
+            sink.finish(out)
+        }
+    }
+}
+
+/// Print any serializable value in a JSON format, or `text` for table and CSV.
+pub fn print_message<T: Serialize>(
+    out: &mut dyn Write,
+    style: Style,
+    value: &T,
+    text: &str,
+) -> io::Result<()> {
+    match style.format {
+        Format::Json => json::pretty(out, value),
+        Format::Ndjson => json::line(out, value),
+        Format::Table | Format::Csv => writeln!(out, "{text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lb_backends::{AdminState, Health, InstanceKind, InstanceState};
+
+    #[test]
+    fn labels_are_stable_words() {
+        assert_eq!(label(&Health::Healthy), "healthy");
+        assert_eq!(label(&Health::NotReported), "not_reported");
+        assert_eq!(
+            label(&Health::Unknown("DEGRADED".into())),
+            "unknown:DEGRADED"
+        );
+        assert_eq!(label(&AdminState::Down), "down");
+        assert_eq!(label(&InstanceKind::BareMetal), "bare_metal");
+        assert_eq!(label(&InstanceState::ShuttingDown), "shutting_down");
+    }
+}

@@ -1,0 +1,110 @@
+//! `lbb` against the emulator's Huawei APIG: list in every format, get,
+//! `get --instance`, the add / set / remove cycle, and the APIG error codes.
+#![cfg(feature = "huawei-apig")]
+
+mod common;
+
+use common::Env;
+use lb_backends_emulator::fleet::apig_demo::*;
+
+fn channel(id: &str) -> String {
+    format!("huawei-apig:{INSTANCE}/{id}")
+}
+
+#[test]
+fn list_in_every_format_and_get() {
+    let env = Env::demo();
+    let ip = channel(CHANNEL_IP);
+
+    let table = env.lbb(["list", &ip]).ok();
+    assert_eq!(table.stdout.lines().count(), 4, "{}", table.stdout);
+    assert!(table.stdout.contains("192.168.1.124"));
+
+    let json = env.lbb(["list", &ip, "-o", "json"]).ok().json();
+    let all = json.as_array().unwrap();
+    assert_eq!(all.len(), 3);
+    let first = all.iter().find(|b| b["id"] == MEMBER_IP_1).unwrap();
+    assert_eq!(first["provider"], "huawei-apig");
+    assert_eq!(first["target"], ip.as_str());
+    assert_eq!(first["address"], "192.168.0.5");
+    assert_eq!(first["weight"], 1);
+    let backup = all.iter().find(|b| b["id"] == MEMBER_IP_BACKUP).unwrap();
+    assert_eq!(backup["health"], "unhealthy");
+    assert_eq!(backup["admin_state"], "down");
+
+    assert_eq!(env.lbb(["list", &ip, "-o", "ndjson"]).ok().ndjson(), *all);
+    let csv = env.lbb(["list", &ip, "-o", "csv"]).ok();
+    assert_eq!(csv.stdout.lines().count(), 4);
+
+    let ecs = channel(CHANNEL_ECS);
+    let one = env
+        .lbb(["get", &ecs, MEMBER_ECS_WEB_1, "--instance", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(one["id"], MEMBER_ECS_WEB_1);
+    assert_eq!(one["instance"]["id"], ECS_WEB_1);
+    assert_eq!(one["instance"]["name"], "web-01");
+    assert_eq!(one["instance_lookup"]["result"], "found");
+
+    let ip_member = env
+        .lbb(["get", &ip, MEMBER_IP_2, "--instance", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(ip_member["instance_lookup"]["result"], "not_bound");
+}
+
+#[test]
+fn a_missing_channel_is_exit_4_with_the_apig_code() {
+    let env = Env::demo();
+    let run = env
+        .lbb(["list", &channel("7c3a0000000040008000000000009999")])
+        .code(4);
+    let line = run.error_line();
+    assert!(line.starts_with("lbb: not found: "), "{line}");
+    assert!(line.contains("code APIG.3023, HTTP 404"), "{line}");
+}
+
+#[test]
+fn add_set_remove_cycle() {
+    let env = Env::demo();
+    let target = channel(CHANNEL_EMPTY);
+    let added = env
+        .lbb([
+            "add",
+            &target,
+            "--address",
+            "10.9.9.9",
+            "--port",
+            "8080",
+            "--weight",
+            "3",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    let id = added["id"].as_str().unwrap().to_owned();
+    assert_eq!(added["address"], "10.9.9.9");
+    assert_eq!(added["weight"], 3);
+    let members = env.emu.apig_members(INSTANCE, CHANNEL_EMPTY).unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].host.as_deref(), Some("10.9.9.9"));
+
+    let set = env
+        .lbb(["set", &target, &id, "--weight", "9", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(set["weight"], 9);
+    assert_eq!(
+        env.emu.apig_members(INSTANCE, CHANNEL_EMPTY).unwrap()[0].weight,
+        9
+    );
+
+    env.lbb(["remove", &target, &id]).ok();
+    assert!(env
+        .emu
+        .apig_members(INSTANCE, CHANNEL_EMPTY)
+        .unwrap()
+        .is_empty());
+    env.lbb(["get", &target, &id]).code(4);
+}
