@@ -90,12 +90,15 @@ pub fn run() -> Result<(), String> {
                 ));
             }
         }
-        let huawei = m.build.starts_with("huawei");
-        if huawei && (m.hosts[1] > 0 || m.hosts[2] > 0) {
-            problems.push(format!("{} build holds a Tencent host name", m.build));
-        }
-        if !huawei && m.hosts[0] > 0 {
-            problems.push(format!("{} build holds a Huawei host name", m.build));
+        let own_host = match m.build {
+            "tencent-clb" => 1,
+            "tencent-bmlb" => 2,
+            _ => 0,
+        };
+        for (i, host) in HOSTS.iter().enumerate() {
+            if i != own_host && m.hosts[i] > 0 {
+                problems.push(format!("{} build holds the host name {host}", m.build));
+            }
         }
         if m.bytes >= full {
             problems.push(format!(
