@@ -36,19 +36,7 @@ async fn main() {
         memory_child(&mode).await;
         return;
     }
-    let emulator = Emulator::builder()
-        .fleet(Fleet::generate_elb_pool(POOL, MEMBERS, 1))
-        .start()
-        .await
-        .expect("emulator");
-    let client = HuaweiClient::builder()
-        .project_id(DEFAULT_PROJECT_ID)
-        .credentials(Credentials::token(DEFAULT_TOKEN))
-        .endpoint_all(emulator.base_url())
-        .build()
-        .expect("client");
-    let provider =
-        ElbProvider::new(client, ResourceId::new(POOL).expect("id")).with_page_size(PAGE);
+    let (emulator, provider) = setup().await;
 
     println!("lb-backends benchmarks ({MEMBERS} ELB members, pages of {PAGE}, best of {ROUNDS})");
     println!();
@@ -105,6 +93,24 @@ async fn main() {
     emulator.shutdown().await;
 }
 
+/// The emulator holding the pool, and a provider listing it page by page.
+async fn setup() -> (Emulator, ElbProvider) {
+    let emulator = Emulator::builder()
+        .fleet(Fleet::generate_elb_pool(POOL, MEMBERS, 1))
+        .start()
+        .await
+        .expect("emulator");
+    let client = HuaweiClient::builder()
+        .project_id(DEFAULT_PROJECT_ID)
+        .credentials(Credentials::token(DEFAULT_TOKEN))
+        .endpoint_all(emulator.base_url())
+        .build()
+        .expect("client");
+    let provider =
+        ElbProvider::new(client, ResourceId::new(POOL).expect("id")).with_page_size(PAGE);
+    (emulator, provider)
+}
+
 async fn raw_listing(emulator: &Emulator) {
     let http = reqwest::Client::new();
     let base = format!(
@@ -153,19 +159,7 @@ where
 
 /// Start an emulator and a provider, do `mode`, print the peak resident bytes.
 async fn memory_child(mode: &str) {
-    let emulator = Emulator::builder()
-        .fleet(Fleet::generate_elb_pool(POOL, MEMBERS, 1))
-        .start()
-        .await
-        .expect("emulator");
-    let client = HuaweiClient::builder()
-        .project_id(DEFAULT_PROJECT_ID)
-        .credentials(Credentials::token(DEFAULT_TOKEN))
-        .endpoint_all(emulator.base_url())
-        .build()
-        .expect("client");
-    let provider =
-        ElbProvider::new(client, ResourceId::new(POOL).expect("id")).with_page_size(PAGE);
+    let (_emulator, provider) = setup().await;
     match mode {
         "first-page" => {
             black_box(provider.list().try_next().await.expect("page"));
