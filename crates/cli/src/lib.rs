@@ -4,6 +4,7 @@
 //! The binary is a thin `main` around [`run`]; the library exists so that examples
 //! (the demo) can run `lbb` in-process. See `docs/cli.md` for the commands, the
 //! formats and the exit codes.
+#![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
