@@ -290,13 +290,17 @@ pub fn parse_rate(s: &str) -> Result<(ProviderKind, f64), String> {
     Ok((provider, n))
 }
 
-/// A rate is a finite number of calls per second, 0 meaning no limit.
+/// The slowest rate accepted: one call every 1,000 seconds.
+pub const MIN_RATE: f64 = 0.001;
+
+/// A rate is 0 (no limit) or a finite number of calls per second from
+/// [`MIN_RATE`] to 100,000.
 pub fn check_rate(n: f64) -> Result<(), String> {
-    if n.is_finite() && (0.0..=100_000.0).contains(&n) {
+    if n == 0.0 || (n.is_finite() && (MIN_RATE..=100_000.0).contains(&n)) {
         Ok(())
     } else {
         Err(format!(
-            "rate {n} is not between 0 (no limit) and 100000 calls per second"
+            "rate {n} is not 0 (no limit) nor between {MIN_RATE} and 100000 calls per second"
         ))
     }
 }

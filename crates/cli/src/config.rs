@@ -295,7 +295,8 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Re
     toml::from_str(text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            .and_then(|s| text.get(..s.start))
+            .map(|before| before.matches('\n').count() + 1);
         let place = line.map_or_else(String::new, |l| format!(" line {l}:"));
         Error::invalid_input(format!(
             "{}:{place} {}",

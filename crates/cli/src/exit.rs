@@ -76,8 +76,8 @@ pub fn describe(e: &Error) -> String {
     if !details.is_empty() {
         let _ = write!(line, " ({})", details.join(", "));
     }
-    // One line, whatever the cloud put in its message.
-    line.replace(['\n', '\r'], " ")
+    // One line, and no control character from the cloud reaches the terminal.
+    crate::output::printable(&line.replace(['\n', '\r'], " "))
 }
 
 /// Report `result` on stderr (one line, no backtrace) and turn it into an exit code.

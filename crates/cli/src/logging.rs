@@ -40,7 +40,8 @@ pub fn subscriber(verbose: u8, quiet: bool, book: Arc<CallBook>) -> impl Subscri
         }
         _ => level_filter(verbose, quiet),
     };
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let ansi = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi)

@@ -22,10 +22,15 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// A limiter for `per_second` calls a second; `None` for 0 (no limit).
+    /// A limiter for `per_second` calls a second; `None` for 0 (no limit) or a rate
+    /// whose interval no `Duration` can hold (refused earlier by `check_rate`).
     pub fn new(per_second: f64) -> Option<Self> {
-        (per_second > 0.0).then(|| Self {
-            interval: Duration::from_secs_f64(1.0 / per_second),
+        if per_second <= 0.0 {
+            return None;
+        }
+        let interval = Duration::try_from_secs_f64(1.0 / per_second).ok()?;
+        Some(Self {
+            interval,
             next: Mutex::new(None),
         })
     }

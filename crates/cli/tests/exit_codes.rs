@@ -33,6 +33,19 @@ fn exit_2_usage_and_invalid_input() {
     env.lbb(["list", "aws-elb:x"]).code(2);
     env.lbb(["list", &web(), "--timeout", "0"]).code(2);
     env.lbb(["list", &web(), "-o", "yaml"]).code(2);
+    // A rate too small for any interval is refused, not a crash.
+    env.lbb(["inventory", "fleet.toml", "--rate", "huawei-elb=1e-300"])
+        .code(2);
+    // A credential in an endpoint URL is refused without being echoed.
+    let err = env
+        .run(env.bare().args([
+            "--endpoint",
+            "http://user:TOPSECRET@10.1.2.3:8080",
+            "list",
+            &web(),
+        ]))
+        .code(2);
+    assert!(!err.stderr.contains("TOPSECRET"), "{}", err.stderr);
     // our checks
     let err = env.lbb(["set", &web(), MEMBER_WITH_INSTANCE]).code(2);
     assert!(

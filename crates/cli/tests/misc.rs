@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Env;
+use common::{Env, HUAWEI_SECURITY_TOKEN, TENCENT_SESSION_TOKEN};
 use lb_backends_emulator::Fleet;
 
 #[test]
@@ -35,6 +35,8 @@ fn tracing_shows_calls_and_never_a_secret() {
     });
     let mut cmd = env.bare();
     cmd.env("RUST_LOG", "trace")
+        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", HUAWEI_SECURITY_TOKEN)
+        .env("TENCENTCLOUD_SESSION_TOKEN", TENCENT_SESSION_TOKEN)
         .args(["--endpoint", &env.emu.base_url(), "list", &web]);
     let run = env.run(&mut cmd).code(5);
     assert!(run.stderr.contains("lbb.call"), "{}", run.stderr);

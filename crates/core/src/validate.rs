@@ -299,37 +299,39 @@ pub struct Endpoint(Url);
 impl Endpoint {
     /// Check and parse a base URL.
     pub fn parse(url: &str) -> Result<Self> {
+        // The text given is never echoed: it may carry a password.
         let parsed = Url::parse(url.trim())
-            .map_err(|e| Error::invalid_input(format!("endpoint {url:?} is not a URL: {e}")))?;
+            .map_err(|e| Error::invalid_input(format!("the endpoint is not a URL: {e}")))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::invalid_input(
+                "the endpoint must not carry a user name or password",
+            ));
+        }
+        let shown = parsed.as_str();
         match parsed.scheme() {
             "https" => {}
             "http" if is_loopback(&parsed) => {}
             "http" => {
                 return Err(Error::invalid_input(format!(
-                    "endpoint {url:?} uses plain http off loopback; use https \
+                    "endpoint {shown:?} uses plain http off loopback; use https \
                      (plain http is allowed only to 127.0.0.0/8, [::1] or localhost)"
                 )))
             }
             other => {
                 return Err(Error::invalid_input(format!(
-                    "endpoint {url:?} has scheme {other:?}; use https"
+                    "endpoint {shown:?} has scheme {other:?}; use https"
                 )))
             }
         }
         if parsed.host_str().is_none_or(str::is_empty) {
             return Err(Error::invalid_input(format!(
-                "endpoint {url:?} has no host"
+                "endpoint {shown:?} has no host"
             )));
-        }
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(Error::invalid_input(
-                "endpoint must not carry a user name or password",
-            ));
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(Error::invalid_input(format!(
-                "endpoint {url:?} must not have a query or fragment"
-            )));
+            return Err(Error::invalid_input(
+                "the endpoint must not have a query or fragment",
+            ));
         }
         Ok(Self(parsed))
     }
@@ -406,12 +408,17 @@ mod tests {
             "ftp://x",
             "http://10.0.0.1",
             "https://user:pw@host",
+            "http://user:pw@10.0.0.1",
             "https://h/?a=b",
             "not a url",
             "http://127.0.0.1.evil.com",
         ] {
             assert!(Endpoint::parse(bad).is_err(), "{bad}");
         }
+        let err = Endpoint::parse("http://user:TOPSECRET@10.0.0.1").unwrap_err();
+        assert!(!err.to_string().contains("TOPSECRET"), "{err}");
+        let err = Endpoint::parse("not a url TOPSECRET").unwrap_err();
+        assert!(!err.to_string().contains("TOPSECRET"), "{err}");
         let e = Endpoint::parse("http://localhost:9000/").unwrap();
         assert_eq!(e.host_header(), "localhost:9000");
         assert_eq!(e.to_string(), "http://localhost:9000");

@@ -121,7 +121,64 @@ pub struct Record {
     pub raw: Option<serde_json::Value>,
 }
 
+/// `text` with every control character escaped (`\u{1b}`, `\n`): what a cloud put in
+/// a name or a message must not drive the operator's terminal.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Record {
+    /// A copy fit for a terminal: every text field from the cloud passed through
+    /// [`printable`]. Tables use it; JSON escapes control characters itself and CSV
+    /// keeps values exact for the programs that read it.
+    pub fn for_terminal(&self) -> Self {
+        let opt = |s: &Option<String>| s.as_deref().map(printable);
+        let instance = |i: &InstanceRecord| InstanceRecord {
+            id: printable(&i.id),
+            name: opt(&i.name),
+            kind: printable(&i.kind),
+            state: opt(&i.state),
+        };
+        Self {
+            provider: self.provider.clone(),
+            target: printable(&self.target),
+            id: printable(&self.id),
+            address: opt(&self.address),
+            port: self.port,
+            weight: self.weight,
+            health: printable(&self.health),
+            listener_health: self
+                .listener_health
+                .iter()
+                .map(|l| ListenerHealthRecord {
+                    listener_id: printable(&l.listener_id),
+                    health: printable(&l.health),
+                })
+                .collect(),
+            admin_state: printable(&self.admin_state),
+            instance: self.instance.as_ref().map(instance),
+            name: opt(&self.name),
+            created_at: opt(&self.created_at),
+            instance_lookup: self.instance_lookup.as_ref().map(|l| LookupRecord {
+                result: printable(&l.result),
+                instance: l.instance.as_ref().map(instance),
+                candidates: l.candidates.iter().map(|c| printable(c)).collect(),
+            }),
+            raw: None,
+        }
+    }
+
     /// The record of `backend` of `target`; its raw record kept when `raw`.
     pub fn new(target: &Target, backend: &Backend, raw: bool) -> Self {
         Self {
@@ -222,7 +279,7 @@ pub fn list_sink(style: Style, with_target: bool) -> Box<dyn Sink> {
 /// Print one backend (`get`, `add`, `set`).
 pub fn print_one(out: &mut dyn Write, style: Style, record: &Record) -> io::Result<()> {
     match style.format {
-        Format::Table => render_get(out, style, record),
+        Format::Table => render_get(out, style, &record.for_terminal()),
         Format::Json => json::pretty(out, record),
         Format::Ndjson => json::line(out, record),
         Format::Csv => {
@@ -251,6 +308,13 @@ pub fn print_message<T: Serialize>(
 mod tests {
     use super::*;
     use lb_backends::{AdminState, Health, InstanceKind, InstanceState};
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(printable("web-01 名字"), "web-01 名字");
+        assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+        assert!(!printable("\u{7}\u{9b}x").chars().any(char::is_control));
+    }
 
     #[test]
     fn labels_are_stable_words() {

@@ -138,6 +138,7 @@ fn health_text(h: &str) -> String {
 
 impl Sink for TableSink {
     fn record(&mut self, _out: &mut dyn Write, r: &Record) -> io::Result<()> {
+        let r = &r.for_terminal();
         let mut row = Vec::new();
         if self.with_target {
             row.push((r.target.clone(), Paint::Plain));

@@ -16,7 +16,19 @@ use lb_backends_emulator::{
 };
 
 /// Secrets that must never be printed.
-pub const SECRETS: &[&str] = &[DEFAULT_SK, DEFAULT_TOKEN, DEFAULT_TENCENT_SECRET_KEY];
+pub const SECRETS: &[&str] = &[
+    DEFAULT_SK,
+    DEFAULT_TOKEN,
+    DEFAULT_TENCENT_SECRET_KEY,
+    HUAWEI_SECURITY_TOKEN,
+    TENCENT_SESSION_TOKEN,
+];
+
+/// Temporary-credential tokens some tests send (the emulator accepts any when it has
+/// none configured); they must never be printed either.
+pub const HUAWEI_SECURITY_TOKEN: &str = "huawei-security-token-NEVER-PRINTED";
+/// See [`HUAWEI_SECURITY_TOKEN`].
+pub const TENCENT_SESSION_TOKEN: &str = "tencent-session-token-NEVER-PRINTED";
 
 /// Every variable `lbb` reads; removed before each run so the developer's own
 /// environment cannot leak into a test.
