@@ -172,7 +172,10 @@ impl ApiRequest {
 
 /// One attempt of a call, as a signer sees it and may change it. The transport
 /// renders `query` onto `url` after signing, encoded as [`encode_query`] does.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the method, host, path, the query's names and the body's length,
+/// never values: once signed they can hold a signature or a token.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct OutgoingRequest {
     /// The HTTP method.
@@ -187,6 +190,21 @@ pub struct OutgoingRequest {
     pub headers: HeaderMap,
     /// The body (empty for none).
     pub body: Bytes,
+}
+
+impl std::fmt::Debug for OutgoingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.query.iter().map(|(k, _)| k.as_str()).collect();
+        let headers: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("OutgoingRequest")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.url.path())
+            .field("query_names", &names)
+            .field("header_names", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl OutgoingRequest {

@@ -154,3 +154,44 @@ fn html_error_pages_become_typed_errors() {
     assert_eq!(err.kind(), ErrorKind::Service);
     assert!(err.message().contains("<body>Bad Gateway</body>"));
 }
+
+#[test]
+fn outgoing_debug_shows_no_values() {
+    let endpoint = Endpoint::parse("https://lb.api.qcloud.com").unwrap();
+    let mut out = ApiRequest::new("Describe", Method::POST, &endpoint)
+        .segments(["v2", "index.php"])
+        .query("Token", "TOKEN-SECRET")
+        .body("Signature=SIG-SECRET")
+        .to_outgoing()
+        .unwrap();
+    out.headers
+        .insert("authorization", "AUTH-SECRET".parse().unwrap());
+    let shown = format!("{out:?}");
+    assert!(
+        shown.contains("Token") && shown.contains("/v2/index.php"),
+        "{shown}"
+    );
+    assert!(!shown.contains("SECRET"), "{shown}");
+}
+
+const E429_LONG: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 120\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+const E429_ONE: &str = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_one_beyond_the_cap_ends_the_call() {
+    // Within the cap: waited for, then retried.
+    let (s, endpoint) = serve(vec![Reply::raw(E429_ONE), Reply::raw(OK)]).await;
+    let req = ApiRequest::new("Get", Method::GET, &endpoint);
+    let got: N = transport(3).send_json(&Plain, &req).await.unwrap();
+    assert_eq!(got.n, 1234);
+    assert_eq!(s.requests().len(), 2);
+
+    // Beyond the cap (60 s by default): the throttling error at once, with the wait
+    // the cloud asked for, and nothing sent again.
+    let (s, endpoint) = serve(vec![Reply::raw(E429_LONG), Reply::raw(OK)]).await;
+    let req = ApiRequest::new("Get", Method::GET, &endpoint);
+    let err = transport(5).send_json::<N>(&Plain, &req).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Throttled);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(s.requests().len(), 1);
+}
