@@ -180,11 +180,13 @@ impl ListQuery {
     }
 }
 
-/// Where the next page starts, and every marker sent so far.
+/// Where the next page starts, every marker sent so far, and every member id
+/// yielded (a member moved across a page boundary while we page is yielded once).
 #[derive(Debug, Default)]
 pub(crate) struct Cursor {
     marker: Option<String>,
     seen: HashSet<String>,
+    yielded: HashSet<String>,
 }
 
 impl Cursor {
@@ -271,12 +273,15 @@ impl ElbProvider {
             .send_with(&request, |r| mapping::page_of("ListMembers", r))
             .await?;
         let count = raw.len();
-        let items = raw
+        let mut cursor = cursor;
+        let mut items = raw
             .into_iter()
             .map(|m| mapping::to_backend(m, None))
             .collect::<Result<Vec<_>>>()?;
-        let last_id = items.last().map(|b| b.id.as_str());
-        let next = cursor.advance(count, limit, next_marker.as_deref(), last_id)?;
+        // The marker is the page's last id as served, duplicates or not.
+        let last_id = items.last().map(|b| b.id.clone());
+        items.retain(|b| cursor.yielded.insert(b.id.clone()));
+        let next = cursor.advance(count, limit, next_marker.as_deref(), last_id.as_deref())?;
         Ok(Page { items, next })
     }
 }

@@ -78,6 +78,35 @@ async fn pages_are_fetched_lazily_with_the_last_id_as_marker() {
 }
 
 #[tokio::test]
+async fn a_member_on_two_overlapping_pages_is_yielded_once() {
+    let s = ScriptedServer::start_with(|req| {
+        if req.target.contains("marker=c") {
+            page(&[member("d", "10.0.0.4", 80)], None)
+        } else if req.target.contains("marker=b") {
+            // The pool changed while we paged: `b` shows up again.
+            page(
+                &[member("b", "10.0.0.2", 80), member("c", "10.0.0.3", 80)],
+                Some("c"),
+            )
+        } else {
+            page(
+                &[member("a", "10.0.0.1", 80), member("b", "10.0.0.2", 80)],
+                Some("b"),
+            )
+        }
+    })
+    .await;
+    let ids: Vec<String> = provider(&s, 2)
+        .list()
+        .map_ok(|b| b.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+    assert_eq!(s.request_count(), 3);
+}
+
+#[tokio::test]
 async fn a_server_that_repeats_itself_ends_with_incomplete() {
     let s = ScriptedServer::start_with(|_| {
         page(

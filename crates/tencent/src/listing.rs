@@ -20,7 +20,8 @@ pub(crate) struct Cursor {
 /// Decide the cursor after a page of `got` records fetched at `cursor.offset`
 /// with `limit`. `total` is the service's count when it sends one.
 ///
-/// - an empty page ends the listing (even when `total` says there is more);
+/// - an empty page ends the listing; when `total` says there was more, it ends with
+///   an [`ErrorKind::Incomplete`] error after what was read, as APIG's does;
 /// - with a total, the listing ends once that many records were received; a page
 ///   shorter than `limit` before that is logged and paging goes on;
 /// - without a total, a page shorter than `limit` is the last.
@@ -33,23 +34,25 @@ pub(crate) fn advance(
     got: usize,
     total: Option<u64>,
     what: &str,
-) -> Option<Cursor> {
+) -> Result<Option<Cursor>, Error> {
     let got = u64::try_from(got).unwrap_or(u64::MAX);
     cursor.received = cursor.received.saturating_add(got);
     if got == 0 {
-        if let Some(total) = total.filter(|t| cursor.received < *t) {
-            tracing::warn!(
-                what,
-                received = cursor.received,
-                total,
-                "an empty page arrived before the announced total; the listing ends here"
-            );
-        }
-        return None;
+        return match total.filter(|t| cursor.received < *t) {
+            Some(total) => Err(Error::new(
+                ErrorKind::Incomplete,
+                format!(
+                    "{what}: an empty page at offset {} after {} of the {total} records \
+                     the service announced; the listing may be missing some",
+                    cursor.offset, cursor.received
+                ),
+            )),
+            None => Ok(None),
+        };
     }
     let short = got < u64::from(limit);
     match total {
-        Some(total) if cursor.received >= total => return None,
+        Some(total) if cursor.received >= total => return Ok(None),
         Some(total) if short => tracing::warn!(
             what,
             offset = cursor.offset,
@@ -60,11 +63,11 @@ pub(crate) fn advance(
             "a page shorter than the limit arrived before the announced total; paging on"
         ),
         Some(_) => {}
-        None if short => return None,
+        None if short => return Ok(None),
         None => {}
     }
     cursor.offset = cursor.offset.saturating_add(got);
-    Some(cursor)
+    Ok(Some(cursor))
 }
 
 /// The error for a non-empty page whose every record was already yielded: the
@@ -100,27 +103,28 @@ mod tests {
     #[test]
     fn with_a_total() {
         // 250 at 100: 0 -> 100 -> 200 -> end.
-        let c = advance(at(0, 0), 100, 100, Some(250), "t").unwrap();
+        let c = advance(at(0, 0), 100, 100, Some(250), "t").unwrap().unwrap();
         assert_eq!((c.offset, c.received), (100, 100));
-        let c = advance(c, 100, 100, Some(250), "t").unwrap();
+        let c = advance(c, 100, 100, Some(250), "t").unwrap().unwrap();
         assert_eq!(c.offset, 200);
-        assert!(advance(c, 100, 50, Some(250), "t").is_none());
+        assert!(advance(c, 100, 50, Some(250), "t").unwrap().is_none());
         // Exactly a multiple of the limit: no extra empty page.
-        assert!(advance(at(100, 100), 100, 100, Some(200), "t").is_none());
-        // A total that never comes: the empty page ends it.
-        assert!(advance(at(300, 300), 100, 0, Some(1_000_000), "t").is_none());
+        assert!(advance(at(100, 100), 100, 100, Some(200), "t").unwrap().is_none());
+        // A total that never comes: the empty page ends it, flagged.
+        let err = advance(at(300, 300), 100, 0, Some(1_000_000), "t").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
         // A short page before the total: go on from where it ended.
-        let c = advance(at(0, 0), 100, 40, Some(250), "t").unwrap();
+        let c = advance(at(0, 0), 100, 40, Some(250), "t").unwrap().unwrap();
         assert_eq!(c.offset, 40);
         // A total too small: stop once reached.
-        assert!(advance(at(0, 0), 100, 100, Some(3), "t").is_none());
+        assert!(advance(at(0, 0), 100, 100, Some(3), "t").unwrap().is_none());
     }
 
     #[test]
     fn without_a_total() {
-        let c = advance(at(0, 0), 100, 100, None, "t").unwrap();
+        let c = advance(at(0, 0), 100, 100, None, "t").unwrap().unwrap();
         assert_eq!(c.offset, 100);
-        assert!(advance(c, 100, 30, None, "t").is_none());
-        assert!(advance(at(0, 0), 100, 0, None, "t").is_none());
+        assert!(advance(c, 100, 30, None, "t").unwrap().is_none());
+        assert!(advance(at(0, 0), 100, 0, None, "t").unwrap().is_none());
     }
 }

@@ -194,7 +194,7 @@ impl BmlbProvider {
         if got > 0 && items.is_empty() {
             return Err(repeated_page(ACTION, cursor.offset));
         }
-        let next = advance(cursor, self.page_size, got, None, ACTION);
+        let next = advance(cursor, self.page_size, got, None, ACTION)?;
         Ok(Page { items, next })
     }
 }

@@ -138,7 +138,7 @@ impl ClbProvider {
         }
         let total = page.total_count.map(|t| u64::try_from(t).unwrap_or(0));
         let offset = cursor.offset;
-        let next = advance(cursor, self.page_size, got, total, ACTION);
+        let next = advance(cursor, self.page_size, got, total, ACTION)?;
         tracing::trace!(offset, got, ?total, "CLB page");
         Ok(Page { items, next })
     }

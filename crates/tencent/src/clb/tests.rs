@@ -62,10 +62,16 @@ async fn lists_250_in_three_pages_of_100() {
 }
 
 #[tokio::test]
-async fn a_total_that_never_comes_ends_at_the_empty_page() {
+async fn a_total_that_never_comes_ends_at_the_empty_page_flagged() {
+    use futures::StreamExt;
     let s = fleet(150, 1_000).await;
     let clb = ClbProvider::new(client(&s), lb());
-    assert_eq!(clb.collect_all().await.unwrap().len(), 150);
+    let items: Vec<_> = clb.list().collect().await;
+    let (ok, errs): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);
+    assert_eq!(ok.len(), 150, "everything read is yielded");
+    assert_eq!(errs.len(), 1, "then one error ends the stream");
+    let err = errs.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(err.kind(), lb_backends_core::ErrorKind::Incomplete);
     let windows: Vec<_> = queries(&s).iter().map(window).collect();
     assert_eq!(windows, vec![(0, 100), (100, 100), (150, 100)]);
 }
