@@ -103,13 +103,17 @@ mod tests {
     #[test]
     fn with_a_total() {
         // 250 at 100: 0 -> 100 -> 200 -> end.
-        let c = advance(at(0, 0), 100, 100, Some(250), "t").unwrap().unwrap();
+        let c = advance(at(0, 0), 100, 100, Some(250), "t")
+            .unwrap()
+            .unwrap();
         assert_eq!((c.offset, c.received), (100, 100));
         let c = advance(c, 100, 100, Some(250), "t").unwrap().unwrap();
         assert_eq!(c.offset, 200);
         assert!(advance(c, 100, 50, Some(250), "t").unwrap().is_none());
         // Exactly a multiple of the limit: no extra empty page.
-        assert!(advance(at(100, 100), 100, 100, Some(200), "t").unwrap().is_none());
+        assert!(advance(at(100, 100), 100, 100, Some(200), "t")
+            .unwrap()
+            .is_none());
         // A total that never comes: the empty page ends it, flagged.
         let err = advance(at(300, 300), 100, 0, Some(1_000_000), "t").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Incomplete);
