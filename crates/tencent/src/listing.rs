@@ -70,6 +70,17 @@ pub(crate) fn advance(
     Ok(Some(cursor))
 }
 
+/// `size` when it is a page size the service takes (1 to `max`).
+pub(crate) fn check_page_size(size: u32, max: u32) -> Result<u32, Error> {
+    if (1..=max).contains(&size) {
+        Ok(size)
+    } else {
+        Err(Error::invalid_input(format!(
+            "page size {size} is out of range: it must be 1 to {max}"
+        )))
+    }
+}
+
 /// The error for a non-empty page whose every record was already yielded: the
 /// service is not honouring `offset`, and paging on would never end.
 pub(crate) fn repeated_page(what: &str, offset: u64) -> Error {

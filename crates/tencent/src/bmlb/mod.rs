@@ -124,13 +124,7 @@ impl BmlbProvider {
 
     /// Ask for pages of `size` bindings (1 to [`MAX_PAGE_SIZE`](Self::MAX_PAGE_SIZE)).
     pub fn with_page_size(mut self, size: u32) -> Result<Self> {
-        if !(1..=Self::MAX_PAGE_SIZE).contains(&size) {
-            return Err(Error::invalid_input(format!(
-                "page size {size} is out of range: it must be 1 to {}",
-                Self::MAX_PAGE_SIZE
-            )));
-        }
-        self.page_size = size;
+        self.page_size = crate::listing::check_page_size(size, Self::MAX_PAGE_SIZE)?;
         Ok(self)
     }
 
