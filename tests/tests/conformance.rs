@@ -27,10 +27,29 @@ fn id(s: &str) -> ResourceId {
     ResourceId::new(s).expect("valid id")
 }
 
-mod huawei_elb {
-    use super::*;
+/// An emulator serving `fleet`, and a Huawei client (AK/SK) pointed at it.
+async fn huawei_on_emulator(fleet: Fleet) -> (Emulator, lb_backends_huawei_core::HuaweiClient) {
     use lb_backends_emulator::{DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
     use lb_backends_huawei_core::{Credentials, HuaweiClient};
+    let emulator = Emulator::builder()
+        .fleet(fleet)
+        .seed(5)
+        .start()
+        .await
+        .expect("emulator starts");
+    let client = HuaweiClient::builder()
+        .project_id(DEFAULT_PROJECT_ID)
+        .credentials(Credentials::ak_sk(DEFAULT_AK, DEFAULT_SK))
+        .endpoint_all(emulator.base_url())
+        .transport_config(transport_config())
+        .build()
+        .expect("client");
+    (emulator, client)
+}
+
+mod huawei_elb {
+    use super::*;
+    use lb_backends_emulator::DEFAULT_SK;
     use lb_backends_huawei_elb::ElbProvider;
 
     const POOL: &str = "36ce7086-a496-4666-9064-5ba0e6840c75";
@@ -52,19 +71,7 @@ mod huawei_elb {
                 .iter()
                 .map(|m| m.id.clone())
                 .collect();
-            let emulator = Emulator::builder()
-                .fleet(fleet)
-                .seed(5)
-                .start()
-                .await
-                .expect("emulator starts");
-            let client = HuaweiClient::builder()
-                .project_id(DEFAULT_PROJECT_ID)
-                .credentials(Credentials::ak_sk(DEFAULT_AK, DEFAULT_SK))
-                .endpoint_all(emulator.base_url())
-                .transport_config(transport_config())
-                .build()
-                .expect("client");
+            let (emulator, client) = huawei_on_emulator(fleet).await;
             Setup {
                 provider: Box::new(ElbProvider::new(client.clone(), id(POOL)).with_page_size(50)),
                 missing_target: Box::new(ElbProvider::new(
@@ -90,9 +97,8 @@ mod huawei_elb {
 
 mod huawei_apig {
     use super::*;
-    use lb_backends_emulator::{DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+    use lb_backends_emulator::DEFAULT_SK;
     use lb_backends_huawei_apig::ApigProvider;
-    use lb_backends_huawei_core::{Credentials, HuaweiClient};
 
     const INSTANCE: &str = "eddc4d25480b4cd6b512f270a1b8b341";
     const CHANNEL: &str = "c4a0000000004000800000000000c0f0";
@@ -116,19 +122,7 @@ mod huawei_apig {
                 .iter()
                 .map(|m| m.id.clone())
                 .collect();
-            let emulator = Emulator::builder()
-                .fleet(fleet)
-                .seed(5)
-                .start()
-                .await
-                .expect("emulator starts");
-            let client = HuaweiClient::builder()
-                .project_id(DEFAULT_PROJECT_ID)
-                .credentials(Credentials::ak_sk(DEFAULT_AK, DEFAULT_SK))
-                .endpoint_all(emulator.base_url())
-                .transport_config(transport_config())
-                .build()
-                .expect("client");
+            let (emulator, client) = huawei_on_emulator(fleet).await;
             Setup {
                 provider: Box::new(
                     ApigProvider::new(client.clone(), id(INSTANCE), id(CHANNEL))
