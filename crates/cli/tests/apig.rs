@@ -108,3 +108,31 @@ fn add_set_remove_cycle() {
         .is_empty());
     env.lbb(["get", &target, &id]).code(4);
 }
+
+/// Issue 8, defect 6: a dry run refuses what `add` refuses, before anything is sent.
+#[test]
+fn add_dry_run_refuses_what_add_refuses() {
+    let env = Env::demo();
+    let target = channel(CHANNEL_EMPTY);
+    env.emu.reset_request_count();
+    for bad in [
+        vec!["--name", "web-1"],
+        vec!["--subnet", "c09f620e-0000-4000-8000-000000000001"],
+    ] {
+        for dry in [true, false] {
+            let mut args = vec!["add", &target, "--address", "10.9.9.9", "--port", "8080"];
+            args.extend(bad.iter().copied());
+            if dry {
+                args.push("--dry-run");
+            }
+            let run = env.lbb(&args).code(2);
+            assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+            assert!(
+                run.error_line().starts_with("lbb: invalid input: "),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    assert_eq!(env.emu.request_count(), 0);
+}

@@ -371,3 +371,41 @@ fn add_dry_run_validates_and_sends_nothing() {
     assert_eq!(env.emu.request_count(), 0);
     assert!(env.emu.huawei_members(POOL_EMPTY).unwrap().is_empty());
 }
+
+/// Issue 8, defect 6: a dry run refuses what `add` refuses, before anything is sent.
+#[test]
+fn add_dry_run_refuses_what_add_refuses() {
+    let env = Env::demo();
+    let target = pool(POOL_EMPTY);
+    env.emu.reset_request_count();
+    let subnet_37 = "a".repeat(37);
+    for bad in [
+        // IPv6 without a subnet is a cross-VPC member, which must be IPv4.
+        vec!["--address", "2001:db8::5", "--port", "443"],
+        // ELB subnet ids are at most 36 characters.
+        vec![
+            "--address",
+            "10.0.1.50",
+            "--port",
+            "443",
+            "--subnet",
+            &subnet_37,
+        ],
+    ] {
+        for dry in [true, false] {
+            let mut args = vec!["add", &target];
+            args.extend(bad.iter().copied());
+            if dry {
+                args.push("--dry-run");
+            }
+            let run = env.lbb(&args).code(2);
+            assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+            assert!(
+                run.error_line().starts_with("lbb: invalid input: "),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    assert_eq!(env.emu.request_count(), 0);
+}

@@ -265,6 +265,27 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     /// One backend by its id.
     async fn get(&self, id: &ResourceId) -> Result<Backend>;
 
+    /// Every check [`add`](Self::add) makes before it sends anything, run without
+    /// sending anything: what a dry run runs. A provider that checks a spec in `add`
+    /// checks it here, and its `add` calls this first, so the two cannot disagree.
+    /// By default: [`ErrorKind::Unsupported`] unless [`Capabilities::add`] holds.
+    ///
+    /// ```
+    /// use lb_backends_core::{provider::BackendProvider, NewBackend, Port};
+    /// # fn demo(provider: &dyn BackendProvider) -> lb_backends_core::Result<()> {
+    /// let spec = NewBackend::new("10.0.0.5".parse().unwrap(), Port::new(8080)?);
+    /// provider.check_add(&spec)?; // nothing sent
+    /// # Ok(()) }
+    /// ```
+    fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        let _ = spec;
+        if self.capabilities().add {
+            Ok(())
+        } else {
+            Err(Error::unsupported(self.kind(), "adding a backend"))
+        }
+    }
+
     /// Register a backend and return it as the cloud now has it.
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
         let _ = spec;

@@ -211,6 +211,10 @@ impl BackendProvider for ApigProvider {
         self.get_member(id).await
     }
 
+    fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        crate::writes::check_new_backend(spec)
+    }
+
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
         self.add_backend(spec).await
     }

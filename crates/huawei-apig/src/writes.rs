@@ -120,17 +120,7 @@ impl ApigProvider {
     /// The trait's `add`: an IP member at `spec.address:spec.port`. APIG members have
     /// no name and no subnet, so a spec with either is refused.
     pub(crate) async fn add_backend(&self, spec: &NewBackend) -> Result<Backend> {
-        if spec.name.is_some() {
-            return Err(Error::invalid_input(
-                "APIG members have no name of their own; leave the name out \
-                 (an instance member's name is its ECS name)",
-            ));
-        }
-        if spec.subnet_id.is_some() {
-            return Err(Error::invalid_input(
-                "APIG members take no subnet; leave the subnet out",
-            ));
-        }
+        check_new_backend(spec)?;
         let mut member = ApigMember::host(spec.address).with_port(spec.port);
         if let Some(w) = spec.weight {
             member = member.with_weight(w);
@@ -203,6 +193,23 @@ fn answer_records(body: &[u8]) -> Vec<Map<String, Value>> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// What the trait's `add` refuses before sending: APIG members have no name and no
+/// subnet of their own.
+pub(crate) fn check_new_backend(spec: &NewBackend) -> Result<()> {
+    if spec.name.is_some() {
+        return Err(Error::invalid_input(
+            "APIG members have no name of their own; leave the name out \
+             (an instance member's name is its ECS name)",
+        ));
+    }
+    if spec.subnet_id.is_some() {
+        return Err(Error::invalid_input(
+            "APIG members take no subnet; leave the subnet out",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

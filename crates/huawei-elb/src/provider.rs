@@ -195,7 +195,12 @@ impl BackendProvider for ElbProvider {
         self.get_member(id).await
     }
 
+    fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        CreateMember::from_new_backend(spec).check().map(drop)
+    }
+
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        // `create_member` runs the same `check` before sending.
         self.create_member(&CreateMember::from_new_backend(spec))
             .await
     }

@@ -29,6 +29,9 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
     }
     let mut out = stdout();
     if args.dry_run {
+        // Every check `add` would make before sending, so a dry run never approves
+        // what the real run refuses.
+        provider.check_add(&spec)?;
         let plan = json!({
             "dry_run": true,
             "provider": args.target.provider().as_str(),
