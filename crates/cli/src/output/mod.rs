@@ -121,21 +121,38 @@ pub struct Record {
     pub raw: Option<serde_json::Value>,
 }
 
-/// `text` with every control character escaped (`\u{1b}`, `\n`): what a cloud put in
-/// a name or a message must not drive the operator's terminal.
+/// `text` with every control character and every bidirectional formatting character
+/// escaped (`\u{1b}`, `\n`, `\u{202e}`): what a cloud put in a name or a message must
+/// not drive the operator's terminal, nor reorder the line it is shown on.
 pub fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(needs_escape) {
         return text.to_owned();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if needs_escape(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// Control characters, Unicode's bidirectional marks, embeddings, overrides and
+/// isolates (UAX #9), and the line and paragraph separators.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 impl Record {
@@ -314,6 +331,14 @@ mod tests {
         assert_eq!(printable("web-01 名字"), "web-01 名字");
         assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
         assert!(!printable("\u{7}\u{9b}x").chars().any(char::is_control));
+        // Bidirectional overrides and isolates would reorder the operator's line.
+        let evil = "web\u{202e}1-bew\u{2066}x\u{2069}\u{200f}\u{61c}\u{2028}";
+        let shown = printable(evil);
+        assert!(!shown.chars().any(needs_escape), "{shown}");
+        assert_eq!(
+            shown,
+            "web\\u{202e}1-bew\\u{2066}x\\u{2069}\\u{200f}\\u{61c}\\u{2028}"
+        );
     }
 
     #[test]
