@@ -152,6 +152,11 @@ pub enum Command {
         /// What to list, e.g. huawei-elb:POOL_ID.
         #[arg(value_parser = parse_target)]
         target: Target,
+        /// All or nothing: hold the output in a spool file and print it only once the
+        /// listing has ended well (by default backends are printed as pages arrive,
+        /// and a failure half-way leaves what was printed, then the error).
+        #[arg(long)]
+        atomic: bool,
     },
 
     /// One backend of a target.

@@ -136,3 +136,41 @@ fn add_dry_run_refuses_what_add_refuses() {
     }
     assert_eq!(env.emu.request_count(), 0);
 }
+
+/// Issue 9, part 1: a listing is printed as it arrives; when it fails at the end,
+/// what was printed stays and the exit code says it failed. `--atomic` prints
+/// nothing but the error.
+#[test]
+fn a_failed_listing_keeps_what_was_printed_unless_atomic() {
+    let env = Env::demo();
+    let target = channel(CHANNEL_IP);
+    let whole = env.lbb(["list", &target, "-o", "ndjson"]).ok().ndjson();
+    assert!(!whole.is_empty());
+    // The channel now says it has 5 more members than it serves.
+    assert!(env.emu.set_apig_total_skew(INSTANCE, CHANNEL_IP, 5));
+    for format in ["ndjson", "table", "csv", "json"] {
+        let run = env.lbb(["list", &target, "-o", format]).code(1);
+        assert!(run.error_line().starts_with("lbb: incomplete: "), "{run:?}");
+        assert!(!run.stdout.is_empty(), "{format}: nothing printed");
+        if format == "ndjson" {
+            assert_eq!(run.ndjson(), whole, "every member read was printed");
+        }
+        if format == "json" {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&run.stdout).is_err(),
+                "a cut JSON array is left open: {}",
+                run.stdout
+            );
+        }
+        let atomic = env.lbb(["list", &target, "-o", format, "--atomic"]).code(1);
+        assert!(
+            atomic.stdout.is_empty(),
+            "{format} --atomic: {}",
+            atomic.stdout
+        );
+        assert!(atomic.error_line().starts_with("lbb: incomplete: "));
+    }
+    assert!(env.emu.set_apig_total_skew(INSTANCE, CHANNEL_IP, 0));
+    let atomic = env.lbb(["list", &target, "-o", "ndjson", "--atomic"]).ok();
+    assert_eq!(atomic.ndjson(), whole);
+}

@@ -1,23 +1,36 @@
-//! `lbb list TARGET`.
+//! `lbb list TARGET [--atomic]`.
 
 use futures::TryStreamExt;
-use lb_backends::{Backend, Target};
+use lb_backends::Target;
 
-use super::{done, stdout, Ctx};
+use super::Ctx;
 use crate::{
     exit::Failure,
-    output::{list_sink, Record},
+    output::{list_sink, ListingOut, Record},
 };
 
-pub async fn run(ctx: &Ctx, target: &Target) -> Result<u8, Failure> {
+/// Print every backend of `target` as its pages arrive. When the listing fails
+/// half-way, what was printed stays and the error follows on stderr; with `atomic`
+/// the records wait in a spool file and a failure prints nothing but the error.
+pub async fn run(ctx: &Ctx, target: &Target, atomic: bool) -> Result<u8, Failure> {
     let provider = ctx.provider(target)?;
-    // Collected first, so a failure half-way prints nothing but the error.
-    let backends: Vec<Backend> = provider.list().try_collect().await?;
-    let mut out = stdout();
+    let mut out = ListingOut::new(atomic)?;
     let mut sink = list_sink(ctx.style, false);
-    for b in &backends {
-        sink.record(&mut out, &Record::new(target, b, ctx.global.raw))?;
+    let mut backends = provider.list();
+    loop {
+        match backends.try_next().await {
+            Ok(Some(b)) => sink.record(&mut out, &Record::new(target, &b, ctx.global.raw))?,
+            Ok(None) => break,
+            Err(e) => {
+                if !atomic {
+                    sink.abort(&mut out)?;
+                    out.commit()?;
+                }
+                return Err(e.into());
+            }
+        }
     }
     sink.finish(&mut out)?;
-    done(out)
+    out.commit()?;
+    Ok(crate::exit::OK)
 }

@@ -105,7 +105,7 @@ pub fn caps(provider: &dyn BackendProvider) -> Capabilities {
 /// Run one subcommand; the exit code on success.
 pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
     let code = match command {
-        Command::List { target } => list::run(ctx, &target).await?,
+        Command::List { target, atomic } => list::run(ctx, &target, atomic).await?,
         Command::Get {
             target,
             backend_id,

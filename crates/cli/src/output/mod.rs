@@ -5,6 +5,7 @@
 
 mod csv;
 mod json;
+mod spool;
 mod table;
 
 use std::io::{self, IsTerminal, Write};
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 
+pub use spool::ListingOut;
 pub use table::render_get;
 
 /// The cloud instance behind a backend.
@@ -280,6 +282,13 @@ pub trait Sink {
     fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()>;
     /// No more backends.
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    /// The listing failed after some backends: write out any held back, without
+    /// closing the document (a JSON array stays open, so no parser takes a cut
+    /// listing for a whole one).
+    fn abort(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let _ = out;
+        Ok(())
+    }
 }
 
 /// A sink for a list of backends (`list`, `inventory`); `with_target` adds a TARGET

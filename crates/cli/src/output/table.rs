@@ -89,11 +89,20 @@ const fn col(title: &'static str, right: bool, min: usize, cut_order: u8) -> Col
     }
 }
 
-/// Collects rows, then prints them aligned.
+/// Rows held back to fit the columns before the first line is printed.
+pub const WINDOW: usize = 256;
+
+/// Prints rows aligned as they arrive: the column widths are fitted to the first
+/// [`WINDOW`] rows (or all of them, when fewer), then every later row is printed at
+/// once with those widths. A later cell wider than its column is printed whole (the
+/// row is then out of line), except on a terminal in a column that may be cut.
 pub struct TableSink {
     style: Style,
     columns: Vec<Column>,
-    rows: Vec<Vec<(String, Paint)>>,
+    /// Rows waiting for the widths to be fitted; empty once they are.
+    window: Vec<Vec<(String, Paint)>>,
+    /// The fitted widths, once the header is printed.
+    widths: Option<Vec<usize>>,
     with_target: bool,
 }
 
@@ -117,9 +126,48 @@ impl TableSink {
         Self {
             style,
             columns,
-            rows: Vec::new(),
+            window: Vec::new(),
+            widths: None,
             with_target,
         }
+    }
+
+    /// Fit the widths to the rows held back, print the header and those rows.
+    fn print_window(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let mut widths: Vec<usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                self.window
+                    .iter()
+                    .map(|r| measure_text_width(&r[i].0))
+                    .chain([c.title.len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        if let Some(max) = self.style.width {
+            fit(&self.columns, &mut widths, max);
+        }
+        let header: Vec<(String, Paint)> = self
+            .columns
+            .iter()
+            .map(|c| (c.title.to_owned(), Paint::Plain))
+            .collect();
+        write_row(out, &self.columns, &widths, &header, self.style, false)?;
+        for row in std::mem::take(&mut self.window) {
+            write_row(
+                out,
+                &self.columns,
+                &widths,
+                &row,
+                self.style,
+                self.style.color,
+            )?;
+        }
+        self.widths = Some(widths);
+        Ok(())
     }
 }
 
@@ -137,7 +185,7 @@ fn health_text(h: &str) -> String {
 }
 
 impl Sink for TableSink {
-    fn record(&mut self, _out: &mut dyn Write, r: &Record) -> io::Result<()> {
+    fn record(&mut self, out: &mut dyn Write, r: &Record) -> io::Result<()> {
         let r = &r.for_terminal();
         let mut row = Vec::new();
         if self.with_target {
@@ -156,40 +204,31 @@ impl Sink for TableSink {
             ),
             (or_dash(r.name.clone()), Paint::Plain),
         ]);
-        self.rows.push(row);
+        if let Some(widths) = &self.widths {
+            return write_row(
+                out,
+                &self.columns,
+                widths,
+                &row,
+                self.style,
+                self.style.color,
+            );
+        }
+        self.window.push(row);
+        if self.window.len() >= WINDOW {
+            self.print_window(out)?;
+        }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let mut widths: Vec<usize> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                self.rows
-                    .iter()
-                    .map(|r| measure_text_width(&r[i].0))
-                    .chain([c.title.len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        if let Some(max) = self.style.width {
-            fit(&self.columns, &mut widths, max);
-        }
-        let header: Vec<(String, Paint)> = self
-            .columns
-            .iter()
-            .map(|c| (c.title.to_owned(), Paint::Plain))
-            .collect();
-        write_row(out, &self.columns, &widths, &header, false)?;
-        for row in &self.rows {
-            write_row(out, &self.columns, &widths, row, self.style.color)?;
+        if self.widths.is_none() && !self.window.is_empty() {
+            self.print_window(out)?;
         }
         Ok(())
+    }
+    fn abort(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.finish(out)
     }
 }
 
@@ -210,17 +249,24 @@ fn fit(columns: &[Column], widths: &mut [usize], max: usize) {
     }
 }
 
+/// One row at `widths`. Cells are cut only on a terminal, in the columns that may be
+/// cut; anywhere else a cell wider than its column is printed whole.
 fn write_row(
     out: &mut dyn Write,
     columns: &[Column],
     widths: &[usize],
     row: &[(String, Paint)],
+    style: Style,
     color: bool,
 ) -> io::Result<()> {
     let mut line = String::new();
     let last = columns.len() - 1;
     for (i, ((text, paint), column)) in row.iter().zip(columns).enumerate() {
-        let cell = column.cut(text, widths[i]);
+        let cell = if style.width.is_some() && column.min > 0 {
+            column.cut(text, widths[i])
+        } else {
+            text.clone()
+        };
         let pad = widths[i].saturating_sub(measure_text_width(&cell));
         let painted = paint.apply(&cell, color);
         if column.right {
@@ -335,6 +381,42 @@ mod tests {
         let name = col("NAME", false, 8, 0);
         assert_eq!(name.cut("web-05-draining", 8), "web-05-…");
         assert_eq!(name.cut("测试测试测试", 5), "测试…");
+    }
+
+    fn record(id: &str, name: &str) -> Record {
+        let target: lb_backends::Target = "tencent-clb:lb-abcdefgh".parse().unwrap();
+        let mut b = lb_backends::Backend::new(lb_backends::ProviderKind::TencentClb, id);
+        b.name = Some(name.to_owned());
+        Record::new(&target, &b, false)
+    }
+
+    #[test]
+    fn rows_stream_once_the_window_is_fitted() {
+        let style = Style {
+            format: crate::cli::Format::Table,
+            color: false,
+            width: None,
+        };
+        let mut sink = TableSink::new(style, false);
+        let mut out = Vec::new();
+        for i in 0..WINDOW - 1 {
+            sink.record(&mut out, &record(&format!("ins-{i}"), "a"))
+                .unwrap();
+        }
+        assert!(
+            out.is_empty(),
+            "the first window is held to fit the columns"
+        );
+        sink.record(&mut out, &record("ins-last", "a")).unwrap();
+        let printed = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(printed.lines().count(), WINDOW + 1, "header and the window");
+        // A later, wider cell is printed whole when piped, at once.
+        let wide = "x".repeat(100);
+        sink.record(&mut out, &record("ins-after", &wide)).unwrap();
+        let printed = String::from_utf8(out.clone()).unwrap();
+        assert!(printed.lines().last().unwrap().ends_with(&wide));
+        sink.finish(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), WINDOW + 2);
     }
 
     #[test]
