@@ -7,7 +7,8 @@
 //! lone surrogates); objects and arrays edited (keys removed, added, renamed and
 //! **duplicated**, elements removed, repeated, reordered); an object turned into the
 //! array of its values and an array into an object (the sequence form serde accepts
-//! for a derived struct); a node wrapped in an array or object. Rarely: a 1 MB string,
+//! for a derived struct); a node wrapped in an array or object. Rarely (one mutation in
+//! [`HUGE_ONE_IN`]): a 1 MB string,
 //! nesting from 64 to 100,000 levels (beyond serde_json's recursion limit of 128), or
 //! an array of thousands of records. Then, for one body in six, the text is
 //! truncated, bytes flipped, invalid UTF-8 inserted (inside a string or anywhere),
@@ -164,6 +165,10 @@ const BAD_UTF8: &[&[u8]] = &[
     b"\xe2\x82",
 ];
 
+/// One mutation in this many is a huge one (about one body in a thousand): most
+/// bodies stay small, so that millions run in minutes.
+pub const HUGE_ONE_IN: usize = 2_000;
+
 /// A fuzzed body from `seed`.
 pub fn body(rng: &mut Rng, seed: &Node, size: Size) -> Vec<u8> {
     if rng.one_in(50) {
@@ -205,13 +210,15 @@ fn mutate_once(rng: &mut Rng, tree: &mut Node, size: Size) {
     let Some(node) = tree.nth_mut(&mut k, depth) else {
         return;
     };
+    if rng.one_in(HUGE_ONE_IN) {
+        return huge(rng, node, size);
+    }
     match rng.below(100) {
-        0..=24 => *node = scalar(rng),
-        25..=44 => odd_of_same_type(rng, node),
-        45..=74 => edit_container(rng, node),
-        75..=84 => flip_container(node),
-        85..=94 => wrap(rng, node),
-        _ => huge(rng, node, size),
+        0..=26 => *node = scalar(rng),
+        27..=48 => odd_of_same_type(rng, node),
+        49..=79 => edit_container(rng, node),
+        80..=89 => flip_container(node),
+        _ => wrap(rng, node),
     }
 }
 

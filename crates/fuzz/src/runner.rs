@@ -300,7 +300,7 @@ fn run_unit(
                 if report.panics.examples.len() < EXAMPLES {
                     report.panics.examples.push(Failure {
                         case,
-                        what: message,
+                        what: short(&message),
                         file,
                     });
                 }
@@ -312,6 +312,7 @@ fn run_unit(
                 report.accepted += u64::from(verdict.accepted);
                 report.records += verdict.records as u64;
                 for (invariant, what) in verdict.violations {
+                    let what = short(&what);
                     let broken = report.violations.entry(invariant).or_default();
                     broken.count += 1;
                     let unknown = decoders::known(decoder.name, invariant).is_none();
@@ -327,6 +328,14 @@ fn run_unit(
         }
     }
     failed
+}
+
+/// At most 200 characters of a description (ids can be a megabyte long).
+fn short(what: &str) -> String {
+    match what.char_indices().nth(200) {
+        Some((i, _)) => format!("{}… ({} bytes)", &what[..i], what.len()),
+        None => what.to_owned(),
+    }
 }
 
 /// Write a failing case's body and a note on how to reproduce it.
@@ -360,8 +369,10 @@ fn save(
 
 /// The default output directory: `target/fuzz` of this workspace.
 pub fn default_out() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/fuzz")
-        .components()
-        .collect()
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(crate_dir)
+        .join("target/fuzz")
 }
