@@ -352,11 +352,7 @@ fn check_records(v: &mut Verdict, body: &[u8], backends: &[Backend], ids_require
         if (ids_required && b.id.is_empty()) || b.id.len() > body.len() {
             v.violations.push((
                 "id-from-body",
-                format!(
-                    "id of {} bytes from a body of {}",
-                    b.id.len(),
-                    body.len()
-                ),
+                format!("id of {} bytes from a body of {}", b.id.len(), body.len()),
             ));
         }
     }
@@ -404,10 +400,8 @@ fn elb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
     check_records(&mut v, body, &members, true);
     if let Some(m) = &next {
         if m.is_empty() || m.len() > body.len() {
-            v.violations.push((
-                "id-from-body",
-                format!("next_marker of {} bytes", m.len()),
-            ));
+            v.violations
+                .push(("id-from-body", format!("next_marker of {} bytes", m.len())));
         }
     }
     let page_info = parse(body).and_then(|b| b.get("page_info").cloned());
@@ -467,7 +461,9 @@ fn vpc_ports(response: &RawResponse, rng: &mut Rng) -> Verdict {
         ("ffff620e-0000-4429-ac15-445d5dd9ca74", "10.0.1.10"),
     ]);
     match lb_backends_huawei_elb::fuzzing::pick(&ports, subnet, address) {
-        InstanceLookup::Found { instance } if instance.id.is_empty() || instance.id.len() > body.len() => {
+        InstanceLookup::Found { instance }
+            if instance.id.is_empty() || instance.id.len() > body.len() =>
+        {
             v.violations.push((
                 "id-from-body",
                 format!("device id of {} bytes", instance.id.len()),
@@ -640,7 +636,10 @@ mod tests {
         let v = bmlb_record(&ok(r#"[0,80,10,"Alive","cpm-x"]"#), &mut Rng::new(1));
         assert!(v.violations.iter().any(|(i, _)| *i == "record-is-object"));
         // An envelope whose code is not 0.
-        let v = tencent_envelope(&ok(r#"{"code":0.5,"codeDesc":"Success"}"#), &mut Rng::new(1));
+        let v = tencent_envelope(
+            &ok(r#"{"code":0.5,"codeDesc":"Success"}"#),
+            &mut Rng::new(1),
+        );
         assert!(v.violations.iter().any(|(i, _)| *i == "success-signal"));
         // A next_marker of the wrong type.
         let v = elb_page(

@@ -75,8 +75,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--seed" => config.seed = number(it.next(), arg)?,
             "--first" => config.first = number(it.next(), arg)?,
             "--threads" => {
-                config.threads = usize::try_from(number(it.next(), arg)?.max(1))
-                    .map_err(|e| e.to_string())?;
+                config.threads =
+                    usize::try_from(number(it.next(), arg)?.max(1)).map_err(|e| e.to_string())?;
             }
             "--case" => case = Some(number(it.next(), arg)?),
             "--status" => {
@@ -85,9 +85,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--decoder" => {
                 let names = it.next().ok_or("--decoder needs a value")?;
                 for name in names.split(',') {
-                    config.decoders.push(decoders::by_name(name).ok_or_else(|| {
-                        format!("no decoder {name:?}; --list names them")
-                    })?);
+                    config.decoders.push(
+                        decoders::by_name(name)
+                            .ok_or_else(|| format!("no decoder {name:?}; --list names them"))?,
+                    );
                 }
             }
             "--body" => body = Some(PathBuf::from(it.next().ok_or("--body needs a file")?)),
@@ -186,7 +187,9 @@ fn replay_case(config: &Config, case: u64) -> ExitCode {
         if let Some(out) = &config.out {
             let dir = out.join("replay");
             let file = dir.join(format!("{}-seed{}-case{case}.body", d.name, config.seed));
-            if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&file, &c.response.body).is_ok() {
+            if std::fs::create_dir_all(&dir).is_ok()
+                && std::fs::write(&file, &c.response.body).is_ok()
+            {
                 println!("{}: body written to {}", d.name, file.display());
             }
         }
@@ -230,7 +233,11 @@ fn campaign(config: &Config) -> ExitCode {
         config.first,
         config.seed,
         config.threads,
-        if config.size == Size::Smoke { ", smoke sizes" } else { "" }
+        if config.size == Size::Smoke {
+            ", smoke sizes"
+        } else {
+            ""
+        }
     );
     let started = Instant::now();
     let last = AtomicU64::new(0);
@@ -263,8 +270,8 @@ fn print_report(config: &Config, report: &Report) {
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut all_10m = 0.0;
     for (name, r) in &report.decoders {
-        let known: u64 = r.violations.values().map(|b| b.count).sum::<u64>()
-            - r.unknown_violations(name);
+        let known: u64 =
+            r.violations.values().map(|b| b.count).sum::<u64>() - r.unknown_violations(name);
         let est = 10_000_000.0 / r.rate() / report.threads as f64;
         all_10m += est;
         println!(
@@ -293,7 +300,9 @@ fn print_report(config: &Config, report: &Report) {
                 "PANIC {name} case {}: {}{}",
                 e.case,
                 e.what,
-                e.file.as_ref().map_or(String::new(), |f| format!(" (body: {})", f.display()))
+                e.file
+                    .as_ref()
+                    .map_or(String::new(), |f| format!(" (body: {})", f.display()))
             );
         }
         for (inv, b) in &r.violations {
@@ -301,11 +310,17 @@ fn print_report(config: &Config, report: &Report) {
             for e in &b.examples {
                 println!(
                     "{} {name} {inv} ({} cases) e.g. case {}: {}{}",
-                    if known.is_some() { "known" } else { "VIOLATION" },
+                    if known.is_some() {
+                        "known"
+                    } else {
+                        "VIOLATION"
+                    },
                     b.count,
                     e.case,
                     e.what,
-                    e.file.as_ref().map_or(String::new(), |f| format!(" (body: {})", f.display()))
+                    e.file
+                        .as_ref()
+                        .map_or(String::new(), |f| format!(" (body: {})", f.display()))
                 );
             }
             if let Some(k) = known {

@@ -239,7 +239,10 @@ fn odd_of_same_type(rng: &mut Rng, node: &mut Node) {
         Node::Num(_) => *node = Node::Num((*rng.pick(NUMBERS)).to_owned()),
         Node::Str(s) => match rng.below(6) {
             0 => *node = Node::Raw((*rng.pick(RAW_STRINGS)).to_owned()),
-            1 => s.push_str(*rng.pick(STRINGS)),
+            1 => {
+                let extra: &&str = rng.pick(STRINGS);
+                s.push_str(extra);
+            }
             2 => *s = s.repeat(2 + rng.below(40)),
             3 => *s = s.to_uppercase(),
             _ => *node = Node::Str((*rng.pick(STRINGS)).to_owned()),
@@ -285,8 +288,19 @@ fn edit_container(rng: &mut Rng, node: &mut Node) {
             5 => members.clear(),
             _ => {
                 let key = (*rng.pick(&[
-                    "code", "total", "totalCount", "members", "member", "backendSet", "data",
-                    "page_info", "next_marker", "id", "ports", "error_code", "x",
+                    "code",
+                    "total",
+                    "totalCount",
+                    "members",
+                    "member",
+                    "backendSet",
+                    "data",
+                    "page_info",
+                    "next_marker",
+                    "id",
+                    "ports",
+                    "error_code",
+                    "x",
                 ]))
                 .to_owned();
                 members.push((key, scalar(rng)));

@@ -93,9 +93,7 @@ impl Node {
             return None;
         }
         match self {
-            Node::Arr(items) => items
-                .iter_mut()
-                .find_map(|n| n.nth_mut(k, max_depth - 1)),
+            Node::Arr(items) => items.iter_mut().find_map(|n| n.nth_mut(k, max_depth - 1)),
             Node::Obj(members) => members
                 .iter_mut()
                 .find_map(|(_, n)| n.nth_mut(k, max_depth - 1)),

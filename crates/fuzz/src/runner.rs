@@ -250,8 +250,14 @@ fn run_inner(config: &Config, progress: &(dyn Fn(u64, u64) + Sync)) -> Report {
                         break;
                     };
                     let t = Instant::now();
-                    let failed =
-                        run_unit(config, config.decoders[d], &seeds[d], from, to, &mut local[d]);
+                    let failed = run_unit(
+                        config,
+                        config.decoders[d],
+                        &seeds[d],
+                        from,
+                        to,
+                        &mut local[d],
+                    );
                     local[d].busy += t.elapsed();
                     if failed && config.stop_on_failure {
                         stop.store(true, Ordering::Relaxed);
@@ -272,7 +278,12 @@ fn run_inner(config: &Config, progress: &(dyn Fn(u64, u64) + Sync)) -> Report {
     });
     let reports = reports.into_inner().unwrap_or_else(|e| e.into_inner());
     Report {
-        decoders: config.decoders.iter().map(|d| d.name).zip(reports).collect(),
+        decoders: config
+            .decoders
+            .iter()
+            .map(|d| d.name)
+            .zip(reports)
+            .collect(),
         wall: started.elapsed(),
         threads,
     }

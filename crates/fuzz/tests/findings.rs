@@ -46,7 +46,10 @@ fn scalars_are_not_ports() {
 fn the_sequence_form_port_is_read_today() {
     let body = include_str!("../findings/vpc-ports-array-port.json");
     let ports = lb_backends_huawei_elb::fuzzing::ports_page(&ok(body)).unwrap();
-    let found =
-        lb_backends_huawei_elb::fuzzing::pick(&ports, "c09f620e-3492-4429-ac15-445d5dd9ca74", "10.0.1.10");
+    let found = lb_backends_huawei_elb::fuzzing::pick(
+        &ports,
+        "c09f620e-3492-4429-ac15-445d5dd9ca74",
+        "10.0.1.10",
+    );
     assert!(matches!(found, InstanceLookup::Found { .. }), "{found:?}");
 }

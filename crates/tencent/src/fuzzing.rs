@@ -6,9 +6,9 @@
 //! what users run. `response` is the whole answer (any status): the legacy envelope
 //! check comes first, as in [`TencentClient::describe`](crate::TencentClient::describe).
 
-use lb_backends_core::{transport::RawResponse, Result};
 #[cfg(any(feature = "clb", feature = "bmlb"))]
 use lb_backends_core::{transport::decode_json, Backend};
+use lb_backends_core::{transport::RawResponse, Result};
 #[cfg(any(feature = "clb", feature = "bmlb"))]
 use serde_json::Value;
 
