@@ -330,8 +330,13 @@ fn print_report(config: &Config, report: &Report) {
     }
     if report.panics() > 0 || report.unknown_violations() > 0 {
         println!(
-            "\nreplay one: cargo xtask fuzz --seed {} --decoder NAME --case K",
-            config.seed
+            "\nreplay one: cargo xtask fuzz --seed {}{} --decoder NAME --case K",
+            config.seed,
+            if config.size == Size::Smoke {
+                " --smoke"
+            } else {
+                ""
+            }
         );
     }
 }

@@ -363,8 +363,13 @@ fn save(
     let stem = format!("{}-seed{}-case{case}", decoder.name, config.seed);
     let body = out.join(format!("{stem}.body"));
     fs::write(&body, &c.response.body).ok()?;
+    let smoke = if config.size == Size::Smoke {
+        " --smoke"
+    } else {
+        ""
+    };
     let note = format!(
-        "decoder: {}\nstatus: {}\nheaders: {:?}\nwhat: {what}\nreproduce: cargo xtask fuzz --decoder {} --seed {} --case {case}\nor: cargo xtask fuzz --decoder {} --status {} --body {}\n",
+        "decoder: {}\nstatus: {}\nheaders: {:?}\nwhat: {what}\nreproduce: cargo xtask fuzz --decoder {} --seed {}{smoke} --case {case}\nor: cargo xtask fuzz --decoder {} --status {} --body {}\n",
         decoder.name,
         c.response.status,
         c.response.headers,

@@ -52,7 +52,7 @@ fn ten_thousand_bodies_per_decoder() {
     eprintln!("smoke: {:.1} s", started.elapsed().as_secs_f64());
     assert!(
         failures.is_empty(),
-        "replay with cargo xtask fuzz --seed 1 --decoder NAME --case K:\n{}",
+        "replay with cargo xtask fuzz --seed 1 --smoke --decoder NAME --case K:\n{}",
         failures.join("\n")
     );
 }
