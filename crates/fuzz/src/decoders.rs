@@ -232,6 +232,11 @@ pub const KNOWN: &[(&str, &str, &str)] = &[
         "found by this harness (crates/fuzz/findings/): a port that is not an object decodes as a port (a scalar as an empty one, an array in sequence form as a real NIC); issue 8 item 7's class",
     ),
     (
+        "vpc-ports",
+        "record-is-object",
+        "found by this harness (crates/fuzz/findings/): a port that is not an object decodes as a port; an array in sequence form becomes a NIC the ECS lookup answers with",
+    ),
+    (
         "clb-page",
         "total-signal",
         "issue 8 item 2: a totalCount that is not a whole i64 (2^64-1, 0.5, \"abc\") reads as no total",
@@ -453,6 +458,18 @@ fn vpc_ports(response: &RawResponse, rng: &mut Rng) -> Verdict {
         v.violations.push((
             "records<=objects",
             format!("{} ports from a body with {objects} objects", ports.len()),
+        ));
+    }
+    // A port is an object: count the objects of the `ports` array as parsed.
+    let port_objects = parse(body).and_then(|b| {
+        b.get("ports")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter(|p| p.is_object()).count())
+    });
+    if let Some(n) = port_objects.filter(|n| ports.len() > *n) {
+        v.violations.push((
+            "record-is-object",
+            format!("{} ports decoded from {n} objects in `ports`", ports.len()),
         ));
     }
     let (subnet, address) = *rng.pick(&[

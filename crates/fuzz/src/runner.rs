@@ -392,3 +392,55 @@ pub fn default_out() -> PathBuf {
         .unwrap_or(crate_dir)
         .join("target/fuzz")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decoders::Statuses;
+
+    fn panics_on_long_bodies(response: &RawResponse, _: &mut Rng) -> Verdict {
+        assert!(response.body.len() < 40, "a long body");
+        Verdict::default()
+    }
+
+    static PANICKY: Decoder = Decoder {
+        name: "panicky",
+        calls: "a test decoder",
+        seeds: &[r#"{"a":"0123456789","b":[1,2,3]}"#],
+        statuses: Statuses::Success,
+        run: panics_on_long_bodies,
+    };
+
+    #[test]
+    fn panics_are_caught_counted_saved_and_replayable() {
+        let out = std::env::temp_dir().join(format!("lbb-fuzz-test-{}", std::process::id()));
+        let config = Config {
+            cases: 200,
+            first: 0,
+            seed: 3,
+            threads: 2,
+            decoders: vec![&PANICKY],
+            size: Size::Smoke,
+            out: Some(out.clone()),
+            stop_on_failure: false,
+        };
+        let report = run(&config, &|_, _| {});
+        let r = &report.decoders[0].1;
+        assert_eq!(r.cases, 200);
+        assert!(
+            r.panics.count > 0 && r.panics.count < 200,
+            "{}",
+            r.panics.count
+        );
+        let first = &r.panics.examples[0];
+        assert!(first.what.contains("a long body"), "{}", first.what);
+        let saved = fs::read(first.file.as_ref().unwrap()).unwrap();
+        let mut again = generate(&PANICKY, &seeds(&PANICKY), 3, first.case, Size::Smoke);
+        assert_eq!(
+            saved, again.response.body,
+            "the saved body is the case's body"
+        );
+        assert!(run_one(&PANICKY, &mut again).is_err());
+        let _ = fs::remove_dir_all(out);
+    }
+}
