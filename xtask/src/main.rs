@@ -6,6 +6,9 @@
 //! - `demo`: start the emulator with a fleet of all four providers and run `lbb`
 //!   against it (the README's first command).
 //! - `bench`: the benchmarks of `docs/benchmarks.md`, printing ratios against targets.
+//! - `fuzz`: the decoder fuzz harness (`crates/fuzz`) in release, every argument
+//!   passed on (`--cases N`, `--seed S`, `--threads N`, `--decoder NAME`, `--case K`,
+//!   ...; `cargo xtask fuzz --help`). See `docs/reliability.md`.
 //! - `sizes`: release-build `lbb` with each provider alone and with all, print the
 //!   size table of `docs/cli.md`, and fail if a single-provider build holds another
 //!   provider's host names or API names.
@@ -29,13 +32,20 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "sizes" => sizes::run(),
         "bench" => bench(),
+        "fuzz" => fuzz(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|features|demo|bench|sizes>");
+            eprintln!("usage: cargo xtask <ci|features|demo|bench|fuzz|sizes>");
             eprintln!("  ci        fmt check, clippy -D warnings, tests, facade feature matrix");
             eprintln!("  features  build the facade and lbb with each feature alone and with none");
             eprintln!("  demo      start the emulator and run lbb against all four providers");
             eprintln!(
                 "  bench     benchmarks against the emulator, as ratios (docs/benchmarks.md)"
+            );
+            eprintln!(
+                "  fuzz      fuzz every response decoder in release: [--cases N] [--seed S] [--threads N]"
+            );
+            eprintln!(
+                "            [--decoder NAME] [--case K] ... (cargo xtask fuzz --help; docs/reliability.md)"
             );
             eprintln!(
                 "  sizes     release-build lbb per provider; sizes and a no-other-provider check"
@@ -50,6 +60,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo run --release -p lb-backends-fuzz -- ARGS`, with this task's arguments.
+fn fuzz() -> Result<(), String> {
+    let passed: Vec<String> = env::args().skip(2).collect();
+    let mut args = vec!["run", "--release", "-p", "lb-backends-fuzz", "--"];
+    args.extend(passed.iter().map(String::as_str));
+    cargo(&args)
 }
 
 fn ci() -> Result<(), String> {

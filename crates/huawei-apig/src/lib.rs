@@ -56,6 +56,8 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 mod listing;
 mod lock;
 mod member;

@@ -179,7 +179,7 @@ impl ApigProvider {
 }
 
 /// The member records in an add answer (`{"members": [...]}`), if it has any.
-fn answer_records(body: &[u8]) -> Vec<Map<String, Value>> {
+pub(crate) fn answer_records(body: &[u8]) -> Vec<Map<String, Value>> {
     let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(body) else {
         return Vec::new();
     };

@@ -117,7 +117,9 @@ impl ElbProvider {
 }
 
 /// The `ports` array of a VPC answer.
-fn ports_page(response: &lb_backends_core::transport::RawResponse) -> Result<Vec<VpcPort>> {
+pub(crate) fn ports_page(
+    response: &lb_backends_core::transport::RawResponse,
+) -> Result<Vec<VpcPort>> {
     let mut body: Value = decode_json("ListPorts", response)?;
     match body.get_mut("ports").map(Value::take) {
         Some(Value::Array(items)) => Ok(items

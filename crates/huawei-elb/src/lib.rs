@@ -36,6 +36,8 @@
 
 mod create;
 mod ecs;
+#[doc(hidden)]
+pub mod fuzzing;
 mod list;
 mod mapping;
 pub mod model;

@@ -34,6 +34,8 @@ mod client;
 mod credentials;
 mod dialect;
 mod envelope;
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(any(feature = "clb", feature = "bmlb"))]
 mod listing;
 pub mod signer;

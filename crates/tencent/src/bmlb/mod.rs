@@ -18,7 +18,7 @@
 //! Writes are not implemented and return
 //! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
 
-mod model;
+pub(crate) mod model;
 
 use async_trait::async_trait;
 use lb_backends_core::{

@@ -15,7 +15,7 @@
 //! implemented (they are asynchronous tasks in this API family) and return
 //! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
 
-mod model;
+pub(crate) mod model;
 
 use async_trait::async_trait;
 use lb_backends_core::{

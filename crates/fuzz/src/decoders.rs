@@ -1,0 +1,671 @@
+//! Every decoder under test, the seeds it starts from, and the invariants checked
+//! on what it makes of a body. The decoders are called through each provider
+//! crate's hidden `fuzzing` module, so what is fuzzed is what the providers run.
+//!
+//! Invariants (names as reported; `docs/reliability.md` has the table):
+//!
+//! - `no-panic`: checked by the runner for every decoder.
+//! - `records<=objects`: a decoded page holds no more records than the body holds
+//!   JSON objects (`{` outside strings).
+//! - `record-is-object`: every decoded record came from a JSON object (its `raw`
+//!   is an object), never from an array or a scalar.
+//! - `id-from-body`: every id is non-empty and no longer than the body (it cannot
+//!   have come from anywhere else); the ELB `get` fallback id is the one asked for.
+//! - `status`: an answer with a non-2xx status never decodes as a success.
+//! - `success-signal` (Tencent): an answer decoded as a success is a JSON object
+//!   whose `code` is a whole number equal to 0, or absent with `codeDesc` `"Success"`
+//!   (not checked when the body is not JSON to `serde_json::Value`).
+//! - `total-signal` (CLB): a `totalCount` that is present and not `null` is decoded
+//!   as that whole number; it is never read as "no total".
+//! - `end-signal` (ELB): a page decoded as a success has `page_info` absent, `null`
+//!   or an object, and `next_marker` absent, `null` or a string: "more follows" is
+//!   never read as "end" because of a type.
+//! - `error-status` (Huawei errors): the typed error keeps the HTTP status, and its
+//!   code and request id are no longer than the body or the header they came from.
+
+use http::{HeaderMap, HeaderValue};
+use lb_backends_core::{lenient, transport::RawResponse, Backend, InstanceLookup};
+use serde_json::Value;
+
+use crate::rng::Rng;
+
+/// A broken invariant: its name and what was seen.
+pub type Violation = (&'static str, String);
+
+/// What one decoder made of one body.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// The decoder accepted the body (decoded it as a success).
+    pub accepted: bool,
+    /// Records decoded.
+    pub records: usize,
+    /// Invariants broken.
+    pub violations: Vec<Violation>,
+}
+
+/// Which statuses a decoder is fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statuses {
+    /// Only 200: the decoder runs after the transport's status check.
+    Success,
+    /// Mostly 200, sometimes any other: the decoder checks the status itself.
+    Mixed,
+    /// Only failures: an error-envelope decoder.
+    Failure,
+}
+
+/// One decoder under test.
+#[derive(Debug)]
+pub struct Decoder {
+    /// The name used on the command line and in reports.
+    pub name: &'static str,
+    /// The provider function it runs (through the provider's `fuzzing` module).
+    pub calls: &'static str,
+    /// Seed bodies (JSON text).
+    pub seeds: &'static [&'static str],
+    /// Statuses fed.
+    pub statuses: Statuses,
+    /// Decode one response and check the invariants.
+    pub run: fn(&RawResponse, &mut Rng) -> Verdict,
+}
+
+macro_rules! seed {
+    ($file:literal) => {
+        include_str!(concat!("../corpus/", $file))
+    };
+}
+
+/// Every decoder, in report order.
+pub const DECODERS: &[Decoder] = &[
+    Decoder {
+        name: "elb-page",
+        calls: "lb_backends_huawei_elb::fuzzing::list_page (mapping::page_of + mapping::to_backend)",
+        seeds: &[seed!("elb-page.json"), seed!("elb-page-last.json")],
+        statuses: Statuses::Success,
+        run: elb_page,
+    },
+    Decoder {
+        name: "elb-member",
+        calls: "lb_backends_huawei_elb::fuzzing::show_member (mapping::member_of + mapping::to_backend)",
+        seeds: &[seed!("elb-member.json")],
+        statuses: Statuses::Success,
+        run: elb_member,
+    },
+    Decoder {
+        name: "vpc-ports",
+        calls: "lb_backends_huawei_elb::fuzzing::ports_page + pick (ecs::ports_page, ecs::pick)",
+        seeds: &[seed!("vpc-ports.json")],
+        statuses: Statuses::Success,
+        run: vpc_ports,
+    },
+    Decoder {
+        name: "apig-page",
+        calls: "lb_backends_huawei_apig::fuzzing::list_page (record::decode_page + record::to_backend)",
+        seeds: &[seed!("apig-page.json")],
+        statuses: Statuses::Success,
+        run: apig_page,
+    },
+    Decoder {
+        name: "apig-add-answer",
+        calls: "lb_backends_huawei_apig::fuzzing::add_answer (writes::answer_records + record::to_backend)",
+        seeds: &[seed!("apig-add.json")],
+        statuses: Statuses::Success,
+        run: apig_add_answer,
+    },
+    Decoder {
+        name: "huawei-error",
+        calls: "lb_backends_huawei_core::errors::error_from_response",
+        seeds: &[
+            seed!("huawei-error-elb.json"),
+            seed!("huawei-error-code.json"),
+            seed!("huawei-error-nested.json"),
+            seed!("huawei-error-apig.json"),
+        ],
+        statuses: Statuses::Failure,
+        run: huawei_error,
+    },
+    Decoder {
+        name: "tencent-envelope",
+        calls: "lb_backends_tencent::fuzzing::check (envelope::check)",
+        seeds: &[
+            seed!("clb-page.json"),
+            seed!("bmlb-page.json"),
+            seed!("tencent-error.json"),
+            seed!("tencent-error-bmlb.json"),
+            seed!("tencent-throttled.json"),
+        ],
+        statuses: Statuses::Mixed,
+        run: tencent_envelope,
+    },
+    Decoder {
+        name: "clb-page",
+        calls: "lb_backends_tencent::fuzzing::clb_page (envelope::check + clb::model::BackendsPage + clb::model::to_backend)",
+        seeds: &[seed!("clb-page.json"), seed!("tencent-error.json")],
+        statuses: Statuses::Mixed,
+        run: clb_page,
+    },
+    Decoder {
+        name: "clb-record",
+        calls: "lb_backends_tencent::fuzzing::clb_record (clb::model::to_backend)",
+        seeds: &[seed!("clb-record.json")],
+        statuses: Statuses::Success,
+        run: clb_record,
+    },
+    Decoder {
+        name: "bmlb-page",
+        calls: "lb_backends_tencent::fuzzing::bmlb_page (envelope::check + bmlb::model::BindingsPage + bmlb::model::to_backend)",
+        seeds: &[seed!("bmlb-page.json"), seed!("tencent-error-bmlb.json")],
+        statuses: Statuses::Mixed,
+        run: bmlb_page,
+    },
+    Decoder {
+        name: "bmlb-record",
+        calls: "lb_backends_tencent::fuzzing::bmlb_record (bmlb::model::to_backend)",
+        seeds: &[seed!("bmlb-record.json")],
+        statuses: Statuses::Success,
+        run: bmlb_record,
+    },
+];
+
+/// Violations known to come from open defects, tolerated by the smoke test and
+/// counted apart in reports: (decoder, invariant, defect). Remove an entry when its
+/// fix lands; the smoke test then holds the decoder to the invariant.
+pub const KNOWN: &[(&str, &str, &str)] = &[
+    (
+        "tencent-envelope",
+        "success-signal",
+        "issue 8 item 7: code 0.5, \"abc\", true or null with codeDesc Success is a success; an array envelope too",
+    ),
+    (
+        "clb-page",
+        "success-signal",
+        "issue 8 item 7 (envelope code and shape)",
+    ),
+    (
+        "bmlb-page",
+        "success-signal",
+        "issue 8 item 7 (envelope code and shape)",
+    ),
+    (
+        "clb-page",
+        "record-is-object",
+        "issue 8 item 7: arrays accepted for objects",
+    ),
+    (
+        "bmlb-page",
+        "record-is-object",
+        "issue 8 item 7: arrays accepted for objects",
+    ),
+    (
+        "clb-record",
+        "record-is-object",
+        "issue 8 item 7: arrays accepted for objects",
+    ),
+    (
+        "bmlb-record",
+        "record-is-object",
+        "issue 8 item 7: arrays accepted for objects",
+    ),
+    (
+        "clb-page",
+        "records<=objects",
+        "issue 8 item 7: an array envelope with array records holds no object",
+    ),
+    (
+        "bmlb-page",
+        "records<=objects",
+        "issue 8 item 7: an array envelope with array records holds no object",
+    ),
+    (
+        "clb-record",
+        "records<=objects",
+        "issue 8 item 7: a record in sequence form holds no object",
+    ),
+    (
+        "bmlb-record",
+        "records<=objects",
+        "issue 8 item 7: a record in sequence form holds no object",
+    ),
+    (
+        "vpc-ports",
+        "records<=objects",
+        "found by this harness (crates/fuzz/findings/): a port that is not an object decodes as a port (a scalar as an empty one, an array in sequence form as a real NIC); issue 8 item 7's class",
+    ),
+    (
+        "vpc-ports",
+        "record-is-object",
+        "found by this harness (crates/fuzz/findings/): a port that is not an object decodes as a port; an array in sequence form becomes a NIC the ECS lookup answers with",
+    ),
+    (
+        "clb-page",
+        "total-signal",
+        "issue 8 item 2: a totalCount that is not a whole i64 (2^64-1, 0.5, \"abc\") reads as no total",
+    ),
+    (
+        "elb-page",
+        "end-signal",
+        "issue 8 item 3a: a next_marker or page_info of the wrong type reads as the end",
+    ),
+];
+
+/// The defect a violation is known to come from, if it is.
+pub fn known(decoder: &str, invariant: &str) -> Option<&'static str> {
+    KNOWN
+        .iter()
+        .find(|(d, i, _)| *d == decoder && *i == invariant)
+        .map(|(_, _, why)| *why)
+}
+
+/// The decoder of that name.
+pub fn by_name(name: &str) -> Option<&'static Decoder> {
+    DECODERS.iter().find(|d| d.name == name)
+}
+
+/// The status of a case.
+pub fn status(rng: &mut Rng, statuses: Statuses) -> u16 {
+    const FAILURES: &[u16] = &[
+        400, 401, 403, 404, 405, 408, 409, 412, 413, 429, 500, 502, 503, 504, 301, 304, 100, 0,
+        999, 418,
+    ];
+    match statuses {
+        Statuses::Success => 200,
+        Statuses::Mixed if !rng.one_in(8) => 200,
+        Statuses::Mixed if rng.one_in(4) => *rng.pick(&[201, 202, 204, 299]),
+        _ => *rng.pick(FAILURES),
+    }
+}
+
+/// Headers of a case: mostly none, sometimes a request id and `Retry-After`.
+pub fn headers(rng: &mut Rng) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    if rng.one_in(4) {
+        let id = *rng.pick(&["hdr-request-id", "", "0", "é"]);
+        if let Ok(v) = HeaderValue::from_str(id) {
+            h.insert("x-request-id", v);
+        }
+    }
+    if rng.one_in(4) {
+        let after = *rng.pick(&[
+            "0",
+            "1",
+            "-1",
+            "120",
+            "18446744073709551616",
+            "1.5",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "soon",
+            "",
+        ]);
+        if let Ok(v) = HeaderValue::from_str(after) {
+            h.insert("retry-after", v);
+        }
+    }
+    h
+}
+
+/// JSON objects in a body: `{` outside strings. Exact for valid JSON, an upper
+/// bound otherwise.
+pub fn objects(body: &[u8]) -> usize {
+    let (mut n, mut in_str, mut escaped) = (0, false, false);
+    for &b in body {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+        } else if b == b'"' {
+            in_str = true;
+        } else if b == b'{' {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn parse(body: &[u8]) -> Option<Value> {
+    serde_json::from_slice(body).ok()
+}
+
+/// The checks every decoded listing gets.
+fn check_records(v: &mut Verdict, body: &[u8], backends: &[Backend], ids_required: bool) {
+    v.records = backends.len();
+    let objects = objects(body);
+    if backends.len() > objects {
+        v.violations.push((
+            "records<=objects",
+            format!(
+                "{} records decoded from a body with {objects} objects",
+                backends.len()
+            ),
+        ));
+    }
+    for b in backends {
+        if !b.raw.is_object() {
+            v.violations.push((
+                "record-is-object",
+                format!(
+                    "record {:?} decoded from {}",
+                    b.id,
+                    lenient::json_kind(&b.raw)
+                ),
+            ));
+        }
+        if (ids_required && b.id.is_empty()) || b.id.len() > body.len() {
+            v.violations.push((
+                "id-from-body",
+                format!("id of {} bytes from a body of {}", b.id.len(), body.len()),
+            ));
+        }
+    }
+}
+
+fn check_status(v: &mut Verdict, response: &RawResponse) {
+    if v.accepted && !response.is_success() {
+        v.violations.push((
+            "status",
+            format!("HTTP {} decoded as a success", response.status),
+        ));
+    }
+}
+
+/// Tencent: a success is an object whose `code` is 0, or absent with `codeDesc`
+/// `"Success"`.
+fn check_success_signal(v: &mut Verdict, body: &[u8]) {
+    if !v.accepted {
+        return;
+    }
+    let why = match parse(body) {
+        Some(Value::Object(obj)) => match obj.get("code") {
+            None if obj.get("codeDesc").and_then(Value::as_str) == Some("Success") => None,
+            None => Some("no code and no codeDesc \"Success\"".to_owned()),
+            Some(code) if lenient::as_i64(code) == Some(0) => None,
+            Some(code) => Some(format!("code {code}")),
+        },
+        Some(other) => Some(format!("the envelope is {}", lenient::json_kind(&other))),
+        // Not JSON to serde_json's `Value` (a number out of range in a field the
+        // envelope ignores): the page decode that follows rejects it.
+        None => None,
+    };
+    if let Some(why) = why {
+        v.violations.push(("success-signal", why));
+    }
+}
+
+fn elb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok((members, next)) = lb_backends_huawei_elb::fuzzing::list_page(response) else {
+        return v;
+    };
+    v.accepted = true;
+    let body = &response.body[..];
+    check_records(&mut v, body, &members, true);
+    if let Some(m) = &next {
+        if m.is_empty() || m.len() > body.len() {
+            v.violations
+                .push(("id-from-body", format!("next_marker of {} bytes", m.len())));
+        }
+    }
+    let page_info = parse(body).and_then(|b| b.get("page_info").cloned());
+    let bad = match &page_info {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(p)) => match p.get("next_marker") {
+            None | Some(Value::Null | Value::String(_)) => None,
+            Some(other) => Some(format!("next_marker is {}", lenient::json_kind(other))),
+        },
+        Some(other) => Some(format!("page_info is {}", lenient::json_kind(other))),
+    };
+    if let Some(why) = bad {
+        v.violations
+            .push(("end-signal", format!("{why}, decoded as next {next:?}")));
+    }
+    v
+}
+
+fn elb_member(response: &RawResponse, rng: &mut Rng) -> Verdict {
+    const ASKED: &str = "asked-for-member-id";
+    let asked = rng.one_in(2).then_some(ASKED);
+    let mut v = Verdict::default();
+    let Ok(member) = lb_backends_huawei_elb::fuzzing::show_member(response, asked) else {
+        return v;
+    };
+    v.accepted = true;
+    let body = &response.body[..];
+    if member.id == ASKED && asked.is_some() {
+        // The fallback: checked like a record, with the id it was given.
+        let mut m = member.clone();
+        m.id = "x".to_owned();
+        check_records(&mut v, body, &[m], true);
+    } else {
+        check_records(&mut v, body, &[member], true);
+    }
+    v
+}
+
+fn vpc_ports(response: &RawResponse, rng: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok(ports) = lb_backends_huawei_elb::fuzzing::ports_page(response) else {
+        return v;
+    };
+    v.accepted = true;
+    v.records = ports.len();
+    let body = &response.body[..];
+    let objects = objects(body);
+    if ports.len() > objects {
+        v.violations.push((
+            "records<=objects",
+            format!("{} ports from a body with {objects} objects", ports.len()),
+        ));
+    }
+    // A port is an object: count the objects of the `ports` array as parsed.
+    let port_objects = parse(body).and_then(|b| {
+        b.get("ports")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter(|p| p.is_object()).count())
+    });
+    if let Some(n) = port_objects.filter(|n| ports.len() > *n) {
+        v.violations.push((
+            "record-is-object",
+            format!("{} ports decoded from {n} objects in `ports`", ports.len()),
+        ));
+    }
+    let (subnet, address) = *rng.pick(&[
+        ("c09f620e-3492-4429-ac15-445d5dd9ca74", "10.0.1.10"),
+        ("c09f620e-3492-4429-ac15-445d5dd9ca74", "2001:db8::5"),
+        ("ffff620e-0000-4429-ac15-445d5dd9ca74", "10.0.1.10"),
+    ]);
+    match lb_backends_huawei_elb::fuzzing::pick(&ports, subnet, address) {
+        InstanceLookup::Found { instance }
+            if instance.id.is_empty() || instance.id.len() > body.len() =>
+        {
+            v.violations.push((
+                "id-from-body",
+                format!("device id of {} bytes", instance.id.len()),
+            ));
+        }
+        InstanceLookup::Ambiguous { candidates } if candidates.len() > ports.len() => {
+            v.violations.push((
+                "records<=objects",
+                format!("{} candidates from {} ports", candidates.len(), ports.len()),
+            ));
+        }
+        _ => {}
+    }
+    v
+}
+
+fn apig_page(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok((_total, members)) = lb_backends_huawei_apig::fuzzing::list_page(response) else {
+        return v;
+    };
+    v.accepted = true;
+    // APIG keeps a record without an id (de-duplicated by content), so ids may be empty.
+    check_records(&mut v, &response.body, &members, false);
+    v
+}
+
+fn apig_add_answer(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let members = lb_backends_huawei_apig::fuzzing::add_answer(response);
+    v.accepted = !members.is_empty();
+    check_records(&mut v, &response.body, &members, true);
+    v
+}
+
+fn huawei_error(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let err = lb_backends_huawei_core::errors::error_from_response(response);
+    v.accepted = err.code().is_some();
+    let body = response.body.len();
+    let header = response.header_request_id().map_or(0, |h| h.len());
+    if err.status() != Some(response.status) {
+        v.violations.push((
+            "error-status",
+            format!("status {} became {:?}", response.status, err.status()),
+        ));
+    }
+    if err.code().is_some_and(|c| c.len() > body) {
+        v.violations
+            .push(("error-status", "a code longer than the body".to_owned()));
+    }
+    if err.request_id().is_some_and(|r| r.len() > body.max(header)) {
+        v.violations.push((
+            "error-status",
+            "a request id longer than its source".to_owned(),
+        ));
+    }
+    if err.message().len() > body + 512 {
+        v.violations.push((
+            "error-status",
+            format!(
+                "a message of {} bytes from a body of {body}",
+                err.message().len()
+            ),
+        ));
+    }
+    v
+}
+
+fn tencent_envelope(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict {
+        accepted: lb_backends_tencent::fuzzing::check("DescribeLoadBalancerBackends", response)
+            .is_ok(),
+        ..Verdict::default()
+    };
+    check_status(&mut v, response);
+    check_success_signal(&mut v, &response.body);
+    v
+}
+
+fn clb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok((total, backends)) = lb_backends_tencent::fuzzing::clb_page(response) else {
+        return v;
+    };
+    v.accepted = true;
+    let body = &response.body[..];
+    check_status(&mut v, response);
+    check_success_signal(&mut v, body);
+    check_records(&mut v, body, &backends, true);
+    let sent = parse(body).and_then(|b| b.get("totalCount").cloned());
+    if let Some(sent) = sent.filter(|t| !t.is_null()) {
+        let want = lenient::as_i64(&sent);
+        if want.is_none() || want != total {
+            v.violations.push((
+                "total-signal",
+                format!("totalCount {sent} decoded as {total:?}"),
+            ));
+        }
+    }
+    v
+}
+
+fn bmlb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok(backends) = lb_backends_tencent::fuzzing::bmlb_page(response) else {
+        return v;
+    };
+    v.accepted = true;
+    let body = &response.body[..];
+    check_status(&mut v, response);
+    check_success_signal(&mut v, body);
+    check_records(&mut v, body, &backends, true);
+    v
+}
+
+/// A record decoder: the body parsed as the listing parses a page, the record
+/// handed over as a value.
+fn record(
+    response: &RawResponse,
+    decode: fn(Value) -> lb_backends_core::Result<Backend>,
+) -> Verdict {
+    let mut v = Verdict::default();
+    let Some(value) = parse(&response.body) else {
+        return v;
+    };
+    let Ok(backend) = decode(value) else {
+        return v;
+    };
+    v.accepted = true;
+    check_records(&mut v, &response.body, &[backend], true);
+    v
+}
+
+fn clb_record(response: &RawResponse, _: &mut Rng) -> Verdict {
+    record(response, lb_backends_tencent::fuzzing::clb_record)
+}
+
+fn bmlb_record(response: &RawResponse, _: &mut Rng) -> Verdict {
+    record(response, lb_backends_tencent::fuzzing::bmlb_record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(body: &str) -> RawResponse {
+        RawResponse::new(200, HeaderMap::new(), body.to_owned())
+    }
+
+    #[test]
+    fn objects_are_counted_outside_strings() {
+        assert_eq!(objects(br#"{"a":"{\"{","b":[{},{}]}"#), 3);
+        assert_eq!(objects(b"[1,2]"), 0);
+    }
+
+    #[test]
+    fn every_seed_decodes_cleanly() {
+        for d in DECODERS {
+            for seed in d.seeds {
+                let v = (d.run)(&ok(seed), &mut Rng::new(1));
+                assert!(v.violations.is_empty(), "{}: {:?}", d.name, v.violations);
+            }
+        }
+    }
+
+    #[test]
+    fn the_invariants_catch_what_they_name() {
+        // Issue 8 item 7: a BMLB record in sequence form.
+        let v = bmlb_record(&ok(r#"[0,80,10,"Alive","cpm-x"]"#), &mut Rng::new(1));
+        assert!(v.violations.iter().any(|(i, _)| *i == "record-is-object"));
+        // An envelope whose code is not 0.
+        let v = tencent_envelope(
+            &ok(r#"{"code":0.5,"codeDesc":"Success"}"#),
+            &mut Rng::new(1),
+        );
+        assert!(v.violations.iter().any(|(i, _)| *i == "success-signal"));
+        // A next_marker of the wrong type.
+        let v = elb_page(
+            &ok(r#"{"members":[],"page_info":{"next_marker":7}}"#),
+            &mut Rng::new(1),
+        );
+        assert!(v.violations.iter().any(|(i, _)| *i == "end-signal"));
+        for (d, i, _) in KNOWN {
+            assert!(by_name(d).is_some(), "{d}/{i}");
+        }
+    }
+}

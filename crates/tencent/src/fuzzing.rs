@@ -1,0 +1,63 @@
+//! Entry points for the fuzz harness (`crates/fuzz`, `cargo xtask fuzz`).
+//!
+//! **Not a stable API**: hidden from the docs, free to change with the decoders. Each
+//! function is a thin wrapper that runs a response through exactly the functions the
+//! provider runs on it, and hands back what they made of it, so the harness fuzzes
+//! what users run. `response` is the whole answer (any status): the legacy envelope
+//! check comes first, as in [`TencentClient::describe`](crate::TencentClient::describe).
+
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+use lb_backends_core::{transport::decode_json, Backend};
+use lb_backends_core::{transport::RawResponse, Result};
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+use serde_json::Value;
+
+use crate::envelope;
+
+/// The envelope check every legacy answer of `action` goes through (status,
+/// `code`, `codeDesc`; error codes mapped to kinds).
+pub fn check(action: &str, response: &RawResponse) -> Result<()> {
+    envelope::check(action, response)
+}
+
+/// One `DescribeLoadBalancerBackends` page as the CLB listing decodes it: the
+/// envelope check, the page, then `to_backend` for every record (before the
+/// listing's de-duplication). Returns `totalCount` as decoded and the backends.
+#[cfg(feature = "clb")]
+pub fn clb_page(response: &RawResponse) -> Result<(Option<i64>, Vec<Backend>)> {
+    const ACTION: &str = "DescribeLoadBalancerBackends";
+    envelope::check(ACTION, response)?;
+    let page: crate::clb::model::BackendsPage = decode_json(ACTION, response)?;
+    let backends = page
+        .backend_set
+        .into_iter()
+        .map(crate::clb::model::to_backend)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((page.total_count, backends))
+}
+
+/// One `backendSet` record as the CLB listing maps it.
+#[cfg(feature = "clb")]
+pub fn clb_record(record: Value) -> Result<Backend> {
+    crate::clb::model::to_backend(record)
+}
+
+/// One `DescribeBmLocationBackends` page as the BMLB listing decodes it: the
+/// envelope check, the page, then `to_backend` for every binding (before the
+/// listing's de-duplication and id qualification).
+#[cfg(feature = "bmlb")]
+pub fn bmlb_page(response: &RawResponse) -> Result<Vec<Backend>> {
+    const ACTION: &str = "DescribeBmLocationBackends";
+    envelope::check(ACTION, response)?;
+    let page: crate::bmlb::model::BindingsPage = decode_json(ACTION, response)?;
+    page.data
+        .into_iter()
+        .map(|raw| crate::bmlb::model::to_backend(raw).map(|m| m.backend))
+        .collect()
+}
+
+/// One `data` binding as the BMLB listing maps it.
+#[cfg(feature = "bmlb")]
+pub fn bmlb_record(record: Value) -> Result<Backend> {
+    crate::bmlb::model::to_backend(record).map(|m| m.backend)
+}
