@@ -22,6 +22,17 @@ pub struct Attempt<'a> {
     pub number: u32,
 }
 
+impl<'a> Attempt<'a> {
+    /// An attempt (the transport makes these; hooks' own tests may too).
+    pub fn new(dialect: &'static str, action: &'a str, number: u32) -> Self {
+        Self {
+            dialect,
+            action,
+            number,
+        }
+    }
+}
+
 /// Runs before **every attempt** of every call of a transport, retries included, and
 /// before the attempt is signed; the attempt waits until it returns. Set one with
 /// [`TransportConfig::hook`](super::TransportConfig) or

@@ -217,12 +217,8 @@ impl HttpTransport {
 
     async fn before_attempt(&self, dialect: &dyn Dialect, request: &ApiRequest, number: u32) {
         if let Some(hook) = &self.config.hook {
-            hook.before_attempt(Attempt {
-                dialect: dialect.name(),
-                action: request.action(),
-                number,
-            })
-            .await;
+            hook.before_attempt(Attempt::new(dialect.name(), request.action(), number))
+                .await;
         }
     }
 
