@@ -327,7 +327,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("{s:?}: unit {unit:?} is not one of ms, s, m")),
     };
     // 1 ms is the shortest: 1ms / 1000 is exactly the double nearest 0.001.
-    if !(seconds >= 0.001 && seconds <= 3600.0) {
+    if !(0.001..=3600.0).contains(&seconds) {
         return Err(format!("{s:?} is not between 1ms and 60m"));
     }
     Ok(Duration::from_secs_f64(seconds))
