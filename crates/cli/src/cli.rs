@@ -109,6 +109,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
 
+    /// Longest time one API call may take as a whole: every attempt, and the waits
+    /// between them (e.g. 2m, 30s). A call still unanswered then fails (exit code 5).
+    #[arg(long, global = true, default_value = "2m", value_parser = parse_duration, value_name = "DURATION")]
+    pub deadline: Duration,
+
     /// Attempts per API call, first included, for what is worth retrying (1-10).
     #[arg(
         long,
@@ -326,7 +331,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => n * 60.0,
         _ => return Err(format!("{s:?}: unit {unit:?} is not one of ms, s, m")),
     };
-    if !(seconds > 0.0 && seconds <= 3600.0) {
+    // 1 ms is the shortest: 1ms / 1000 is exactly the double nearest 0.001.
+    if !(0.001..=3600.0).contains(&seconds) {
         return Err(format!("{s:?} is not between 1ms and 60m"));
     }
     Ok(Duration::from_secs_f64(seconds))
@@ -351,7 +357,10 @@ mod tests {
         );
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("0.5s").unwrap(), Duration::from_millis(500));
-        for bad in ["", "0", "-1s", "5h", "abc", "2m30s"] {
+        assert_eq!(parse_duration("1ms").unwrap(), Duration::from_millis(1));
+        for bad in [
+            "", "0", "-1s", "5h", "abc", "2m30s", "0.5ms", "0.0009s", "61m",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

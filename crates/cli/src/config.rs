@@ -6,11 +6,48 @@
 use std::{
     collections::BTreeMap,
     fmt,
+    io::Read,
     path::{Path, PathBuf},
 };
 
 use lb_backends::{Error, ErrorKind, ExposeSecret, Result, SecretString};
 use serde::Deserialize;
+
+/// The largest config file read (a profile is a few hundred bytes).
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Read a small text file that the user named: only a regular file (a FIFO would
+/// block forever, `/dev/zero` never ends), of at most `max` bytes. `what` names it in
+/// errors ("config file"), which are invalid input (exit code 2).
+pub fn read_regular_file(path: &Path, what: &str, max: u64) -> Result<String> {
+    let cannot =
+        |why: String| Error::invalid_input(format!("cannot read {what} {}: {why}", path.display()));
+    let not_regular = || cannot("not a regular file".to_owned());
+    // Checked before opening: opening a FIFO blocks until someone writes to it.
+    if !std::fs::metadata(path)
+        .map_err(|e| cannot(e.to_string()))?
+        .is_file()
+    {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
+    // And again on what was opened, in case the path changed in between.
+    if !file
+        .metadata()
+        .map_err(|e| cannot(e.to_string()))?
+        .is_file()
+    {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(cannot(format!("larger than {max} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| cannot("not UTF-8 text".to_owned()))
+}
 
 /// Read an environment variable; unset and empty are the same.
 pub fn env_var(name: &str) -> Option<String> {
@@ -209,9 +246,7 @@ impl Config {
 
     /// Load and check a config file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::invalid_input(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        let text = read_regular_file(path, "config file", MAX_CONFIG_BYTES)?;
         let file: ConfigFile = parse_toml(&text, path)?;
         let config = Self {
             path: Some(path.to_owned()),
@@ -372,6 +407,30 @@ mod tests {
         assert!(!err.to_string().contains("VERY-SECRET"));
         let path = write(dir.path(), text, 0o600);
         assert!(Config::from_file(&path).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_of_a_sane_size_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        // A FIFO would block the read forever; /dev/zero would never end.
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for path in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+            let err = Config::from_file(path).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+            assert!(err.message().contains("not a regular file"), "{err}");
+        }
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, "#".repeat(MAX_CONFIG_BYTES as usize + 1)).unwrap();
+        let err = Config::from_file(&big).unwrap_err();
+        assert!(err.message().contains("larger than"), "{err}");
+        std::fs::write(&big, "#".repeat(MAX_CONFIG_BYTES as usize)).unwrap();
+        assert!(Config::from_file(&big).is_ok());
     }
 
     #[test]

@@ -42,11 +42,17 @@ impl Settings {
     }
 }
 
-/// The HTTP transport every client of one run shares.
-pub fn transport(timeout: Duration, max_attempts: u32) -> Result<HttpTransport> {
+/// The HTTP transport every client of one run shares: `timeout` per request,
+/// `deadline` per call (attempts, backoff and all).
+pub fn transport(
+    timeout: Duration,
+    deadline: Duration,
+    max_attempts: u32,
+) -> Result<HttpTransport> {
     HttpTransport::new(TransportConfig {
         connect_timeout: timeout.min(Duration::from_secs(10)),
         request_timeout: timeout,
+        deadline: Some(deadline),
         retry: RetryPolicy::default().with_max_attempts(max_attempts),
         user_agent: concat!("lbb/", env!("CARGO_PKG_VERSION")).to_owned(),
         ..TransportConfig::default()

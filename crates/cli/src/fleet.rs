@@ -20,7 +20,14 @@ use std::{collections::BTreeMap, path::Path};
 use lb_backends::{Error, ProviderKind, Result, Target};
 use serde::Deserialize;
 
-use crate::{cli::check_rate, config::parse_toml, connect::Settings};
+use crate::{
+    cli::check_rate,
+    config::{parse_toml, read_regular_file},
+    connect::Settings,
+};
+
+/// The largest fleet file read: room for about 100,000 targets.
+pub const MAX_FLEET_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Targets listed at once when neither the file nor `--concurrency` says.
 pub const DEFAULT_CONCURRENCY: u32 = 8;
@@ -101,9 +108,7 @@ pub struct Fleet {
 impl Fleet {
     /// Read and check a fleet file: every target parses, every limit is in range.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::invalid_input(format!("cannot read fleet file {}: {e}", path.display()))
-        })?;
+        let text = read_regular_file(path, "fleet file", MAX_FLEET_BYTES)?;
         Self::parse(&text, path)
     }
 

@@ -26,7 +26,7 @@ mod logging;
 mod output;
 mod rate;
 
-use std::{ffi::OsString, process::ExitCode, sync::Arc};
+use std::{ffi::OsString, process::ExitCode};
 
 use clap::{CommandFactory, Parser};
 use lb_backends::{Error, ErrorKind};
@@ -36,7 +36,6 @@ pub use exit::{AUTH, NOT_FOUND, OK, OTHER, UNAVAILABLE, USAGE};
 use crate::{
     cli::{Cli, Command},
     exit::Failure,
-    logging::CallBook,
 };
 
 /// Run `lbb` with these arguments (the first is the program name) and return its
@@ -57,12 +56,11 @@ where
         clap_complete::generate(shell, &mut Cli::command(), "lbb", &mut std::io::stdout());
         return ExitCode::SUCCESS;
     }
-    let book = Arc::new(CallBook::default());
-    let subscriber = logging::subscriber(cli.global.verbose, cli.global.quiet, book.clone());
-    tracing::subscriber::with_default(subscriber, || exit::finish(execute(cli, book)))
+    let subscriber = logging::subscriber(cli.global.verbose, cli.global.quiet);
+    tracing::subscriber::with_default(subscriber, || exit::finish(execute(cli)))
 }
 
-fn execute(cli: Cli, book: Arc<CallBook>) -> Result<u8, Failure> {
+fn execute(cli: Cli) -> Result<u8, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -72,6 +70,6 @@ fn execute(cli: Cli, book: Arc<CallBook>) -> Result<u8, Failure> {
                 format!("cannot start the runtime: {e}"),
             )
         })?;
-    let ctx = commands::Ctx::new(cli.global, book)?;
+    let ctx = commands::Ctx::new(cli.global)?;
     runtime.block_on(commands::run(cli.command, &ctx))
 }

@@ -1,107 +1,68 @@
-//! A per-provider limit on API calls per second.
-//!
-//! Calls are spaced `1/rate` apart (no bursts). A caller that reserved a slot and did
-//! not use it gives it back, so the next reservation moves up: over any stretch the
-//! calls never outnumber the slots, though two calls may then start less than
-//! `1/rate` apart. Small enough to write here; a general-purpose limiter crate
-//! would be most of the binary's growth for one `acquire().await`.
+//! `inventory`'s per-provider pacing: a hook the transport runs before every attempt
+//! (retries included) of one provider's calls, which waits for the provider's
+//! [`RateLimit`] and counts the requests sent.
 
-use std::{
-    sync::{Mutex, PoisonError},
-    time::Duration,
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc,
 };
 
-use tokio::time::Instant;
+use lb_backends::transport::{Attempt, AttemptHook, RateLimit};
 
-/// Lets one call through every `1/rate` seconds.
+/// Waits for a slot of the provider's rate (when it has one), then counts the attempt.
 #[derive(Debug)]
-pub struct RateLimiter {
-    interval: Duration,
-    /// The start of the next free slot.
-    next: Mutex<Option<Instant>>,
+pub struct Pacer {
+    limit: Option<RateLimit>,
+    sent: Arc<AtomicU64>,
 }
 
-impl RateLimiter {
-    /// A limiter for `per_second` calls a second; `None` for 0 (no limit) or a rate
-    /// whose interval no `Duration` can hold (refused earlier by `check_rate`).
-    pub fn new(per_second: f64) -> Option<Self> {
-        if per_second <= 0.0 {
-            return None;
+impl Pacer {
+    /// A pacer for `per_second` attempts a second (0: no limit) that adds each attempt
+    /// to `sent`.
+    pub fn new(per_second: f64, sent: Arc<AtomicU64>) -> Self {
+        Self {
+            limit: RateLimit::per_second(per_second),
+            sent,
         }
-        let interval = Duration::try_from_secs_f64(1.0 / per_second).ok()?;
-        Some(Self {
-            interval,
-            next: Mutex::new(None),
-        })
     }
+}
 
-    /// Wait for a slot.
-    pub async fn acquire(&self) {
-        let at = {
-            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = Instant::now();
-            let at = next.map_or(now, |n| n.max(now));
-            *next = Some(at + self.interval);
-            at
-        };
-        tokio::time::sleep_until(at).await;
-    }
-
-    /// A slot taken with [`acquire`](Self::acquire) was not used: the next one moves
-    /// up by one interval (never into the past).
-    pub fn give_back(&self) {
-        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(n) = *next {
-            let now = Instant::now();
-            *next = Some(n.checked_sub(self.interval).map_or(now, |m| m.max(now)));
+#[async_trait::async_trait]
+impl AttemptHook for Pacer {
+    async fn before_attempt(&self, _attempt: Attempt<'_>) {
+        if let Some(limit) = &self.limit {
+            limit.acquire().await;
         }
+        self.sent.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
-    fn paused() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
+    #[test]
+    fn attempts_are_paced_and_counted() {
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
             .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn calls_are_spaced() {
-        assert!(RateLimiter::new(0.0).is_none());
-        paused().block_on(async {
-            let limiter = RateLimiter::new(4.0).unwrap();
-            let start = Instant::now();
-            for _ in 0..5 {
-                limiter.acquire().await;
+            .unwrap();
+        rt.block_on(async {
+            let sent = Arc::new(AtomicU64::new(0));
+            let pacer = Pacer::new(11.0, sent.clone());
+            let unlimited = Pacer::new(0.0, sent.clone());
+            let attempt = Attempt::new("huawei", "ListMembers", 1);
+            let start = tokio::time::Instant::now();
+            for _ in 0..12 {
+                pacer.before_attempt(attempt).await;
+                unlimited.before_attempt(attempt).await;
             }
-            assert_eq!(start.elapsed(), Duration::from_secs(1));
-        });
-    }
-
-    #[test]
-    fn an_unused_slot_moves_the_next_one_up() {
-        paused().block_on(async {
-            let limiter = RateLimiter::new(10.0).unwrap();
-            let start = Instant::now();
-            limiter.acquire().await; // t=0, used
-            limiter.acquire().await; // t=0.1, not used
-            limiter.give_back();
-            limiter.acquire().await; // takes the slot of t=0.1 again
-            assert_eq!(start.elapsed(), Duration::from_millis(100));
-            limiter.acquire().await;
-            assert_eq!(start.elapsed(), Duration::from_millis(200));
-            // Never into the past: after a pause, slots start from now.
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            limiter.give_back();
-            let t = Instant::now();
-            limiter.acquire().await;
-            limiter.acquire().await;
-            assert_eq!(t.elapsed(), Duration::from_millis(100));
+            assert_eq!(sent.load(Ordering::Relaxed), 24);
+            // 12 paced attempts, 1.1 s / 11 = 100 ms apart.
+            assert_eq!(start.elapsed(), Duration::from_millis(1100));
         });
     }
 }

@@ -106,6 +106,7 @@ pub struct Error {
     retry_after: Option<Duration>,
     retryable: bool,
     not_sent: bool,
+    earlier_attempt_unknown: bool,
     #[source]
     source: Option<Source>,
 }
@@ -122,6 +123,7 @@ impl Error {
             retry_after: None,
             retryable: kind.is_retryable(),
             not_sent: false,
+            earlier_attempt_unknown: false,
             source: None,
         }
     }
@@ -193,6 +195,18 @@ impl Error {
         self
     }
 
+    /// Mark that an earlier attempt of the same call failed without saying whether
+    /// the server applied it (see [`may_have_been_applied`](Self::may_have_been_applied)).
+    /// The transport sets this on the error of a later attempt, so a caller can read
+    /// that error in the light of what may already have happened: a `NotFound` from a
+    /// delete that follows an unknown outcome means the delete happened (see
+    /// [`crate::provider::removed`]).
+    #[must_use]
+    pub fn with_earlier_attempt_unknown(mut self) -> Self {
+        self.earlier_attempt_unknown = true;
+        self
+    }
+
     /// Attach the underlying cause.
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -246,6 +260,36 @@ impl Error {
     pub fn is_not_sent(&self) -> bool {
         self.not_sent
     }
+
+    /// Whether an earlier attempt of the call that returned this error failed
+    /// without saying whether the server applied it.
+    pub fn earlier_attempt_unknown(&self) -> bool {
+        self.earlier_attempt_unknown
+    }
+
+    /// Whether the attempt that failed with this error may still have been applied
+    /// by the server: it may have arrived (not [`is_not_sent`](Self::is_not_sent))
+    /// and no answer said it was refused: the connection broke or timed out, the
+    /// cloud failed (5xx), or a success status came with a body we could not read.
+    /// A throttled, refused or invalid request was not applied.
+    ///
+    /// ```
+    /// use lb_backends_core::{Error, ErrorKind};
+    /// assert!(Error::new(ErrorKind::Transport, "connection reset").may_have_been_applied());
+    /// assert!(!Error::new(ErrorKind::Transport, "refused").with_not_sent().may_have_been_applied());
+    /// assert!(!Error::new(ErrorKind::Throttled, "slow down").may_have_been_applied());
+    /// ```
+    pub fn may_have_been_applied(&self) -> bool {
+        if self.not_sent {
+            return false;
+        }
+        match self.kind {
+            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Service => true,
+            // A 2xx whose body we could not read (or no status at all).
+            ErrorKind::Decode => self.status.is_none_or(|s| (200..300).contains(&s)),
+            _ => false,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -285,6 +329,12 @@ impl fmt::Debug for Error {
             d.field("retry_after", &after);
         }
         d.field("retryable", &self.retryable);
+        if self.not_sent {
+            d.field("not_sent", &true);
+        }
+        if self.earlier_attempt_unknown {
+            d.field("earlier_attempt_unknown", &true);
+        }
         if let Some(source) = &self.source {
             d.field("source", &source.to_string());
         }

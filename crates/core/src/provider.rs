@@ -56,6 +56,45 @@ pub async fn find_listed(
     ))
 }
 
+/// The result of a delete as a provider's [`remove`](BackendProvider::remove) reports
+/// it: `NotFound` after an earlier attempt whose outcome is unknown is success.
+///
+/// **The rule.** A delete is idempotent, so the transport sends it again after a
+/// failure that leaves open whether it was applied (the connection dropped after the
+/// request went out, a timeout, a 5xx). When the first attempt *was* applied and only
+/// its answer was lost, the retry finds nothing to delete and the cloud answers "not
+/// found". The transport marks such an error
+/// ([`Error::earlier_attempt_unknown`]); this function turns it into `Ok(())`, so
+/// `remove` says what happened: the backend is gone. A `NotFound` on the first
+/// attempt, or after attempts that were certainly not applied (throttled, refused),
+/// is still `NotFound`: the backend was not there. Every provider's `remove` passes
+/// its delete call's result through here.
+///
+/// If someone else removed the backend between our lost attempt and the retry, the
+/// result is the same (`Ok`): the API gives no way to tell the two apart, and either
+/// way the backend is gone.
+///
+/// ```
+/// use lb_backends_core::{provider::removed, Error, ErrorKind};
+/// let gone = Error::new(ErrorKind::NotFound, "no such member");
+/// assert!(removed(Err(gone.with_earlier_attempt_unknown())).is_ok());
+/// let never_there = Error::new(ErrorKind::NotFound, "no such member");
+/// assert_eq!(removed(Err(never_there)).unwrap_err().kind(), ErrorKind::NotFound);
+/// assert!(removed(Ok(())).is_ok());
+/// ```
+pub fn removed(result: Result<()>) -> Result<()> {
+    match result {
+        Err(e) if e.kind() == ErrorKind::NotFound && e.earlier_attempt_unknown() => {
+            tracing::info!(
+                "the delete's earlier attempt was applied and its answer lost; the retry found \
+                 nothing left to delete"
+            );
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// What a provider can do, so a caller can ask before it tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

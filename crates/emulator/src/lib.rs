@@ -283,7 +283,10 @@ impl Emulator {
         self.ctx.telemetry.reset();
     }
 
-    /// The logged requests, oldest first.
+    /// The logged requests, oldest first, each with its method, path, query, status,
+    /// injected fault and the time it arrived ([`RecordedRequest::received_at`], on
+    /// the emulator's monotonic clock: windows of it show a client's request rate as
+    /// a server counts it).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.ctx.telemetry.requests()
     }

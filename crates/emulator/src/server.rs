@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body};
 use axum::http::{header, HeaderValue, Request, Response};
@@ -40,11 +40,18 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// The fault injected into this request, if any.
     pub fault: Option<FaultKind>,
+    /// When the request arrived (its head was read), as time since the emulator
+    /// started, on a monotonic clock: what a test of a client's rate limit counts
+    /// windows with. Not reset by [`Emulator::reset_request_count`].
+    ///
+    /// [`Emulator::reset_request_count`]: crate::Emulator::reset_request_count
+    pub received_at: Duration,
 }
 
 /// The request counter and the request log (bounded: the oldest entries go first).
 #[derive(Debug)]
 pub(crate) struct Telemetry {
+    started: Instant,
     count: AtomicU64,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
@@ -79,6 +86,7 @@ struct Log {
 impl Telemetry {
     pub(crate) fn new(capacity: usize) -> Telemetry {
         Telemetry {
+            started: Instant::now(),
             count: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
@@ -182,6 +190,7 @@ async fn truncate(resp: Response<Body>) -> Result<Response<Body>, BoxError> {
 
 /// One request through counting, latency, faults and the router.
 async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>, BoxError> {
+    let received_at = ctx.telemetry.started.elapsed();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let decision = ctx.faults.decide(&method, &path);
@@ -192,6 +201,7 @@ async fn handle(ctx: Arc<Ctx>, req: Request<Incoming>) -> Result<Response<Body>,
         query: req.uri().query().map(str::to_string),
         status: None,
         fault: decision.fault,
+        received_at,
     });
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;

@@ -169,12 +169,13 @@ impl ApigProvider {
     }
 
     /// `DELETE .../members/{id}` under the channel lock. Retried on failures that
-    /// may be transient; a retry after a delete that did land answers not-found.
+    /// may be transient; a retry after a delete that did land answers not-found,
+    /// which is success ([`removed`](lb_backends_core::provider::removed)).
     pub(crate) async fn remove_member(&self, id: &ResourceId) -> Result<()> {
         let request =
             self.members_request("DeleteBackendInstanceV2", Method::DELETE, &[id.as_str()]);
         let _guard = self.write_lock.lock().await;
-        self.client.send_with(&request, |_| Ok(())).await
+        lb_backends_core::provider::removed(self.client.send_with(&request, |_| Ok(())).await)
     }
 }
 

@@ -170,10 +170,14 @@ impl ElbProvider {
         mapping::to_backend(raw, Some(id.as_str()))
     }
 
-    /// Remove a member from the pool (`DELETE`, HTTP 204).
+    /// Remove a member from the pool (`DELETE`, HTTP 204). Retried on failures that
+    /// may be transient; a "not found" that follows an attempt whose answer was lost
+    /// means that attempt removed it, and is success ([`removed`]).
+    ///
+    /// [`removed`]: lb_backends_core::provider::removed
     pub async fn delete_member(&self, id: &ResourceId) -> Result<()> {
         let request = self.member_request("DeleteMember", Method::DELETE, id);
-        self.client.send_with(&request, |_| Ok(())).await
+        lb_backends_core::provider::removed(self.client.send_with(&request, |_| Ok(())).await)
     }
 }
 

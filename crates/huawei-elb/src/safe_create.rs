@@ -9,7 +9,7 @@
 
 use futures::TryStreamExt;
 use http::Method;
-use lb_backends_core::{Backend, Error, ErrorKind, Port, Result};
+use lb_backends_core::{Backend, ErrorKind, Port, Result};
 use serde_json::json;
 
 use crate::{create::CheckedMember, mapping, CreateMember, ElbProvider, ListQuery};
@@ -69,7 +69,7 @@ impl ElbProvider {
             if conflict && !ambiguous_before {
                 return Err(err);
             }
-            if !conflict && !may_have_been_applied(&err) {
+            if !conflict && !err.may_have_been_applied() {
                 return Err(err);
             }
             ambiguous_before = true;
@@ -117,26 +117,15 @@ impl ElbProvider {
     }
 }
 
-/// Whether a failed POST may still have been applied by the server.
-fn may_have_been_applied(err: &Error) -> bool {
-    if err.is_not_sent() {
-        return false;
-    }
-    match err.kind() {
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Service => true,
-        // A 2xx whose body we could not read (or no status at all): applied, or unknown.
-        ErrorKind::Decode => err.status().is_none_or(|s| (200..300).contains(&s)),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lb_backends_core::Error;
 
     #[test]
     fn only_unclear_failures_count_as_maybe_applied() {
         let e = |k| Error::new(k, "x");
+        let may_have_been_applied = |e: &Error| e.may_have_been_applied();
         assert!(may_have_been_applied(&e(ErrorKind::Transport)));
         assert!(may_have_been_applied(&e(ErrorKind::Timeout)));
         assert!(may_have_been_applied(

@@ -5,12 +5,16 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     io::{IsTerminal, Write},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lb_backends::{Backend, BackendProvider, ProviderKind, Result, Target};
+use lb_backends::{transport::HttpTransport, Backend, ProviderKind, Result, Target};
 use tracing::Instrument;
 
 use super::{stdout, Ctx};
@@ -19,9 +23,9 @@ use crate::{
     connect::{self, Settings},
     exit::{self, Failure},
     fleet::{Fleet, DEFAULT_CONCURRENCY, DEFAULT_RATE},
-    logging::{CallBook, TARGET_SPAN},
+    logging::TARGET_SPAN,
     output::{list_sink, Record},
-    rate::RateLimiter,
+    rate::Pacer,
 };
 
 pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
@@ -36,26 +40,32 @@ pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
         .collect();
     rates.extend(fleet.rates.iter().map(|(k, v)| (*k, *v)));
     rates.extend(args.rate.iter().copied());
-    let limiters: BTreeMap<ProviderKind, Option<RateLimiter>> = rates
+    // One transport per provider, sharing the run's connections, each with a hook
+    // that waits for the provider's rate before every attempt and counts it.
+    let sent = Arc::new(AtomicU64::new(0));
+    let transports: BTreeMap<ProviderKind, HttpTransport> = rates
         .into_iter()
-        .map(|(k, r)| (k, RateLimiter::new(r)))
+        .map(|(k, r)| {
+            let pacer = Pacer::new(r, sent.clone());
+            (k, ctx.transport.with_hook(Arc::new(pacer)))
+        })
         .collect();
 
     let cli = ctx.settings();
     let total = fleet.targets.len();
     let progress = progress_bar(ctx, total as u64);
     let started = Instant::now();
-    let limiters = &limiters;
+    let transports = &transports;
     let fleet_defaults = &fleet.defaults;
     let cli = &cli;
-    let mut results = futures::stream::iter(fleet.targets.iter().enumerate())
-        .map(|(slot, entry)| async move {
+    let mut results = futures::stream::iter(fleet.targets.iter())
+        .map(|entry| async move {
             let settings = entry.settings.or(cli).or(fleet_defaults);
-            let limiter = limiters
+            let transport = transports
                 .get(&entry.target.provider())
-                .and_then(Option::as_ref);
-            let span = tracing::info_span!(TARGET_SPAN, slot = slot as u64, target = %entry.target);
-            let result = list_target(ctx, &entry.target, &settings, limiter, slot as u64)
+                .unwrap_or(&ctx.transport);
+            let span = tracing::info_span!(TARGET_SPAN, target = %entry.target);
+            let result = list_target(ctx, &entry.target, &settings, transport)
                 .instrument(span)
                 .await;
             (&entry.target, result)
@@ -94,7 +104,7 @@ pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
         ok,
         failed,
         backends,
-        ctx.book.total(),
+        sent.load(Ordering::Relaxed),
         started.elapsed(),
     ));
     Ok(match failed_codes.len() {
@@ -123,7 +133,7 @@ fn summary(
         "inventory: {}: {ok} ok, {failed} failed; {}; {} in {:.1}s",
         plural(total, "target", "targets"),
         plural(backends, "backend", "backends"),
-        plural(calls as usize, "API call", "API calls"),
+        plural(calls as usize, "API request", "API requests"),
         took.as_secs_f64()
     )
 }
@@ -140,55 +150,15 @@ fn progress_bar(ctx: &Ctx, len: u64) -> ProgressBar {
     bar
 }
 
-/// Every backend of one target, waiting for the provider's rate before each API call.
+/// Every backend of one target; the transport's hook paces and counts each attempt.
 async fn list_target(
     ctx: &Ctx,
     target: &Target,
     settings: &Settings,
-    limiter: Option<&RateLimiter>,
-    slot: u64,
+    transport: &HttpTransport,
 ) -> Result<Vec<Backend>> {
-    let provider = connect::provider(target, settings, ctx.config()?, &ctx.transport)?;
-    list_limited(&*provider, limiter, &ctx.book, slot).await
-}
-
-/// The listing's pages are fetched as the stream is polled, and the transport opens
-/// one `lbb.call` span per call, which the tracing layer counts for this `slot`.
-/// Before each poll that could start a call, a slot is taken: so every call has its
-/// slot, and a poll that only yields an already-fetched backend takes none. The slot
-/// taken before the last poll (which only finds that there is no next page) is
-/// given back.
-///
-/// (The exact place for the limit is the transport, before each attempt; see
-/// docs/cli.md. This gets the same count from outside it.)
-async fn list_limited(
-    provider: &dyn BackendProvider,
-    limiter: Option<&RateLimiter>,
-    book: &CallBook,
-    slot: u64,
-) -> Result<Vec<Backend>> {
-    let mut stream = provider.list();
-    let mut permits = 0;
-    let mut all = Vec::new();
-    let result = loop {
-        if let Some(limiter) = limiter {
-            if book.calls(slot) >= permits {
-                limiter.acquire().await;
-                permits += 1;
-            }
-        }
-        match stream.next().await {
-            Some(Ok(b)) => all.push(b),
-            Some(Err(e)) => break Err(e),
-            None => break Ok(all),
-        }
-    };
-    if let Some(limiter) = limiter {
-        if book.calls(slot) < permits {
-            limiter.give_back();
-        }
-    }
-    result
+    let provider = connect::provider(target, settings, ctx.config()?, transport)?;
+    provider.list().try_collect().await
 }
 
 #[cfg(test)]
@@ -199,11 +169,11 @@ mod tests {
     fn the_summary_reads_well() {
         assert_eq!(
             summary(20, 19, 1, 57, 21, Duration::from_millis(420)),
-            "inventory: 20 targets: 19 ok, 1 failed; 57 backends; 21 API calls in 0.4s"
+            "inventory: 20 targets: 19 ok, 1 failed; 57 backends; 21 API requests in 0.4s"
         );
         assert_eq!(
             summary(1, 1, 0, 1, 1, Duration::ZERO),
-            "inventory: 1 target: 1 ok, 0 failed; 1 backend; 1 API call in 0.0s"
+            "inventory: 1 target: 1 ok, 0 failed; 1 backend; 1 API request in 0.0s"
         );
     }
 }

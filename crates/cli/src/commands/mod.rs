@@ -9,7 +9,7 @@ mod set;
 
 use std::{
     io::{self, BufWriter, Write},
-    sync::{Arc, OnceLock},
+    sync::OnceLock,
 };
 
 use lb_backends::{transport::HttpTransport, BackendProvider, Capabilities, Error, Result, Target};
@@ -19,7 +19,6 @@ use crate::{
     config::Config,
     connect::{self, Settings},
     exit::Failure,
-    logging::CallBook,
     output::Style,
 };
 
@@ -32,21 +31,18 @@ pub struct Ctx {
     pub transport: HttpTransport,
     /// How to print.
     pub style: Style,
-    /// API calls counted by the tracing layer.
-    pub book: Arc<CallBook>,
     config: OnceLock<Config>,
 }
 
 impl Ctx {
     /// A context; the config file is read when first needed.
-    pub fn new(global: GlobalArgs, book: Arc<CallBook>) -> Result<Self> {
-        let transport = connect::transport(global.timeout, global.max_attempts)?;
+    pub fn new(global: GlobalArgs) -> Result<Self> {
+        let transport = connect::transport(global.timeout, global.deadline, global.max_attempts)?;
         let style = Style::detect(global.output);
         Ok(Self {
             global,
             transport,
             style,
-            book,
             config: OnceLock::new(),
         })
     }

@@ -4,19 +4,22 @@
 //! timeouts, no redirects), has each attempt signed afresh by the provider's
 //! [`Dialect`] (so timestamps and nonces are new on every retry), checks the answer
 //! with the same dialect (so an error inside an HTTP 200 envelope is still an error),
-//! retries what is retryable within a [`RetryPolicy`], and opens one `tracing` span
-//! per call. It never logs a query string, a header or a body: they can carry
-//! signatures and tokens.
+//! retries what is retryable within a [`RetryPolicy`], bounds each call as a whole
+//! by a deadline, runs an [`AttemptHook`] (such as a [`RateLimit`]) before every
+//! attempt, and opens one `tracing` span per call. It never logs a query string, a
+//! header or a body: they can carry signatures and tokens.
 
 pub mod encode;
+mod hook;
 mod request;
 mod retry;
 
-use std::{fmt, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
 use serde::de::DeserializeOwned;
 use tracing::{field::Empty, Instrument};
 
+pub use hook::{Attempt, AttemptHook, RateLimit};
 pub use request::{ApiRequest, OutgoingRequest, RawResponse};
 pub use retry::{parse_retry_after, RetryPolicy};
 
@@ -42,8 +45,16 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// Longest time for one attempt, from sending to the last byte of the body.
     pub request_timeout: Duration,
+    /// Longest time for one call as a whole: every attempt, the backoff between
+    /// them, and the waits of the [`hook`](Self::hook) before retries (the wait
+    /// before the first attempt does not count). A call still running then ends with
+    /// an [`ErrorKind::Timeout`] error that is not retryable. `None`: no bound but
+    /// the attempts' own (default: 2 minutes).
+    pub deadline: Option<Duration>,
     /// When and how to retry.
     pub retry: RetryPolicy,
+    /// Runs before every attempt, retries included (e.g. a [`RateLimit`]).
+    pub hook: Option<Arc<dyn AttemptHook>>,
     /// The `User-Agent` sent.
     pub user_agent: String,
     /// Largest response body accepted.
@@ -55,7 +66,9 @@ impl Default for TransportConfig {
         Self {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            deadline: Some(Duration::from_secs(120)),
             retry: RetryPolicy::default(),
+            hook: None,
             user_agent: concat!("lb-backends/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_body_bytes: 64 * 1024 * 1024,
         }
@@ -69,6 +82,7 @@ impl Default for TransportConfig {
 /// use lb_backends_core::transport::{HttpTransport, TransportConfig, RetryPolicy};
 /// let transport = HttpTransport::new(TransportConfig {
 ///     request_timeout: Duration::from_secs(5),
+///     deadline: Some(Duration::from_secs(20)),
 ///     retry: RetryPolicy::default().with_max_attempts(3),
 ///     ..TransportConfig::default()
 /// })?;
@@ -101,6 +115,29 @@ impl HttpTransport {
         &self.config
     }
 
+    /// This transport with `hook` run before every attempt instead of the
+    /// configured one. The two share connections; only the hook differs, so one
+    /// transport can serve several providers, each with its own rate limit.
+    ///
+    /// ```
+    /// use lb_backends_core::transport::{HttpTransport, RateLimit, TransportConfig};
+    /// let shared = HttpTransport::new(TransportConfig::default())?;
+    /// let elb = shared.with_hook(RateLimit::per_second(10.0).unwrap().into_hook());
+    /// let apig = shared.with_hook(RateLimit::per_second(5.0).unwrap().into_hook());
+    /// assert!(elb.config().hook.is_some() && shared.config().hook.is_none());
+    /// # let _ = apig;
+    /// # Ok::<(), lb_backends_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_hook(&self, hook: Arc<dyn AttemptHook>) -> Self {
+        let mut config = self.config.clone();
+        config.hook = Some(hook);
+        Self {
+            client: self.client.clone(),
+            config,
+        }
+    }
+
     /// Send a call and decode its JSON answer, retrying per the policy. A body cut
     /// short counts as a transport failure and is retried like one.
     pub async fn send_json<T: DeserializeOwned>(
@@ -113,7 +150,11 @@ impl HttpTransport {
     }
 
     /// Send a call and hand the checked response to `decode`, retrying per the policy
-    /// (a retryable decode error is retried too).
+    /// (a retryable decode error is retried too), within the deadline.
+    ///
+    /// An error after more than one attempt carries
+    /// [`Error::earlier_attempt_unknown`] when an earlier attempt failed in a way
+    /// that may have been applied ([`Error::may_have_been_applied`]).
     pub async fn send_with<T>(
         &self,
         dialect: &dyn Dialect,
@@ -131,9 +172,54 @@ impl HttpTransport {
             request_id = Empty,
             latency_ms = Empty,
         );
-        self.retry_loop(dialect, request, decode)
-            .instrument(span)
-            .await
+        self.call(dialect, request, decode).instrument(span).await
+    }
+
+    /// The first attempt's hook, then the attempts within the deadline.
+    async fn call<T>(
+        &self,
+        dialect: &dyn Dialect,
+        request: &ApiRequest,
+        decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
+    ) -> Result<T> {
+        self.before_attempt(dialect, request, 1).await;
+        let mut state = CallState::default();
+        let Some(deadline) = self.config.deadline else {
+            return self
+                .retry_loop(dialect, request, decode, &mut state, None)
+                .await;
+        };
+        let ends = tokio::time::Instant::now() + deadline;
+        let result = tokio::time::timeout_at(
+            ends,
+            self.retry_loop(dialect, request, decode, &mut state, Some(ends)),
+        )
+        .await;
+        match result {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::debug!(attempts = state.attempts, "call deadline expired");
+                let err = Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "{} did not finish within the deadline of {} ({} attempt{})",
+                        request.action(),
+                        show_duration(deadline),
+                        state.attempts,
+                        if state.attempts == 1 { "" } else { "s" }
+                    ),
+                )
+                .with_retryable(false);
+                Err(state.mark(err))
+            }
+        }
+    }
+
+    async fn before_attempt(&self, dialect: &dyn Dialect, request: &ApiRequest, number: u32) {
+        if let Some(hook) = &self.config.hook {
+            hook.before_attempt(Attempt::new(dialect.name(), request.action(), number))
+                .await;
+        }
     }
 
     async fn retry_loop<T>(
@@ -141,13 +227,19 @@ impl HttpTransport {
         dialect: &dyn Dialect,
         request: &ApiRequest,
         decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
+        state: &mut CallState,
+        ends: Option<tokio::time::Instant>,
     ) -> Result<T> {
         let span = tracing::Span::current();
         let policy = &self.config.retry;
         let started = tokio::time::Instant::now();
-        let mut attempt = 0;
         loop {
-            attempt += 1;
+            if state.attempts > 0 {
+                self.before_attempt(dialect, request, state.attempts + 1)
+                    .await;
+            }
+            state.attempts += 1;
+            let attempt = state.attempts;
             span.record("attempts", attempt);
             let mut id_recorded = false;
             let result = self.attempt(dialect, request).await.and_then(|response| {
@@ -177,11 +269,20 @@ impl HttpTransport {
             let too_long = err
                 .retry_after()
                 .is_some_and(|after| after > policy.max_retry_after());
-            if !err.is_retryable() || !may_resend || too_long || attempt >= policy.max_attempts() {
-                tracing::debug!(attempt, kind = %err.kind(), code = err.code(), "call failed");
+            let delay = policy.delay(attempt, err.retry_after());
+            let past_deadline =
+                ends.is_some_and(|ends| tokio::time::Instant::now() + delay >= ends);
+            let err = state.mark(err);
+            if !err.is_retryable()
+                || !may_resend
+                || too_long
+                || past_deadline
+                || attempt >= policy.max_attempts()
+            {
+                tracing::debug!(attempt, kind = %err.kind(), code = err.code(), past_deadline, "call failed");
                 return Err(err);
             }
-            let delay = policy.delay(attempt, err.retry_after());
+            state.unknown |= err.may_have_been_applied();
             tracing::debug!(
                 attempt,
                 kind = %err.kind(),
@@ -224,11 +325,49 @@ impl HttpTransport {
     }
 }
 
+/// What the attempts of one call have shown so far.
+#[derive(Debug, Default)]
+struct CallState {
+    /// Attempts started.
+    attempts: u32,
+    /// Whether an earlier attempt failed in a way that may have been applied.
+    unknown: bool,
+}
+
+impl CallState {
+    /// `err`, marked when an earlier attempt's outcome is unknown.
+    fn mark(&self, err: Error) -> Error {
+        if self.unknown {
+            err.with_earlier_attempt_unknown()
+        } else {
+            err
+        }
+    }
+}
+
+/// `3s`, `1500ms`, `2m`: how a deadline reads in a message.
+fn show_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 60_000 == 0 && ms > 0 {
+        format!("{}m", ms / 60_000)
+    } else if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 /// Classify a reqwest failure. The URL is dropped from the message: a query string
 /// may carry a signature or a token.
+///
+/// A request reqwest could not build (an invalid URL, such as one made too long by a
+/// megabyte-long id the cloud sent as a paging marker) was never sent and never will
+/// be: it is a non-retryable [`ErrorKind::Decode`] error, since the data that built
+/// the URL came from the cloud's answers, not a network failure.
 fn from_reqwest(err: reqwest::Error) -> Error {
     let connect = err.is_connect();
     let timeout = err.is_timeout();
+    let builder = err.is_builder();
     let err = err.without_url();
     let mut message = err.to_string();
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&err);
@@ -236,6 +375,14 @@ fn from_reqwest(err: reqwest::Error) -> Error {
         message.push_str(": ");
         message.push_str(&s.to_string());
         source = s.source();
+    }
+    if builder {
+        return Error::new(
+            ErrorKind::Decode,
+            format!("the request could not be built from the data at hand: {message}"),
+        )
+        .with_retryable(false)
+        .with_not_sent();
     }
     let kind = if timeout {
         ErrorKind::Timeout

@@ -273,3 +273,23 @@ async fn max_in_flight_counts_overlapping_requests() {
     assert_eq!((a.0, b.0, c.0), (200, 200, 200));
     assert_eq!(emu.max_in_flight(), 3, "three held by the latency at once");
 }
+
+#[tokio::test]
+async fn the_log_says_when_each_request_arrived() {
+    let emu = demo().await;
+    let before = emu.requests().len();
+    assert_eq!(before, 0);
+    for _ in 0..3 {
+        raw(&emu, "/nowhere").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    emu.reset_request_count();
+    raw(&emu, "/nowhere").await;
+    let log = emu.requests();
+    assert_eq!(log.len(), 1, "the reset empties the log");
+    // The clock is the emulator's since start: not reset, and never going back.
+    assert!(log[0].received_at >= Duration::from_millis(150), "{log:?}");
+    raw(&emu, "/nowhere").await;
+    let log = emu.requests();
+    assert!(log[1].received_at >= log[0].received_at, "{log:?}");
+}

@@ -1,0 +1,212 @@
+//! What runs before every attempt: the [`AttemptHook`] trait, and [`RateLimit`], the
+//! hook that paces attempts.
+
+use std::{
+    fmt,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+/// One attempt about to be sent, as an [`AttemptHook`] sees it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Attempt<'a> {
+    /// The dialect's name (`huawei`, `tencent`).
+    pub dialect: &'static str,
+    /// The call's action (`ListMembers`, ...).
+    pub action: &'a str,
+    /// 1 for the first attempt of the call, 2 for its first retry, ...
+    pub number: u32,
+}
+
+impl<'a> Attempt<'a> {
+    /// An attempt (the transport makes these; hooks' own tests may too).
+    pub fn new(dialect: &'static str, action: &'a str, number: u32) -> Self {
+        Self {
+            dialect,
+            action,
+            number,
+        }
+    }
+}
+
+/// Runs before **every attempt** of every call of a transport, retries included, and
+/// before the attempt is signed; the attempt waits until it returns. Set one with
+/// [`TransportConfig::hook`](super::TransportConfig) or
+/// [`HttpTransport::with_hook`](super::HttpTransport::with_hook).
+///
+/// A hook that waits (a rate limit) delays the attempt; a hook that counts sees every
+/// request the transport is about to send. The wait before a call's first attempt
+/// does not count against the call's deadline; a wait before a retry does.
+///
+/// ```
+/// use std::sync::{atomic::{AtomicU64, Ordering}, Arc};
+/// use lb_backends_core::transport::{Attempt, AttemptHook};
+///
+/// #[derive(Debug, Default)]
+/// struct Count(AtomicU64);
+///
+/// #[async_trait::async_trait]
+/// impl AttemptHook for Count {
+///     async fn before_attempt(&self, _attempt: Attempt<'_>) {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// let hook: Arc<dyn AttemptHook> = Arc::new(Count::default());
+/// # let _ = hook;
+/// ```
+#[async_trait]
+pub trait AttemptHook: Send + Sync + fmt::Debug {
+    /// Called before `attempt` is signed and sent.
+    async fn before_attempt(&self, attempt: Attempt<'_>);
+}
+
+/// Lets attempts through at most `n` per second, evenly spaced: no bursts, and
+/// fair (attempts go in the order they asked). Clones share the limit, so one
+/// `RateLimit` given to several transports or clients limits them together.
+///
+/// Each attempt reserves the next free slot and sleeps until it. Slots are spaced
+/// `(1 s + JITTER_GUARD) / n` apart, slightly under the rate: a server counts the
+/// requests on its own clock, and sees each one a little after we sent it, by a delay
+/// that varies. With the guard, any `n + 1` consecutive attempts span at least
+/// `1 s + JITTER_GUARD`, so a server also counts at most `n` in any one-second
+/// window (closed or half-open) unless two delays differ by more than the guard.
+/// A slot whose waiter is dropped (its call was cancelled) stays used: the limit
+/// errs on the slow side, never the fast one.
+///
+/// ```
+/// use std::time::Duration;
+/// use lb_backends_core::transport::{HttpTransport, RateLimit, TransportConfig};
+/// let limit = RateLimit::per_second(20.0).expect("a positive rate");
+/// assert_eq!(limit.interval(), Duration::from_millis(55));
+/// let transport = HttpTransport::new(TransportConfig::default())?.with_hook(limit.into_hook());
+/// # let _ = transport;
+/// assert!(RateLimit::per_second(0.0).is_none());
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    interval: Duration,
+    /// The start of the next free slot.
+    next: Arc<Mutex<Option<Instant>>>,
+}
+
+impl RateLimit {
+    /// How much later than `1/n` seconds apart slots are, per second of window: room
+    /// for the delay between our sending and the server's counting to vary.
+    pub const JITTER_GUARD: Duration = Duration::from_millis(100);
+
+    /// At most `n` attempts in any second, as a server counts them (see the type's
+    /// documentation); `None` when `n` is not a positive rate a `Duration` can space
+    /// (0 is "no limit" for callers).
+    pub fn per_second(n: f64) -> Option<Self> {
+        if !(n.is_finite() && n > 0.0) {
+            return None;
+        }
+        let window = Duration::from_secs(1) + Self::JITTER_GUARD;
+        let interval = Duration::try_from_secs_f64(window.as_secs_f64() / n).ok()?;
+        Some(Self::every(interval))
+    }
+
+    /// Attempts exactly `interval` apart, without a guard.
+    pub fn every(interval: Duration) -> Self {
+        Self {
+            interval,
+            next: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The time between two attempts.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Wait for the next free slot.
+    pub async fn acquire(&self) {
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let at = next.map_or(now, |n| n.max(now));
+            *next = Some(at + self.interval);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// This limit as a hook for a transport.
+    pub fn into_hook(self) -> Arc<dyn AttemptHook> {
+        Arc::new(self)
+    }
+}
+
+#[async_trait]
+impl AttemptHook for RateLimit {
+    async fn before_attempt(&self, _attempt: Attempt<'_>) {
+        self.acquire().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paused() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn slots_are_spaced_with_the_guard_and_shared_by_clones() {
+        assert!(RateLimit::per_second(0.0).is_none());
+        assert!(RateLimit::per_second(-1.0).is_none());
+        assert!(RateLimit::per_second(f64::NAN).is_none());
+        paused().block_on(async {
+            let limit = RateLimit::per_second(10.0).unwrap();
+            assert_eq!(limit.interval(), Duration::from_millis(110));
+            let other = limit.clone();
+            let start = Instant::now();
+            for i in 0..11 {
+                if i % 2 == 0 {
+                    limit.acquire().await;
+                } else {
+                    other.acquire().await;
+                }
+            }
+            // 11 attempts: the last one 10 intervals after the first.
+            assert_eq!(start.elapsed(), Duration::from_millis(1100));
+        });
+    }
+
+    #[test]
+    fn concurrent_waiters_never_share_a_slot() {
+        paused().block_on(async {
+            let limit = RateLimit::every(Duration::from_millis(50));
+            let start = Instant::now();
+            let times = futures::future::join_all((0..64).map(|_| {
+                let limit = limit.clone();
+                async move {
+                    limit.acquire().await;
+                    start.elapsed()
+                }
+            }))
+            .await;
+            let mut times = times;
+            times.sort();
+            for pair in times.windows(2) {
+                assert!(pair[1] - pair[0] >= Duration::from_millis(50), "{pair:?}");
+            }
+            // After a pause, slots start from now: no burst of saved-up slots.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let t = Instant::now();
+            limit.acquire().await;
+            limit.acquire().await;
+            assert_eq!(t.elapsed(), Duration::from_millis(50));
+        });
+    }
+}
