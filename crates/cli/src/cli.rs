@@ -268,6 +268,11 @@ pub struct InventoryArgs {
     /// overrides the file's `[limits.rate]`; default 10 each). Repeatable.
     #[arg(long, value_parser = parse_rate, value_name = "PROVIDER=N")]
     pub rate: Vec<(ProviderKind, f64)>,
+    /// Print a target's backends only once its listing has ended well (they wait in
+    /// a spool file); by default they are printed as they arrive, and a target that
+    /// fails half-way leaves what was printed, then its error.
+    #[arg(long)]
+    pub atomic: bool,
 }
 
 fn parse_lbb<T>(s: &str) -> Result<T, String>

@@ -383,3 +383,50 @@ fn the_rate_holds_in_every_second_of_the_servers_log_with_retries() {
         run.stderr
     );
 }
+
+/// Issue 9, part 1: inventory prints each target's backends as they arrive, in
+/// file order; a target that fails after some backends leaves them printed, unless
+/// `--atomic`, which prints a target only once its listing ended well.
+#[cfg(all(feature = "huawei-apig", feature = "huawei-elb"))]
+#[test]
+fn a_target_failing_half_way_keeps_its_rows_unless_atomic() {
+    use lb_backends_emulator::fleet::{apig_demo, demo::*};
+    let env = Env::demo();
+    let lying = format!(
+        "huawei-apig:{}/{}",
+        apig_demo::INSTANCE,
+        apig_demo::CHANNEL_IP
+    );
+    let targets = [format!("huawei-elb:{POOL_WEB}"), lying.clone()];
+    let file = env.write_file("fleet.toml", &fleet_file("", &targets));
+    let file = file.to_str().unwrap();
+    let whole = env.lbb(["inventory", file, "-o", "ndjson"]).ok().ndjson();
+    let rows_of =
+        |rows: &[serde_json::Value], t: &str| rows.iter().filter(|r| r["target"] == t).count();
+    let lying_rows = rows_of(&whole, &lying);
+    assert!(lying_rows > 0);
+    assert_eq!(whole[0]["target"], targets[0], "file order");
+
+    assert!(env
+        .emu
+        .set_apig_total_skew(apig_demo::INSTANCE, apig_demo::CHANNEL_IP, 3));
+    let streamed = env.lbb(["inventory", file, "-o", "ndjson"]).code(1);
+    assert!(
+        streamed
+            .stderr
+            .contains(&format!("lbb: {lying}: incomplete: ")),
+        "{streamed:?}"
+    );
+    assert_eq!(streamed.ndjson(), whole, "what was read is printed");
+
+    let atomic = env
+        .lbb(["inventory", file, "-o", "ndjson", "--atomic"])
+        .code(1);
+    let rows = atomic.ndjson();
+    assert_eq!(
+        rows_of(&rows, &lying),
+        0,
+        "the failed target prints nothing"
+    );
+    assert_eq!(rows_of(&rows, &targets[0]), whole.len() - lying_rows);
+}

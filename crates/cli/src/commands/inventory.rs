@@ -15,16 +15,17 @@ use std::{
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lb_backends::{transport::HttpTransport, Backend, ProviderKind, Result, Target};
+use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::{stdout, Ctx};
+use super::Ctx;
 use crate::{
     cli::InventoryArgs,
     connect::{self, Settings},
     exit::{self, Failure},
     fleet::{Fleet, DEFAULT_CONCURRENCY, DEFAULT_RATE},
     logging::TARGET_SPAN,
-    output::{list_sink, Record},
+    output::{list_sink, ListingOut, Record},
     rate::Pacer,
 };
 
@@ -58,45 +59,86 @@ pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
     let transports = &transports;
     let fleet_defaults = &fleet.defaults;
     let cli = &cli;
-    let mut results = futures::stream::iter(fleet.targets.iter())
-        .map(|entry| async move {
+
+    // One bounded channel per target: up to `concurrency` targets are read at once,
+    // each a page or so ahead of the printer, which takes the targets in file order
+    // and prints each one's backends as they arrive. Memory holds a few pages per
+    // target being read, never a whole listing.
+    let (senders, receivers): (Vec<_>, Vec<_>) = fleet
+        .targets
+        .iter()
+        .map(|_| mpsc::channel::<Event>(AHEAD))
+        .unzip();
+    let readers = futures::stream::iter(fleet.targets.iter().zip(senders)).for_each_concurrent(
+        concurrency,
+        |(entry, tx)| async move {
             let settings = entry.settings.or(cli).or(fleet_defaults);
             let transport = transports
                 .get(&entry.target.provider())
                 .unwrap_or(&ctx.transport);
             let span = tracing::info_span!(TARGET_SPAN, target = %entry.target);
-            let result = list_target(ctx, &entry.target, &settings, transport)
+            read_target(ctx, &entry.target, &settings, transport, &tx)
                 .instrument(span)
                 .await;
-            (&entry.target, result)
-        })
-        .buffered(concurrency);
+        },
+    );
 
-    let mut out = stdout();
-    let mut sink = list_sink(ctx.style, true);
-    let (mut ok, mut backends, mut failed_codes) = (0usize, 0usize, BTreeSet::new());
-    while let Some((target, result)) = results.next().await {
-        progress.inc(1);
-        match result {
-            Ok(list) => {
-                ok += 1;
-                backends += list.len();
-                progress.suspend(|| -> std::io::Result<()> {
-                    for b in &list {
-                        sink.record(&mut out, &Record::new(target, b, ctx.global.raw))?;
+    let printer = async {
+        let mut out = ListingOut::new(false)?;
+        let mut sink = list_sink(ctx.style, true);
+        let mut tally = Tally::default();
+        for (entry, mut rx) in fleet.targets.iter().zip(receivers) {
+            let target = &entry.target;
+            // With --atomic, a target's backends wait in a spool until it ends well.
+            let mut held = ListingOut::new(args.atomic).ok().filter(|_| args.atomic);
+            let mut count = 0usize;
+            let outcome = loop {
+                match rx.recv().await {
+                    Some(Event::Backend(b)) => {
+                        count += 1;
+                        let record = Record::new(target, &b, ctx.global.raw);
+                        match held.as_mut() {
+                            Some(spool) => sink.record(spool, &record)?,
+                            None => progress.suspend(|| sink.record(&mut out, &record))?,
+                        }
                     }
-                    out.flush()
-                })?;
+                    Some(Event::End(result)) => break result,
+                    // A reader that ended without saying how: never a success.
+                    None => {
+                        break Err(lb_backends::Error::new(
+                            lb_backends::ErrorKind::Incomplete,
+                            "the listing ended without an outcome",
+                        ))
+                    }
+                }
+            };
+            progress.inc(1);
+            match outcome {
+                Ok(()) => {
+                    tally.ok += 1;
+                    tally.backends += count;
+                    if let Some(spool) = held.take() {
+                        progress.suspend(|| spool.copy_to(&mut out))?;
+                    }
+                }
+                Err(e) => {
+                    tally.failed_codes.insert(exit::code_of(e.kind()));
+                    progress.suspend(|| eprintln!("lbb: {target}: {}", exit::describe(&e)));
+                }
             }
-            Err(e) => {
-                failed_codes.insert(exit::code_of(e.kind()));
-                progress.suspend(|| eprintln!("lbb: {target}: {}", exit::describe(&e)));
-            }
+            progress.suspend(|| out.flush())?;
         }
-    }
-    progress.finish_and_clear();
-    sink.finish(&mut out)?;
-    out.flush()?;
+        progress.finish_and_clear();
+        sink.finish(&mut out)?;
+        out.commit()?;
+        Ok::<Tally, Failure>(tally)
+    };
+    let ((), tally) = futures::join!(readers, printer);
+    let Tally {
+        ok,
+        backends,
+        failed_codes,
+    } = tally?;
 
     let failed = total - ok;
     ctx.note(&summary(
@@ -150,15 +192,58 @@ fn progress_bar(ctx: &Ctx, len: u64) -> ProgressBar {
     bar
 }
 
-/// Every backend of one target; the transport's hook paces and counts each attempt.
-async fn list_target(
+/// Backends a target's reader may be ahead of the printer.
+const AHEAD: usize = 2_000;
+
+/// What a target's reader tells the printer.
+enum Event {
+    /// One more backend.
+    Backend(Backend),
+    /// The listing ended: well, or with this error.
+    End(Result<()>),
+}
+
+/// How the targets went.
+#[derive(Default)]
+struct Tally {
+    ok: usize,
+    backends: usize,
+    failed_codes: BTreeSet<u8>,
+}
+
+/// Send every backend of one target to `tx`, then how the listing ended; the
+/// transport's hook paces and counts each attempt. Stops early when the printer is
+/// gone.
+async fn read_target(
     ctx: &Ctx,
     target: &Target,
     settings: &Settings,
     transport: &HttpTransport,
-) -> Result<Vec<Backend>> {
-    let provider = connect::provider(target, settings, ctx.config()?, transport)?;
-    provider.list().try_collect().await
+    tx: &mpsc::Sender<Event>,
+) {
+    let provider = match ctx
+        .config()
+        .and_then(|config| connect::provider(target, settings, config, transport))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = tx.send(Event::End(Err(e))).await;
+            return;
+        }
+    };
+    let mut backends = provider.list();
+    let end = loop {
+        match backends.try_next().await {
+            Ok(Some(b)) => {
+                if tx.send(Event::Backend(b)).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = tx.send(Event::End(end)).await;
 }
 
 #[cfg(test)]

@@ -41,6 +41,21 @@ impl ListingOut {
     }
 }
 
+impl ListingOut {
+    /// Write a spool's content to `out` (a streamed output has nothing held back).
+    pub fn copy_to(self, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Self::Streamed(mut own) => own.flush(),
+            Self::Spooled(spool) => {
+                let mut file = spool.into_inner().map_err(io::IntoInnerError::into_error)?;
+                file.rewind()?;
+                io::copy(&mut file, out)?;
+                Ok(())
+            }
+        }
+    }
+}
+
 impl Write for ListingOut {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
