@@ -497,7 +497,10 @@ mod tests {
         assert_eq!(page.problem.unwrap().kind(), ErrorKind::Incomplete);
         assert_eq!((g.received(), g.distinct(), g.pages()), (9, 5, 3));
         // An empty page is not "nothing new": it is how some clouds end.
-        assert!(g.admit(Vec::<String>::new(), Clone::clone).problem.is_none());
+        assert!(g
+            .admit(Vec::<String>::new(), Clone::clone)
+            .problem
+            .is_none());
     }
 
     #[test]
@@ -541,7 +544,10 @@ mod tests {
         ] {
             let err = g.follow(&bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Incomplete);
-            assert!(err.message().len() < 1000, "a huge cursor is not echoed whole");
+            assert!(
+                err.message().len() < 1000,
+                "a huge cursor is not echoed whole"
+            );
         }
     }
 
@@ -579,7 +585,10 @@ mod tests {
         let _ = g.admit(ids(0..10), Clone::clone);
         assert!(g.by_total(30, 10).unwrap());
         let _ = g.admit(ids(10..20), Clone::clone);
-        assert_eq!(g.by_total(29, 10).unwrap_err().kind(), ErrorKind::Incomplete);
+        assert_eq!(
+            g.by_total(29, 10).unwrap_err().kind(),
+            ErrorKind::Incomplete
+        );
     }
 
     #[tokio::test]
@@ -593,9 +602,6 @@ mod tests {
         .await;
         assert_eq!(items.len(), 4);
         assert!(items[..3].iter().all(Result::is_ok));
-        assert_eq!(
-            items[3].as_ref().unwrap_err().kind(),
-            ErrorKind::Incomplete
-        );
+        assert_eq!(items[3].as_ref().unwrap_err().kind(), ErrorKind::Incomplete);
     }
 }

@@ -236,7 +236,10 @@ mod tests {
         let p = Liar::TotalTooLow.page(Position::Marker("m-00007".into()), 4, 2);
         assert_eq!(p.ids, ["m-00008", "m-00009"]);
         assert_eq!(p.next, Claim::Absent, "the end of the fleet");
-        assert_eq!(Liar::TotalTooLow.page(Position::Offset(4), 4, 1).total, Claim::Int(7));
+        assert_eq!(
+            Liar::TotalTooLow.page(Position::Offset(4), 4, 1).total,
+            Claim::Int(7)
+        );
         let p = Liar::CursorOfWrongType.page(Position::Start, 4, 0);
         assert_eq!((p.total, p.next), (Claim::WrongType, Claim::WrongType));
     }
@@ -253,7 +256,10 @@ mod tests {
         };
         let c = Liar::MarkerCycle.page(Position::Marker(back), 2, 2);
         assert_eq!(c.next, a.next, "the cursor comes back to A");
-        assert!(c.ids.iter().all(|id| !a.ids.contains(id) && !b.ids.contains(id)));
+        assert!(c
+            .ids
+            .iter()
+            .all(|id| !a.ids.contains(id) && !b.ids.contains(id)));
         let x = Liar::ShiftingIds.page(Position::Start, 2, 0);
         let y = Liar::ShiftingIds.page(Position::Start, 2, 1);
         assert!(x.ids.iter().all(|id| !y.ids.contains(id)));
