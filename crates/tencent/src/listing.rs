@@ -19,6 +19,7 @@ pub(crate) struct Cursor {
     pub guard: PageGuard,
     /// Backend ids handed out (BMLB qualifies a second binding of a host with its
     /// port).
+    #[cfg_attr(not(feature = "bmlb"), allow(dead_code))]
     pub ids: HashSet<String>,
 }
 
