@@ -97,24 +97,29 @@ pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backen
 /// another id (or an id that is not a string) is a [`ErrorKind::Decode`] error,
 /// never shown as the one asked for; a member without an id is taken as `asked`.
 pub(crate) fn the_member(raw: Value, asked: &str) -> Result<Backend> {
+    ensure_asked(&raw, asked)?;
+    to_backend(raw, Some(asked))
+}
+
+/// An error unless member object `raw` is the member `asked` for (or names no id).
+pub(crate) fn ensure_asked(raw: &Value, asked: &str) -> Result<()> {
     match raw.get("id") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(id)) if id == asked => {}
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(id)) if id == asked => Ok(()),
         Some(other) => {
             let mut shown = other.to_string();
             if shown.len() > 80 {
                 shown = format!("{}...", shown.chars().take(80).collect::<String>());
             }
-            return Err(Error::new(
+            Err(Error::new(
                 ErrorKind::Decode,
                 format!(
                     "asked ELB for member {asked:?} but the answer is about member {shown}; \
-                     refusing to show it as the one asked for"
+                     refusing to take it for the one asked for"
                 ),
-            ));
+            ))
         }
     }
-    to_backend(raw, Some(asked))
 }
 
 /// The `member` object of a `{"member": {...}}` answer (show, create, update).

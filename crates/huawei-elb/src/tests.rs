@@ -492,3 +492,47 @@ async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
         );
     }
 }
+
+/// Issue 8 (8a, 8d) for the ECS lookup: the member shown must be the one asked for,
+/// and the VPC ports listing follows the same paging checks.
+#[tokio::test]
+async fn the_ecs_lookup_checks_the_member_and_the_ports_paging() {
+    let s = ScriptedServer::start_with(|_| {
+        Reply::json(
+            200,
+            json!({"member": {"id": "other", "instance_id": "ecs-9"}}).to_string(),
+        )
+    })
+    .await;
+    let err = provider(&s, 2000)
+        .instance_of(&ResourceId::new("m").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+
+    // A full page of ports whose last id cannot be a marker; then a repeating page.
+    for last in ["p".repeat(1 << 20), "p1".to_owned()] {
+        let s = ScriptedServer::start_with(move |req| {
+            if req.target.contains("/ports") {
+                let ports: Vec<_> = ["p1", last.as_str()]
+                    .iter()
+                    .map(|id| json!({"id": id, "device_id": "ecs-1", "fixed_ips": [{"subnet_id": "sub-a", "ip_address": "10.0.0.5"}]}))
+                    .collect();
+                Reply::json(200, json!({"ports": ports}).to_string())
+            } else {
+                Reply::json(
+                    200,
+                    json!({"member": {"id": "m", "address": "10.0.0.5", "subnet_cidr_id": "sub-a"}})
+                        .to_string(),
+                )
+            }
+        })
+        .await;
+        let err = provider(&s, 2)
+            .instance_of(&ResourceId::new("m").unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        assert!(s.request_count() <= 3, "{}", s.request_count());
+    }
+}

@@ -146,12 +146,16 @@ pub(crate) fn envelope_error(code: i64, envelope: &Envelope, response: &RawRespo
 pub(crate) fn check(action: &str, response: &RawResponse) -> Result<()> {
     if !response.is_success() {
         // Refine the status with the envelope when the body has one.
-        return Err(match serde_json::from_slice::<Envelope>(&response.body) {
-            Ok(env) => match env.code {
-                Some(code) if code != 0 => envelope_error(code, &env, response),
-                _ => error_from_status(response),
-            },
-            Err(_) => error_from_status(response),
+        // (An object only: serde's sequence form of `Envelope` is not an envelope.)
+        return Err(match serde_json::from_slice::<Value>(&response.body) {
+            Ok(body @ Value::Object(_)) => {
+                let env = Envelope::deserialize(&body).unwrap_or_default();
+                match env.code {
+                    Some(code) if code != 0 => envelope_error(code, &env, response),
+                    _ => error_from_status(response),
+                }
+            }
+            _ => error_from_status(response),
         });
     }
     // A body that is not JSON (an HTML page from a proxy) or is cut short becomes a

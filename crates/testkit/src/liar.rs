@@ -101,7 +101,7 @@ impl Liar {
                 }
             }
             Liar::TotalTooHigh | Liar::TotalTooLow | Liar::CursorOfWrongType => {
-                let start = at.index(limit);
+                let start = at.index();
                 let ids = fleet(start, limit, honest_size);
                 let more = start + ids.len() < honest_size;
                 let size = i128::try_from(honest_size).unwrap_or(i128::MAX);
@@ -123,7 +123,7 @@ impl Liar {
                 }
             }
             Liar::PageOverLimit => {
-                let start = at.index(limit);
+                let start = at.index();
                 Lie::more(fleet(start, limit + 1, usize::MAX), plausible_total)
             }
             Liar::ShiftingIds => {
@@ -163,7 +163,7 @@ pub enum Position {
 impl Position {
     /// The index in an honest fleet (ids `m-00000`, `m-00001`, ...) where the page
     /// starts.
-    fn index(&self, _limit: usize) -> usize {
+    fn index(&self) -> usize {
         match self {
             Position::Start => 0,
             Position::Offset(o) => usize::try_from(*o).unwrap_or(usize::MAX),
