@@ -116,7 +116,8 @@ where
 /// The most records one listing reads, unless told otherwise
 /// ([`PageGuard::with_max_records`]): a listing that would hold more (or a server
 /// that says it would) ends with [`ErrorKind::Incomplete`] instead of paging on.
-/// No load balancer of the supported clouds holds this many backends.
+/// It is meant to be well above the backend counts these services are used with;
+/// a caller with a larger fleet raises it (each provider's `with_max_records`).
 pub const DEFAULT_MAX_RECORDS: u64 = 100_000;
 
 /// Pages allowed beyond `ceil(max_records / limit)` (and, for a total,

@@ -348,7 +348,8 @@ async fn drain(p: &ElbProvider) -> (Vec<String>, Option<ErrorKind>) {
 /// Defect 3a: "more follows" written in a way lenient decoding turned into "end".
 #[tokio::test]
 async fn a_full_page_with_a_malformed_next_marker_is_incomplete() {
-    let variants: Vec<(&str, fn(Option<String>) -> serde_json::Value)> = vec![
+    type PageInfo = fn(Option<String>) -> serde_json::Value;
+    let variants: Vec<(&str, PageInfo)> = vec![
         ("number", |_| json!({"next_marker": 7})),
         ("object", |_| json!({"next_marker": {"id": "m-1"}})),
         ("array", |m| json!({"next_marker": [m]})),
