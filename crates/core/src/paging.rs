@@ -1,14 +1,34 @@
-//! Turn "fetch one page" into a lazy stream of items.
+//! Turn "fetch one page" into a lazy stream of items, and the checks every listing
+//! makes of the pages it is sent.
 //!
 //! Providers describe one page fetch and what comes next; [`paginate`] does the rest:
 //! it fetches a page only when the caller has consumed the previous one, and ends
 //! after the first error.
+//!
+//! **The rule of every listing.** A listing succeeds only when the cloud's own
+//! end-of-listing signal was seen and agrees with what was received. Anything else
+//! (a malformed cursor, a total that disagrees with the pages, a repeated or
+//! non-advancing page, a page larger than asked for, an envelope of the wrong shape)
+//! ends the stream with [`ErrorKind::Incomplete`] after what was read. No page cap
+//! comes from the server's numbers alone: [`PageGuard`] bounds every listing by a
+//! client-side number of records ([`DEFAULT_MAX_RECORDS`]) whatever the server says.
+//!
+//! What is the same for every cloud lives in [`PageGuard`] (the client-side cap, a
+//! page larger than the limit, a page with no new ids, de-duplication of ids, a
+//! cursor that is implausible or was sent before, and the offset-and-total rule
+//! that APIG and CLB share); a provider keeps only how its cloud signals "more
+//! follows".
 
-use std::{collections::VecDeque, future::Future};
+use std::{
+    collections::{HashSet, VecDeque},
+    fmt,
+    future::Future,
+};
 
 use futures::stream::{self, BoxStream, StreamExt};
+use serde_json::Value;
 
-use crate::Result;
+use crate::{Error, ErrorKind, ResourceId, Result};
 
 /// One page of a listing.
 #[derive(Debug)]
@@ -78,10 +98,326 @@ where
     .boxed()
 }
 
+/// [`paginate`] for fetches whose pages end with an error after their items (as
+/// [`Admitted::into_page`] builds them): the stream yields the items, then the
+/// error, then ends.
+pub fn paginate_checked<'a, T, C, F, Fut>(first: C, fetch: F) -> BoxStream<'a, Result<T>>
+where
+    T: Send + 'a,
+    C: Send + 'a,
+    F: FnMut(C) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Page<Result<T>, C>>> + Send + 'a,
+{
+    paginate(first, fetch)
+        .map(|item| item.and_then(|inner| inner))
+        .boxed()
+}
+
+/// The most records one listing reads, unless told otherwise
+/// ([`PageGuard::with_max_records`]): a listing that would hold more (or a server
+/// that says it would) ends with [`ErrorKind::Incomplete`] instead of paging on.
+/// It is meant to be well above the backend counts these services are used with;
+/// a caller with a larger fleet raises it (each provider's `with_max_records`).
+pub const DEFAULT_MAX_RECORDS: u64 = 100_000;
+
+/// Pages allowed beyond `ceil(max_records / limit)` (and, for a total,
+/// `ceil(total / limit)`): one confirming request after a full last page, one of
+/// slack.
+const PAGE_MARGIN: u64 = 2;
+
+/// The checks every listing makes of its pages, whatever the cloud.
+///
+/// One guard lives for one listing; a provider calls [`admit`](Self::admit) with each
+/// page's records, then decides from its cloud's own signal whether more follows,
+/// asking the guard before it fetches again ([`next_page`](Self::next_page),
+/// [`follow`](Self::follow) for a cursor taken from a response,
+/// [`by_total`](Self::by_total) for offset-and-total paging).
+///
+/// Its page cap is client-side: `ceil(max_records / limit) + 2` pages, whatever the
+/// server reports.
+///
+/// ```
+/// use lb_backends_core::{paging::PageGuard, ErrorKind};
+///
+/// let mut guard = PageGuard::new("listing the pool", 2);
+/// let page = guard.admit(vec!["a", "b"], |id| id.to_string());
+/// assert_eq!(page.items, ["a", "b"]);
+/// assert!(page.problem.is_none());
+/// guard.follow("b")?; // the next page starts after "b"
+///
+/// // The server sends the same page again: nothing new, so the listing stops.
+/// let again = guard.admit(vec!["a", "b"], |id| id.to_string());
+/// assert!(again.items.is_empty());
+/// assert_eq!(again.problem.unwrap().kind(), ErrorKind::Incomplete);
+/// // A cursor sent before, or one no cloud would use as an id, is refused.
+/// assert_eq!(guard.follow("b").unwrap_err().kind(), ErrorKind::Incomplete);
+/// assert_eq!(guard.follow("a/../b").unwrap_err().kind(), ErrorKind::Incomplete);
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct PageGuard {
+    what: String,
+    limit: u32,
+    max_records: u64,
+    pages: u64,
+    received: u64,
+    total: Option<u64>,
+    seen: HashSet<String>,
+    cursors: HashSet<String>,
+}
+
+/// The new records of one page, and what was wrong with the page on its face.
+#[derive(Debug)]
+#[must_use]
+pub struct Admitted<T> {
+    /// The records not seen before, in the page's order.
+    pub items: Vec<T>,
+    /// Why the listing cannot go on after this page, if it cannot
+    /// ([`ErrorKind::Incomplete`]).
+    pub problem: Option<Error>,
+}
+
+impl<T> Admitted<T> {
+    /// The page for [`paginate_checked`]: the new items, then an error (this page's
+    /// problem, else the error of `next`) and no next cursor; or the items and
+    /// `next` when all is well.
+    pub fn into_page<C>(self, next: Result<Option<C>>) -> Page<Result<T>, C> {
+        let mut items: Vec<Result<T>> = self.items.into_iter().map(Ok).collect();
+        let next = match (self.problem, next) {
+            (Some(e), _) | (None, Err(e)) => {
+                items.push(Err(e));
+                None
+            }
+            (None, Ok(next)) => next,
+        };
+        Page { items, next }
+    }
+}
+
+impl PageGuard {
+    /// A guard for one listing (`what` names it in error messages) that asks for
+    /// `limit` records a page (0 counts as 1).
+    pub fn new(what: impl Into<String>, limit: u32) -> Self {
+        Self {
+            what: what.into(),
+            limit: limit.max(1),
+            max_records: DEFAULT_MAX_RECORDS,
+            pages: 0,
+            received: 0,
+            total: None,
+            seen: HashSet::new(),
+            cursors: HashSet::new(),
+        }
+    }
+
+    /// Read at most `max` distinct records (at least 1) before ending with
+    /// [`ErrorKind::Incomplete`]; the default is [`DEFAULT_MAX_RECORDS`].
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = max.max(1);
+        self
+    }
+
+    /// Records asked for per page.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The most distinct records this listing reads.
+    pub fn max_records(&self) -> u64 {
+        self.max_records
+    }
+
+    /// The most pages this listing fetches: `ceil(max_records / limit) + 2`.
+    pub fn max_pages(&self) -> u64 {
+        self.max_records
+            .div_ceil(u64::from(self.limit))
+            .saturating_add(PAGE_MARGIN)
+    }
+
+    /// Pages admitted so far.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// Records received so far, repeats included.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Distinct records received so far.
+    pub fn distinct(&self) -> u64 {
+        self.seen.len() as u64
+    }
+
+    /// An [`ErrorKind::Incomplete`] error for this listing: `why`, and how much was
+    /// read (everything yielded before it is valid).
+    pub fn incomplete(&self, why: impl fmt::Display) -> Error {
+        let message = format!(
+            "{}: {why}; the listing stops after {} distinct records in {} pages (everything \
+             listed before this error is valid, but the listing is not complete)",
+            self.what,
+            self.distinct(),
+            self.pages
+        );
+        tracing::warn!(pages = self.pages, distinct = self.distinct(), "{message}");
+        Error::new(ErrorKind::Incomplete, message)
+    }
+
+    /// Take in one page's records, identified by `key`: the records not seen before,
+    /// and a problem when the page holds more records than asked for, holds records
+    /// but none new (the server repeats itself), or takes the listing past its
+    /// [`max_records`](Self::max_records).
+    pub fn admit<T>(&mut self, records: Vec<T>, mut key: impl FnMut(&T) -> String) -> Admitted<T> {
+        self.pages += 1;
+        let got = records.len() as u64;
+        self.received = self.received.saturating_add(got);
+        let mut items = Vec::with_capacity(records.len());
+        for record in records {
+            if self.seen.insert(key(&record)) {
+                items.push(record);
+            }
+        }
+        let problem = if got > u64::from(self.limit) {
+            Some(self.incomplete(format_args!(
+                "page {} holds {got} records, more than the {} asked for",
+                self.pages, self.limit
+            )))
+        } else if got > 0 && items.is_empty() {
+            Some(self.incomplete(format_args!(
+                "page {} holds only records listed before (the server repeats itself)",
+                self.pages
+            )))
+        } else if self.distinct() > self.max_records {
+            Some(self.cap_reached())
+        } else {
+            None
+        };
+        Admitted { items, problem }
+    }
+
+    fn cap_reached(&self) -> Error {
+        self.incomplete(format_args!(
+            "the listing reached this client's bound of {} records or {} pages",
+            self.max_records,
+            self.max_pages()
+        ))
+    }
+
+    /// Whether another page may be fetched: an [`ErrorKind::Incomplete`] error once
+    /// the client-side bound ([`max_pages`](Self::max_pages) or
+    /// [`max_records`](Self::max_records)) is reached.
+    pub fn next_page(&self) -> Result<()> {
+        if self.pages >= self.max_pages() || self.distinct() >= self.max_records {
+            return Err(self.cap_reached());
+        }
+        Ok(())
+    }
+
+    /// Check `cursor`, taken from a response, before it is sent: it must look like a
+    /// cloud id (a valid [`ResourceId`]: 1 to 64 letters, digits, `-`, `_`, `.`,
+    /// `:`), must not have been sent before in this listing, and another page must
+    /// be allowed ([`next_page`](Self::next_page)). Anything else is
+    /// [`ErrorKind::Incomplete`]: the cloud's data cannot be used to go on.
+    pub fn follow(&mut self, cursor: &str) -> Result<()> {
+        if let Err(e) = ResourceId::new(cursor) {
+            return Err(self.incomplete(format_args!(
+                "the server's cursor cannot be used ({})",
+                e.message()
+            )));
+        }
+        if !self.cursors.insert(cursor.to_owned()) {
+            return Err(self.incomplete(format_args!(
+                "the server sent cursor {cursor:?} a second time (a cycle)"
+            )));
+        }
+        self.next_page()
+    }
+
+    /// The offset-and-total rule, after [`admit`](Self::admit) took a page of `got`
+    /// records that reported `total`: `Ok(true)` to fetch the next page, `Ok(false)`
+    /// when the listing ended cleanly, else [`ErrorKind::Incomplete`].
+    ///
+    /// With `T` the first page's total: a total that changes, a `T` above
+    /// [`max_records`](Self::max_records), or more than `T` distinct records is
+    /// incomplete; a short or empty page (the service has nothing after it) ends the
+    /// listing, cleanly only when exactly `T` distinct records were read; a full page
+    /// asks for the next one even when `T` were read (an under-counting total would
+    /// otherwise drop records silently), at most `ceil(T / limit) + 2` pages and
+    /// within the client-side bound.
+    pub fn by_total(&mut self, total: u64, got: usize) -> Result<bool> {
+        let first = *self.total.get_or_insert(total);
+        let distinct = self.distinct();
+        if total != first {
+            return Err(self.incomplete(format_args!(
+                "the reported total changed from {first} to {total} during the listing; \
+                 records may have moved between pages and been missed"
+            )));
+        }
+        if first > self.max_records {
+            return Err(self.incomplete(format_args!(
+                "the server reports a total of {first}, more than this client reads in one \
+                 listing ({})",
+                self.max_records
+            )));
+        }
+        if distinct > first {
+            return Err(self.incomplete(format_args!(
+                "the pages held {distinct} distinct records, more than the reported total of \
+                 {first}; more may exist"
+            )));
+        }
+        if (got as u64) < u64::from(self.limit) {
+            return if distinct == first {
+                Ok(false)
+            } else {
+                Err(self.incomplete(format_args!(
+                    "the pages ended after {distinct} distinct records of the reported {first}"
+                )))
+            };
+        }
+        let by_total = first
+            .div_ceil(u64::from(self.limit))
+            .saturating_add(PAGE_MARGIN);
+        if self.pages >= by_total {
+            return Err(self.incomplete(format_args!(
+                "the service keeps serving full pages past its total of {first}"
+            )));
+        }
+        self.next_page()?;
+        Ok(true)
+    }
+}
+
+/// A count the cloud sends as a paging signal (a total, a page's count): a JSON
+/// integer 0 or more, or a string of ASCII digits; `None` for anything else
+/// (negative, fractional, another type, `null`). Unlike the lenient readers of
+/// record fields, nothing else is coerced: a signal that cannot be read exactly is
+/// malformed.
+///
+/// ```
+/// use lb_backends_core::paging::read_count;
+/// use serde_json::json;
+///
+/// assert_eq!(read_count(&json!(250)), Some(250));
+/// assert_eq!(read_count(&json!("250")), Some(250));
+/// for bad in [json!(-1), json!(1.5), json!(2.0), json!("abc"), json!(" 3"), json!(true), json!(null)] {
+///     assert_eq!(read_count(&bad), None, "{bad}");
+/// }
+/// ```
+pub fn read_count(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Error, ErrorKind};
     use futures::TryStreamExt;
     use std::sync::{
         atomic::{AtomicUsize, Ordering},
@@ -136,5 +472,137 @@ mod tests {
         .await
         .unwrap();
         assert!(items.is_empty());
+    }
+
+    fn ids(range: std::ops::Range<u32>) -> Vec<String> {
+        range.map(|i| format!("m{i}")).collect()
+    }
+
+    #[test]
+    fn a_page_larger_than_the_limit_is_incomplete_after_its_records() {
+        let mut g = PageGuard::new("t", 2);
+        let page = g.admit(ids(0..3), Clone::clone);
+        assert_eq!(page.items.len(), 3, "what was read is still yielded");
+        assert_eq!(page.problem.unwrap().kind(), ErrorKind::Incomplete);
+    }
+
+    #[test]
+    fn duplicates_are_dropped_and_a_page_of_nothing_new_stops() {
+        let mut g = PageGuard::new("t", 3);
+        assert_eq!(g.admit(ids(0..3), Clone::clone).items.len(), 3);
+        let page = g.admit(ids(2..5), Clone::clone);
+        assert_eq!(page.items, ["m3", "m4"]);
+        assert!(page.problem.is_none());
+        let page = g.admit(ids(1..4), Clone::clone);
+        assert!(page.items.is_empty());
+        assert_eq!(page.problem.unwrap().kind(), ErrorKind::Incomplete);
+        assert_eq!((g.received(), g.distinct(), g.pages()), (9, 5, 3));
+        // An empty page is not "nothing new": it is how some clouds end.
+        assert!(g
+            .admit(Vec::<String>::new(), Clone::clone)
+            .problem
+            .is_none());
+    }
+
+    #[test]
+    fn the_page_cap_is_the_clients_own() {
+        let mut g = PageGuard::new("t", 10).with_max_records(25);
+        assert_eq!(g.max_pages(), 5);
+        let mut n = 0;
+        let err = loop {
+            let page = g.admit(ids(n..n + 10), Clone::clone);
+            n += 10;
+            if let Some(e) = page.problem {
+                break e;
+            }
+            if let Err(e) = g.next_page() {
+                break e;
+            }
+        };
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        assert_eq!(g.pages(), 3, "stopped once more than 25 records were read");
+        // Pages of nothing at all are bounded too.
+        let mut g = PageGuard::new("t", 10).with_max_records(25);
+        let mut pages = 0;
+        while g.next_page().is_ok() {
+            let _ = g.admit(Vec::<String>::new(), Clone::clone);
+            pages += 1;
+        }
+        assert_eq!(pages, 5);
+    }
+
+    #[test]
+    fn cursors_must_look_like_ids_and_never_repeat() {
+        let mut g = PageGuard::new("t", 2);
+        g.follow("36ce7086-a496-4666-9064-5ba0e6840c75").unwrap();
+        for bad in [
+            String::new(),
+            "x".repeat(1 << 20),
+            "a b".into(),
+            "a/b".into(),
+            "..".into(),
+            "36ce7086-a496-4666-9064-5ba0e6840c75".into(),
+        ] {
+            let err = g.follow(&bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Incomplete);
+            assert!(
+                err.message().len() < 1000,
+                "a huge cursor is not echoed whole"
+            );
+        }
+    }
+
+    #[test]
+    fn by_total_ends_cleanly_only_on_exactly_the_total() {
+        // 250 honest records, pages of 100.
+        let mut g = PageGuard::new("t", 100);
+        let _ = g.admit(ids(0..100), Clone::clone);
+        assert!(g.by_total(250, 100).unwrap());
+        let _ = g.admit(ids(100..200), Clone::clone);
+        assert!(g.by_total(250, 100).unwrap());
+        let _ = g.admit(ids(200..250), Clone::clone);
+        assert!(!g.by_total(250, 50).unwrap());
+        // A full last page is confirmed by one more (empty) page.
+        let mut g = PageGuard::new("t", 100);
+        let _ = g.admit(ids(0..100), Clone::clone);
+        assert!(g.by_total(100, 100).unwrap());
+        let _ = g.admit(Vec::<String>::new(), Clone::clone);
+        assert!(!g.by_total(100, 0).unwrap());
+        // Totals that lie, both ways; one that changes; one beyond the bound.
+        for (total, pages) in [(0, 1), (150, 2), (251, 3), (1 << 40, 1), (u64::MAX, 1)] {
+            let mut g = PageGuard::new("t", 100);
+            let mut result = Ok(true);
+            let mut n = 0;
+            while result == Ok(true) {
+                let got = 250u32.saturating_sub(n).min(100);
+                let _ = g.admit(ids(n..n + got), Clone::clone);
+                n += got;
+                result = g.by_total(total, got as usize).map_err(|e| e.kind());
+            }
+            assert_eq!(result, Err(ErrorKind::Incomplete), "total {total}");
+            assert_eq!(g.pages(), pages, "total {total}");
+        }
+        let mut g = PageGuard::new("t", 10);
+        let _ = g.admit(ids(0..10), Clone::clone);
+        assert!(g.by_total(30, 10).unwrap());
+        let _ = g.admit(ids(10..20), Clone::clone);
+        assert_eq!(
+            g.by_total(29, 10).unwrap_err().kind(),
+            ErrorKind::Incomplete
+        );
+    }
+
+    #[tokio::test]
+    async fn paginate_checked_yields_the_items_then_the_error() {
+        let items: Vec<Result<u8>> = paginate_checked(0u8, |n| async move {
+            let mut guard = PageGuard::new("t", 2);
+            let page = guard.admit(vec![n, n + 1, n + 2], |i| i.to_string());
+            Ok(page.into_page(Ok(Some(n + 3))))
+        })
+        .collect()
+        .await;
+        assert_eq!(items.len(), 4);
+        assert!(items[..3].iter().all(Result::is_ok));
+        assert_eq!(items[3].as_ref().unwrap_err().kind(), ErrorKind::Incomplete);
     }
 }

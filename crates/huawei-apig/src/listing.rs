@@ -6,142 +6,106 @@
 //! for `limit` members at `offset`; the next offset is the previous one plus the
 //! number of records the page held.
 //!
-//! The exact rule, applied after each page (`T` = the `total` of the first page,
-//! `n` = distinct member ids seen so far, `r` = records on this page):
+//! The exact rule is the offset-and-total rule of
+//! [`PageGuard::by_total`](lb_backends_core::paging::PageGuard::by_total), shared with
+//! Tencent CLB, after the checks every listing makes
+//! ([`PageGuard::admit`](lb_backends_core::paging::PageGuard::admit)); with `T` the
+//! first page's `total`, `n` the distinct member ids seen so far, `r` the records on
+//! this page:
 //!
 //! 1. Records are de-duplicated by member id (a record without an id by its whole
-//!    content); a member is yielded once, the first time it is seen.
-//! 2. The page's `total` differs from `T` → yield the page's new members, then end
-//!    with [`ErrorKind::Incomplete`]: members moved between pages, some may have
-//!    been missed.
-//! 3. `n > T` → yield, then `Incomplete`: the service under-counted, more may exist.
-//! 4. `r < limit` (a short or empty page: the service has nothing after it) →
-//!    the listing ends; cleanly if `n == T`, else with `Incomplete` after yielding.
-//! 5. A full page (`r >= limit`) → fetch the next one, even when `n == T`: an
+//!    content); a member is yielded once, the first time it is seen. A page that
+//!    holds records but none new (a service ignoring `offset`) ends the listing
+//!    with [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete) at once, as does a page of more than `limit`
+//!    records.
+//! 2. A `total` that is not an integer of 0 or more is `Incomplete`, never
+//!    "missing"; so is a `T` above the client-side bound
+//!    ([`ApigProvider::with_max_records`](crate::ApigProvider::with_max_records)).
+//! 3. The page's `total` differs from `T` → yield the page's new members, then
+//!    `Incomplete`: members moved between pages, some may have been missed.
+//! 4. `n > T` → yield, then `Incomplete`: the service under-counted.
+//! 5. `r < limit` (a short or empty page: the service has nothing after it) → the
+//!    listing ends; cleanly only if `n == T`, else `Incomplete` after yielding.
+//! 6. A full page (`r >= limit`) → fetch the next one, even when `n == T`: an
 //!    under-counting `total` would otherwise drop members silently. This costs one
 //!    extra (empty) request only when `T` is a multiple of `limit`.
-//! 6. At most `ceil(T / limit) + 2` pages are fetched; a service that keeps serving
-//!    full pages past that ends the listing with `Incomplete`.
+//! 7. At most `min(ceil(T / limit), ceil(max_records / limit)) + 2` pages are
+//!    fetched: the cap never comes from the server's numbers alone.
 //!
-//! So the listing always ends, after at most `ceil(T / limit) + 2` requests, and
-//! ends without an error only when exactly `T` distinct members were read.
+//! So the listing always ends, within a client-side number of requests, and ends
+//! without an error only when exactly `T` distinct members were read.
 
-use std::{collections::HashSet, future::Future};
+use std::future::Future;
 
-use futures::StreamExt;
 use lb_backends_core::{
-    paging::{paginate, Page},
-    BackendStream, Error, ErrorKind, Result,
+    paging::{paginate_checked, Admitted, Page, PageGuard},
+    Backend, BackendStream, Result,
 };
 
 use crate::record::{dedup_key, to_backend, MemberPage};
 
-/// Extra pages allowed beyond `ceil(total / limit)`: one for the confirming request
-/// after a full last page, one of slack.
-const PAGE_MARGIN: u64 = 2;
-
 /// Where the walk is, carried from one page fetch to the next.
 #[derive(Debug)]
 struct Walk {
-    limit: u32,
+    guard: PageGuard,
     offset: u64,
-    total: Option<u64>,
-    max_pages: u64,
-    pages: u64,
-    seen: HashSet<String>,
 }
 
 impl Walk {
-    fn new(limit: u32) -> Self {
+    fn new(limit: u32, max_records: u64) -> Self {
         Self {
-            limit: limit.max(1),
+            guard: PageGuard::new("listing the VPC channel members", limit)
+                .with_max_records(max_records),
             offset: 0,
-            total: None,
-            max_pages: u64::MAX,
-            pages: 0,
-            seen: HashSet::new(),
         }
     }
 
     /// Take in one page: its new members, then what happens next.
-    fn absorb(mut self, page: MemberPage) -> Page<Result<lb_backends_core::Backend>, Walk> {
-        self.pages += 1;
-        let first_total = *self.total.get_or_insert(page.total);
-        if self.pages == 1 {
-            self.max_pages = first_total
-                .div_ceil(u64::from(self.limit))
-                .saturating_add(PAGE_MARGIN);
-        }
-        let records = page.records.len() as u64;
-        let mut items: Vec<Result<_>> = Vec::with_capacity(page.records.len());
-        for record in &page.records {
-            if self.seen.insert(dedup_key(record)) {
-                items.push(Ok(to_backend(record)));
-            }
-        }
-        let distinct = self.seen.len() as u64;
-        let problem = if page.total != first_total {
-            Some(format!(
-                "the channel's total changed from {first_total} to {} during the listing; \
-                 members may have moved between pages and been missed",
-                page.total
-            ))
-        } else if distinct > first_total {
-            Some(format!(
-                "the pages held {distinct} distinct members, more than the reported total \
-                 of {first_total}; more may exist"
-            ))
-        } else if records < u64::from(self.limit) {
-            (distinct < first_total).then(|| {
-                format!(
-                    "the pages ended after {distinct} distinct members of the reported \
-                     {first_total}; the missing ones could not be read"
-                )
-            })
-        } else if self.pages >= self.max_pages {
-            Some(format!(
-                "gave up after {} pages with {distinct} distinct members of the reported \
-                 {first_total}: the service keeps serving full pages",
-                self.pages
-            ))
-        } else {
-            self.offset += records;
-            return Page {
-                items,
-                next: Some(self),
-            };
+    fn absorb(mut self, page: MemberPage) -> Page<Result<Backend>, Walk> {
+        let got = page.records.len();
+        let admitted = self.guard.admit(page.records, dedup_key);
+        let admitted = Admitted {
+            items: admitted.items.iter().map(to_backend).collect(),
+            problem: admitted.problem,
         };
-        if let Some(why) = problem {
-            tracing::warn!(pages = self.pages, distinct, total = first_total, "{why}");
-            items.push(Err(Error::new(
-                ErrorKind::Incomplete,
-                format!("listing the VPC channel members: {why}"),
-            )));
+        if admitted.problem.is_some() {
+            return admitted.into_page(Ok(None));
         }
-        Page { items, next: None }
+        let next = self.guard.by_total(page.total, got).map(|more| {
+            more.then(|| {
+                self.offset += got as u64;
+                self
+            })
+        });
+        admitted.into_page(next)
     }
 }
 
 /// A lazy stream over every member, fetching `limit` members at a time with
-/// `fetch(offset, limit)`, following the rules of this module.
-pub(crate) fn list_pages<'a, F, Fut>(limit: u32, mut fetch: F) -> BackendStream<'a>
+/// `fetch(offset, limit)`, reading at most `max_records`, following the rules of
+/// this module.
+pub(crate) fn list_pages<'a, F, Fut>(
+    limit: u32,
+    max_records: u64,
+    mut fetch: F,
+) -> BackendStream<'a>
 where
     F: FnMut(u64, u32) -> Fut + Send + 'a,
     Fut: Future<Output = Result<MemberPage>> + Send + 'a,
 {
-    paginate(Walk::new(limit), move |walk: Walk| {
-        let page = fetch(walk.offset, walk.limit);
+    paginate_checked(Walk::new(limit, max_records), move |walk: Walk| {
+        let page = fetch(walk.offset, walk.guard.limit());
         async move { Ok(walk.absorb(page.await?)) }
     })
-    .map(|item| item.and_then(|inner| inner))
-    .boxed()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use futures::StreamExt;
+    use lb_backends_core::{Error, ErrorKind};
     use serde_json::{json, Map, Value};
+    use std::collections::HashSet;
     use std::sync::{Arc, Mutex};
 
     fn member(i: u64) -> Map<String, Value> {
@@ -201,7 +165,7 @@ mod tests {
 
     fn honest(fake: &Fake, limit: u32) -> BackendStream<'static> {
         let f = fake.clone();
-        list_pages(limit, move |offset, limit| {
+        list_pages(limit, 100_000, move |offset, limit| {
             let records = f.page(offset, limit);
             let total = f.members.lock().unwrap().len() as u64;
             async move { Ok(MemberPage { total, records }) }
@@ -251,7 +215,7 @@ mod tests {
     /// A service that serves `served` members but reports `total`.
     fn lying(fake: &Fake, limit: u32, total: u64) -> BackendStream<'static> {
         let f = fake.clone();
-        list_pages(limit, move |offset, limit| {
+        list_pages(limit, 100_000, move |offset, limit| {
             let records = f.page(offset, limit);
             async move { Ok(MemberPage { total, records }) }
         })
@@ -290,7 +254,7 @@ mod tests {
     async fn a_service_ignoring_offset_is_bounded_and_never_repeats() {
         let fake = Fake::new(1203);
         let f = fake.clone();
-        let stream = list_pages(500, move |_offset, limit| {
+        let stream = list_pages(500, 100_000, move |_offset, limit| {
             let records = f.page(0, limit);
             async move {
                 Ok(MemberPage {
@@ -302,7 +266,11 @@ mod tests {
         let (ids, err) = drain(stream).await;
         assert_eq!(ids.len(), 500, "the repeated page is yielded once");
         assert_eq!(err.unwrap().kind(), ErrorKind::Incomplete);
-        assert_eq!(fake.calls(), 5, "ceil(1203/500) + 2 pages at most");
+        assert_eq!(
+            fake.calls(),
+            2,
+            "stopped at the first page with nothing new"
+        );
     }
 
     #[tokio::test]
@@ -311,7 +279,7 @@ mod tests {
         // shifts left by one and one member would be skipped.
         let fake = Fake::new(25);
         let f = fake.clone();
-        let stream = list_pages(10, move |offset, limit| {
+        let stream = list_pages(10, 100_000, move |offset, limit| {
             if offset == 10 {
                 f.members.lock().unwrap().remove(0);
             }
@@ -334,7 +302,7 @@ mod tests {
             (9..19).collect(),
             (19..24).collect(),
         ];
-        let stream = list_pages(10, move |offset, _limit| {
+        let stream = list_pages(10, 100_000, move |offset, _limit| {
             let records = pages[usize::try_from(offset / 10).unwrap().min(2)]
                 .iter()
                 .map(|i| member(*i))
@@ -351,7 +319,7 @@ mod tests {
     async fn a_failing_page_ends_the_stream_after_what_was_read() {
         let fake = Fake::new(30);
         let f = fake.clone();
-        let stream = list_pages(10, move |offset, limit| {
+        let stream = list_pages(10, 100_000, move |offset, limit| {
             let records = f.page(offset, limit);
             async move {
                 if offset == 20 {

@@ -51,6 +51,7 @@ pub struct ApigProvider {
     pub(crate) instance_id: ResourceId,
     pub(crate) vpc_channel_id: ResourceId,
     page_size: u32,
+    max_records: u64,
     pub(crate) write_lock: ChannelLock,
 }
 
@@ -73,6 +74,7 @@ impl ApigProvider {
             instance_id,
             vpc_channel_id,
             page_size: MAX_PAGE_SIZE,
+            max_records: lb_backends_core::paging::DEFAULT_MAX_RECORDS,
         }
     }
 
@@ -129,6 +131,21 @@ impl ApigProvider {
         self.page_size
     }
 
+    /// The most members one listing reads (at least 1) before it ends with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete): a client-side
+    /// bound no answer of the server can raise. The default is
+    /// [`DEFAULT_MAX_RECORDS`](lb_backends_core::paging::DEFAULT_MAX_RECORDS).
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = max.max(1);
+        self
+    }
+
+    /// The most members one listing reads.
+    pub fn max_records(&self) -> u64 {
+        self.max_records
+    }
+
     /// The APIG instance.
     pub fn instance_id(&self) -> &ResourceId {
         &self.instance_id
@@ -167,7 +184,7 @@ impl ApigProvider {
     /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete)).
     pub fn list_members(&self, filter: &MemberFilter) -> BackendStream<'_> {
         let pairs = filter.query_pairs();
-        list_pages(self.page_size, move |offset, limit| {
+        list_pages(self.page_size, self.max_records, move |offset, limit| {
             let mut request = self.members_request("ListBackendInstancesV2", Method::GET, &[]);
             for (key, value) in &pairs {
                 request = request.query(*key, value);

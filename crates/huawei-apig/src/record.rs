@@ -9,7 +9,8 @@
 //! array of objects in `members`.
 
 use lb_backends_core::{
-    lenient::{as_u64, json_kind},
+    lenient::json_kind,
+    paging::read_count,
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
 };
@@ -26,8 +27,10 @@ pub(crate) struct MemberPage {
 }
 
 /// Read a page from a successful response. A body cut short is a retryable
-/// [`ErrorKind::Decode`] error (the transport retries it); anything else that is not
-/// a page is a non-retryable one.
+/// [`ErrorKind::Decode`] error (the transport retries it), as is a body that is not
+/// JSON; JSON that is not a page (not an object, `total` missing or not an integer
+/// of 0 or more, `members` not an array of objects) is a non-retryable
+/// [`ErrorKind::Incomplete`] one: it cannot say whether more follows.
 pub(crate) fn decode_page(action: &str, response: &RawResponse) -> Result<MemberPage> {
     let value: Value = decode_json(action, response)?;
     page_from_value(value).map_err(|e| e.with_response(response))
@@ -38,8 +41,12 @@ fn page_from_value(value: Value) -> Result<MemberPage> {
         return Err(bad_page("the body is not a JSON object"));
     };
     let total = match obj.get("total") {
-        Some(v) => as_u64(v)
-            .ok_or_else(|| bad_page(&format!("`total` is {v}, not a non-negative integer")))?,
+        Some(v) => read_count(v).ok_or_else(|| {
+            bad_page(&format!(
+                "`total` is {}, not an integer of 0 or more",
+                json_kind(v)
+            ))
+        })?,
         None => return Err(bad_page("it has no `total`")),
     };
     let records = match obj.remove("members") {
@@ -65,9 +72,11 @@ fn page_from_value(value: Value) -> Result<MemberPage> {
     Ok(MemberPage { total, records })
 }
 
+/// A page of the wrong shape cannot say whether more follows: the listing is
+/// incomplete, never complete.
 fn bad_page(why: &str) -> Error {
     Error::new(
-        ErrorKind::Decode,
+        ErrorKind::Incomplete,
         format!("the member listing page is not usable: {why}"),
     )
 }
@@ -268,12 +277,21 @@ mod tests {
             (r#"{"members": []}"#, false),
             (r#"{"total": null, "members": []}"#, false),
             (r#"{"total": -1, "members": []}"#, false),
+            (r#"{"total": 1.5, "members": []}"#, false),
+            (r#"{"total": " 1", "members": []}"#, false),
             (r#"{"total": 1, "members": {"id": "x"}}"#, false),
             (r#"{"total": 1, "members": [null]}"#, false),
             (r#"{"total": 1, "members": ["m1"]}"#, false),
         ] {
             let err = decode_page("List", &response(body)).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+            // Not JSON: undecodable. JSON of the wrong shape: an envelope that cannot
+            // say whether more follows, so the listing is incomplete.
+            let want = if serde_json::from_str::<Value>(body).is_ok() {
+                ErrorKind::Incomplete
+            } else {
+                ErrorKind::Decode
+            };
+            assert_eq!(err.kind(), want, "{body}");
             assert_eq!(err.is_retryable(), retryable, "{body}");
             assert_eq!(err.request_id(), Some("rid-1"), "{body}");
         }

@@ -171,7 +171,7 @@ async fn odd_bodies_become_typed_errors_and_truncation_is_retried() {
         (
             200,
             r#"{"total": null, "members": null}"#,
-            ErrorKind::Decode,
+            ErrorKind::Incomplete,
         ),
         (
             502,
@@ -361,4 +361,114 @@ async fn writes_to_one_channel_never_overlap() {
     }
     assert_eq!(server.request_count(), 10);
     assert_eq!(server.max_in_flight(), 1);
+}
+
+// ---- issue 8: listings that are exact or fail -------------------------------------
+
+/// Everything a listing yields: the ids, then the kind of error it ended with.
+async fn drain(p: &ApigProvider) -> (Vec<String>, Option<ErrorKind>) {
+    let items: Vec<_> = futures::StreamExt::collect::<Vec<_>>(p.list()).await;
+    let mut ids = Vec::new();
+    for item in items {
+        match item {
+            Ok(b) => ids.push(b.id),
+            Err(e) => return (ids, Some(e.kind())),
+        }
+    }
+    (ids, None)
+}
+
+/// Defect 1: a server that ignores `offset`, repeats one full page and reports a
+/// total of 10^12 made 1,546 requests in 20 s; it must stop at the repeat.
+#[tokio::test]
+async fn a_repeated_page_with_a_huge_total_stops_at_once() {
+    for total in [1_000_000_000_000u64, 5_000] {
+        let server = ScriptedServer::start_with(move |req| {
+            let limit: usize = req.query("limit").unwrap().parse().unwrap();
+            let page: Vec<Value> = (0..limit)
+                .map(|i| json!({"id": format!("m{i:04}"), "host": "10.0.0.1"}))
+                .collect();
+            Reply::json(
+                200,
+                json!({"total": total, "size": limit, "members": page}).to_string(),
+            )
+        })
+        .await;
+        let p = provider(&server, 1).with_page_size(10).unwrap();
+        let (ids, err) = drain(&p).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete), "total {total}");
+        assert!(ids.len() <= 10, "total {total}");
+        assert!(
+            server.request_count() <= 2,
+            "total {total}: {} requests",
+            server.request_count()
+        );
+    }
+}
+
+/// A total that cannot be read exactly is incomplete, never "missing".
+#[tokio::test]
+async fn a_malformed_total_is_incomplete() {
+    for total in [
+        "-1",
+        "1.5",
+        "\"abc\"",
+        "true",
+        "null",
+        "{}",
+        "18446744073709551615",
+    ] {
+        let body = format!(r#"{{"total": {total}, "members": [{{"id": "m1"}}]}}"#);
+        let server = ScriptedServer::start_with(move |_| Reply::json(200, body.clone())).await;
+        let (_, err) = drain(&provider(&server, 1)).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete), "{total}");
+        assert_eq!(server.request_count(), 1, "{total}");
+    }
+}
+
+/// Item 10: every lying server ends in a bounded number of requests, Incomplete.
+#[tokio::test]
+async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
+    use lb_backends_testkit::{Claim, Liar, Lie, Position};
+    fn position(req: &Request) -> (Position, usize) {
+        (
+            Position::Offset(req.query("offset").unwrap().parse().unwrap()),
+            req.query("limit").unwrap().parse().unwrap(),
+        )
+    }
+    fn render(lie: &Lie) -> Reply {
+        let members: Vec<Value> = lie
+            .ids
+            .iter()
+            .map(|id| json!({"id": id, "host": "10.0.0.1", "status": 1}))
+            .collect();
+        let total = match &lie.total {
+            Claim::Absent => Value::Null,
+            Claim::Int(n) => json!(n),
+            Claim::Text(t) => json!(t),
+            Claim::WrongType => json!("many"),
+        };
+        Reply::json(
+            200,
+            json!({"total": total, "size": members.len(), "members": members}).to_string(),
+        )
+    }
+    for liar in Liar::ALL {
+        let server = liar.serve(position, render).await;
+        let p = provider(&server, 1)
+            .with_page_size(4)
+            .unwrap()
+            .with_max_records(40);
+        let (ids, err) = drain(&p).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete), "{liar:?}: {ids:?}");
+        let bound = match liar {
+            Liar::ShiftingIds => 12,
+            _ => 4,
+        };
+        assert!(
+            server.request_count() <= bound,
+            "{liar:?}: {} requests",
+            server.request_count()
+        );
+    }
 }

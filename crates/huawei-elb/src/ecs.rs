@@ -2,12 +2,12 @@
 //! `instance_id` when it has one, else the VPC port that holds the member's address on
 //! the member's subnet.
 
-use std::{collections::HashSet, net::IpAddr};
+use std::net::IpAddr;
 
 use http::Method;
 use lb_backends_core::{
-    lenient::json_kind, transport::decode_json, Error, ErrorKind, InstanceKind, InstanceLookup,
-    InstanceRef, ResourceId, Result,
+    lenient::json_kind, paging::PageGuard, transport::decode_json, Error, ErrorKind, InstanceKind,
+    InstanceLookup, InstanceRef, ResourceId, Result,
 };
 use lb_backends_huawei_core::Service;
 use serde::Deserialize;
@@ -52,6 +52,7 @@ impl ElbProvider {
     /// ```
     pub async fn find_instance(&self, id: &ResourceId) -> Result<InstanceLookup> {
         let raw = self.show_member_raw(id).await?;
+        mapping::ensure_asked(&raw, id.as_str())?;
         let member = Member::deserialize(&raw).unwrap_or_default();
         if let Some(instance) = mapping::instance_ref(&member) {
             return Ok(InstanceLookup::Found { instance });
@@ -75,7 +76,7 @@ impl ElbProvider {
         let limit = self.page_size().min(MAX_PORTS_PAGE);
         let mut ports = Vec::new();
         let mut marker: Option<String> = None;
-        let mut seen = HashSet::new();
+        let mut guard = PageGuard::new("listing the VPC ports of the member's address", limit);
         loop {
             let mut request = self
                 .client()
@@ -92,25 +93,26 @@ impl ElbProvider {
                 .last()
                 .and_then(|p| non_empty(p.id.as_ref()))
                 .map(str::to_owned);
-            ports.extend(page);
+            // The checks every listing makes: nothing new, over the limit, the cap.
+            let admitted = guard.admit(page, |p| match non_empty(p.id.as_ref()) {
+                Some(id) => format!("id {id}"),
+                None => format!("port {p:?}"),
+            });
+            if let Some(problem) = admitted.problem {
+                return Err(problem);
+            }
+            ports.extend(admitted.items);
             if !full {
                 return Ok(ports);
             }
             let Some(last) = last else {
-                return Err(Error::new(
-                    ErrorKind::Incomplete,
+                return Err(guard.incomplete(
                     "a full page of VPC ports ended with a port without an id, so the next \
                      page cannot be asked for",
                 ));
             };
-            if !seen.insert(last.clone()) {
-                return Err(Error::new(
-                    ErrorKind::Incomplete,
-                    format!(
-                        "the VPC sent a page of ports ending at {last:?} twice (a repeated marker)"
-                    ),
-                ));
-            }
+            // A plausible id, never sent before, within the client-side bound.
+            guard.follow(&last)?;
             marker = Some(last);
         }
     }

@@ -1,15 +1,15 @@
 //! Listing a pool's members (API.md 2.2): the filters of [`ListQuery`], and marker
 //! paging that fetches a page only when the caller reaches it.
 
-use std::{collections::HashSet, net::IpAddr, sync::Arc};
+use std::{net::IpAddr, sync::Arc};
 
 use http::Method;
 use lb_backends_core::{
-    paging::{paginate, Page},
-    BackendStream, Error, ErrorKind, Port, ResourceId, Result, Weight,
+    paging::{paginate_checked, Page, PageGuard},
+    Backend, BackendStream, Port, ResourceId, Result, Weight,
 };
 
-use crate::{mapping, ElbProvider};
+use crate::{mapping, mapping::PageSignal, ElbProvider};
 
 /// Filters for [`ElbProvider::list_members`]: every filter ELB's list call takes.
 ///
@@ -180,46 +180,80 @@ impl ListQuery {
     }
 }
 
-/// Where the next page starts, every marker sent so far, and every member id
-/// yielded (a member moved across a page boundary while we page is yielded once).
-#[derive(Debug, Default)]
+/// Where the next page starts, and the listing's [`PageGuard`] (ids yielded,
+/// markers sent, the client-side page cap).
+#[derive(Debug)]
 pub(crate) struct Cursor {
+    guard: PageGuard,
     marker: Option<String>,
-    seen: HashSet<String>,
-    yielded: HashSet<String>,
+    /// The previous page was full and had no `next_marker`: this page must be empty
+    /// to confirm the end.
+    confirming: bool,
 }
 
 impl Cursor {
-    /// The cursor after a page of `count` items whose last id is `last_id`, or `None`
-    /// when the listing is over: a short page, or no `next_marker`. A marker sent
-    /// before means the server is going round in circles: [`ErrorKind::Incomplete`].
+    pub(crate) fn new(limit: u32, max_records: u64) -> Self {
+        Self {
+            guard: PageGuard::new("listing the ELB pool's members", limit)
+                .with_max_records(max_records),
+            marker: None,
+            confirming: false,
+        }
+    }
+
+    /// The cursor after a page of `count` records whose last id is `last_id` and
+    /// whose `page_info` said `signal`; `None` when the listing ended cleanly. The
+    /// page's records are already admitted into the guard.
+    ///
+    /// - a malformed `page_info`, a `current_count` that is not `count`, or an empty
+    ///   page that still names a `next_marker`: [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete);
+    /// - a `next_marker` (on a full page or a short one: a service may cap pages
+    ///   below `limit`): the next page starts there, if it looks like an id and was
+    ///   never sent before;
+    /// - no `next_marker` after a short or empty page: the end;
+    /// - no `next_marker` after a full page: one more page, after the page's last id,
+    ///   must be empty to confirm the end (whether ELB leaves `next_marker` out of a
+    ///   full last page is unconfirmed);
+    /// - a confirming page that holds records: [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete).
     pub(crate) fn advance(
         mut self,
         count: usize,
-        limit: u32,
-        next_marker: Option<&str>,
+        signal: std::result::Result<PageSignal, String>,
         last_id: Option<&str>,
     ) -> Result<Option<Self>> {
-        let full = u32::try_from(count).map_or(true, |n| n >= limit);
-        if !full || next_marker.is_none() {
-            return Ok(None);
+        let signal = signal.map_err(|why| {
+            self.guard
+                .incomplete(format_args!("page_info cannot be read ({why})"))
+        })?;
+        if let Some(n) = signal.current_count.filter(|n| *n != count as u64) {
+            return Err(self.guard.incomplete(format_args!(
+                "page_info.current_count says {n} but the page holds {count} members"
+            )));
         }
-        let Some(last) = last_id.filter(|id| !id.is_empty()) else {
-            return Err(Error::new(
-                ErrorKind::Incomplete,
-                "a full page ended with a record without an id, so the next page cannot be asked for",
+        if self.confirming && count > 0 {
+            return Err(self.guard.incomplete(
+                "a full page without next_marker was followed by a page with more members",
             ));
+        }
+        let full = u32::try_from(count).map_or(true, |n| n >= self.guard.limit());
+        let next = match (signal.next_marker, count) {
+            (Some(_), 0) => {
+                return Err(self.guard.incomplete("an empty page carries a next_marker"))
+            }
+            (Some(marker), _) => marker,
+            (None, _) if !full => return Ok(None),
+            (None, _) => {
+                let Some(last) = last_id else {
+                    return Err(self.guard.incomplete(
+                        "a full page ended with a member without an id, so the end cannot be confirmed",
+                    ));
+                };
+                self.confirming = true;
+                last.to_owned()
+            }
         };
-        if !self.seen.insert(last.to_owned()) {
-            return Err(Error::new(
-                ErrorKind::Incomplete,
-                format!(
-                    "the server sent a page ending at {last:?} twice (a repeated marker); \
-                     stopped rather than loop forever, everything yielded so far is valid"
-                ),
-            ));
-        }
-        self.marker = Some(last.to_owned());
+        self.guard.follow(&next)?;
+        self.marker = Some(next);
         Ok(Some(self))
     }
 }
@@ -229,10 +263,14 @@ impl ElbProvider {
     /// them (a page is fetched only when the previous one is used up).
     ///
     /// Pages hold [`page_size`](Self::with_page_size) members; the next page starts
-    /// after the last member's id (`marker`). The listing ends at a page with fewer
-    /// members than asked for or without `page_info.next_marker`. A server that sends
-    /// the same page twice ends the stream with [`ErrorKind::Incomplete`] instead of
-    /// looping; the stream ends after the first error.
+    /// at `page_info.next_marker` (sent as `marker`). The listing ends cleanly only
+    /// when ELB says so: a page without `next_marker` that is shorter than asked for,
+    /// or empty (a full page without `next_marker` is confirmed by one more request).
+    /// Anything that disagrees (a malformed `page_info`, a `current_count` that is
+    /// not the page's, a repeated or implausible marker, a page with nothing new or
+    /// larger than asked for, more than [`max_records`](Self::max_records) members)
+    /// ends the stream with [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete) after what was read; the stream
+    /// ends after the first error. See `docs/providers/huawei-elb.md`.
     ///
     /// ```no_run
     /// # async fn demo(provider: lb_backends_huawei_elb::ElbProvider) -> lb_backends_core::Result<()> {
@@ -247,7 +285,8 @@ impl ElbProvider {
     /// ```
     pub fn list_members(&self, query: &ListQuery) -> BackendStream<'_> {
         let pairs = Arc::new(query.to_pairs());
-        paginate(Cursor::default(), move |cursor| {
+        let first = Cursor::new(self.page_size(), self.max_records());
+        paginate_checked(first, move |cursor| {
             let pairs = Arc::clone(&pairs);
             async move { self.fetch_page(&pairs, cursor).await }
         })
@@ -256,9 +295,9 @@ impl ElbProvider {
     async fn fetch_page(
         &self,
         pairs: &[(&'static str, String)],
-        cursor: Cursor,
-    ) -> Result<Page<lb_backends_core::Backend, Cursor>> {
-        let limit = self.page_size();
+        mut cursor: Cursor,
+    ) -> Result<Page<Result<Backend>, Cursor>> {
+        let limit = cursor.guard.limit();
         let mut request = self
             .members_request("ListMembers", Method::GET)
             .query("limit", limit);
@@ -268,27 +307,29 @@ impl ElbProvider {
         for (key, value) in pairs {
             request = request.query(*key, value);
         }
-        let (raw, next_marker) = self
+        let (raw, signal) = self
             .client()
             .send_with(&request, |r| mapping::page_of("ListMembers", r))
             .await?;
         let count = raw.len();
-        let mut cursor = cursor;
-        let mut items = raw
+        let items = raw
             .into_iter()
             .map(|m| mapping::to_backend(m, None))
             .collect::<Result<Vec<_>>>()?;
-        // The marker is the page's last id as served, duplicates or not.
         let last_id = items.last().map(|b| b.id.clone());
-        items.retain(|b| cursor.yielded.insert(b.id.clone()));
-        let next = cursor.advance(count, limit, next_marker.as_deref(), last_id.as_deref())?;
-        Ok(Page { items, next })
+        let admitted = cursor.guard.admit(items, |b| b.id.clone());
+        if admitted.problem.is_some() {
+            return Ok(admitted.into_page(Ok(None)));
+        }
+        let next = cursor.advance(count, signal, last_id.as_deref());
+        Ok(admitted.into_page(next))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lb_backends_core::ErrorKind;
 
     #[test]
     fn every_filter_becomes_repeated_parameters() {
@@ -328,28 +369,73 @@ mod tests {
         assert!(ListQuery::new().to_pairs().is_empty());
     }
 
-    #[test]
-    fn paging_ends_on_a_short_page_or_without_next_marker() {
-        let c = Cursor::default();
-        assert!(c.advance(1, 2, Some("a"), Some("a")).unwrap().is_none());
-        let c = Cursor::default();
-        assert!(c.advance(2, 2, None, Some("b")).unwrap().is_none());
-        let c = Cursor::default();
-        let c = c.advance(2, 2, Some("b"), Some("b")).unwrap().unwrap();
-        assert_eq!(c.marker.as_deref(), Some("b"));
+    fn more(marker: &str) -> std::result::Result<PageSignal, String> {
+        Ok(PageSignal {
+            next_marker: Some(marker.to_owned()),
+            current_count: None,
+        })
+    }
+
+    fn end() -> std::result::Result<PageSignal, String> {
+        Ok(PageSignal {
+            next_marker: None,
+            current_count: None,
+        })
     }
 
     #[test]
-    fn a_repeated_marker_is_incomplete_not_a_loop() {
-        let c = Cursor::default()
-            .advance(2, 2, Some("b"), Some("b"))
+    fn paging_follows_next_marker_and_confirms_a_full_end() {
+        // A short page with a marker is followed (a server capping pages).
+        let c = Cursor::new(2, 100)
+            .advance(1, more("a"), Some("a"))
             .unwrap()
             .unwrap();
-        let c = c.advance(2, 2, Some("d"), Some("d")).unwrap().unwrap();
-        let err = c.advance(2, 2, Some("b"), Some("b")).unwrap_err();
+        assert_eq!(c.marker.as_deref(), Some("a"));
+        // A short page without one is the end.
+        assert!(Cursor::new(2, 100)
+            .advance(1, end(), Some("a"))
+            .unwrap()
+            .is_none());
+        // A full page without one is confirmed from its last id; the confirming page
+        // must be empty.
+        let c = Cursor::new(2, 100)
+            .advance(2, end(), Some("b"))
+            .unwrap()
+            .unwrap();
+        assert!(c.confirming);
+        assert_eq!(c.marker.as_deref(), Some("b"));
+        let err = c.advance(1, end(), Some("c")).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Incomplete);
-        let err = Cursor::default()
-            .advance(2, 2, Some("x"), None)
+        let c = Cursor::new(2, 100)
+            .advance(2, end(), Some("b"))
+            .unwrap()
+            .unwrap();
+        assert!(c.advance(0, end(), None).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_repeated_or_malformed_signal_is_incomplete_not_a_loop() {
+        let c = Cursor::new(2, 100)
+            .advance(2, more("b"), Some("b"))
+            .unwrap()
+            .unwrap();
+        let c = c.advance(2, more("d"), Some("d")).unwrap().unwrap();
+        let err = c.advance(2, more("b"), Some("b")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        let err = Cursor::new(2, 100).advance(2, end(), None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        let err = Cursor::new(2, 100)
+            .advance(2, Err("bad".into()), Some("b"))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        let err = Cursor::new(2, 100).advance(0, more("b"), None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        let counted = Ok(PageSignal {
+            next_marker: None,
+            current_count: Some(3),
+        });
+        let err = Cursor::new(5, 100)
+            .advance(2, counted, Some("b"))
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Incomplete);
     }

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use lb_backends_core::{
     lenient::json_kind,
+    paging::read_count,
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ListenerHealth,
     ProviderKind, Result, Weight,
@@ -12,15 +13,17 @@ use lb_backends_core::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{non_empty, Member, PageInfo};
+use crate::model::{non_empty, Member};
 
 /// ELB `operating_status` into [`Health`].
 ///
 /// `ONLINE` → healthy, `OFFLINE` → unhealthy, `NO_MONITOR` → unmonitored, `INITIAL` →
 /// pending, anything else (`UNKNOWN` included) → `Unknown(value)`.
+/// Empty (or blank) is not reported, as APIG has it.
 pub(crate) fn health(status: Option<&str>) -> Health {
     match status {
         None => Health::NotReported,
+        Some(s) if s.trim().is_empty() => Health::NotReported,
         Some("ONLINE") => Health::Healthy,
         Some("OFFLINE") => Health::Unhealthy,
         Some("NO_MONITOR") => Health::Unmonitored,
@@ -90,6 +93,35 @@ pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backen
     Ok(b)
 }
 
+/// The member `asked` for, from a `{"member": {...}}` answer: a member that names
+/// another id (or an id that is not a string) is a [`ErrorKind::Decode`] error,
+/// never shown as the one asked for; a member without an id is taken as `asked`.
+pub(crate) fn the_member(raw: Value, asked: &str) -> Result<Backend> {
+    ensure_asked(&raw, asked)?;
+    to_backend(raw, Some(asked))
+}
+
+/// An error unless member object `raw` is the member `asked` for (or names no id).
+pub(crate) fn ensure_asked(raw: &Value, asked: &str) -> Result<()> {
+    match raw.get("id") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(id)) if id == asked => Ok(()),
+        Some(other) => {
+            let mut shown = other.to_string();
+            if shown.len() > 80 {
+                shown = format!("{}...", shown.chars().take(80).collect::<String>());
+            }
+            Err(Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "asked ELB for member {asked:?} but the answer is about member {shown}; \
+                     refusing to take it for the one asked for"
+                ),
+            ))
+        }
+    }
+}
+
 /// The `member` object of a `{"member": {...}}` answer (show, create, update).
 pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
     let mut body: Value = decode_json(action, response)?;
@@ -106,31 +138,78 @@ pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
     }
 }
 
-/// One page of a listing: the member objects and `page_info.next_marker`.
+/// What a page's `page_info` says about the rest of the listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PageSignal {
+    /// `next_marker`: `Some` (a non-empty string) when more follows; `None` when it
+    /// is absent or `null`, which is how ELB says there is no more.
+    pub next_marker: Option<String>,
+    /// `current_count`, when sent.
+    pub current_count: Option<u64>,
+}
+
+/// One page of a listing: the member objects, and what `page_info` says, or why
+/// it cannot be read (the listing must then end as incomplete, never as complete).
+///
+/// `page_info` must be an object; `next_marker` absent or `null` means no more, a
+/// non-empty string means more, anything else is malformed; `current_count` is
+/// absent, `null` or a count ([`read_count`]).
 pub(crate) fn page_of(
     action: &str,
     response: &RawResponse,
-) -> Result<(Vec<Value>, Option<String>)> {
+) -> Result<(Vec<Value>, std::result::Result<PageSignal, String>)> {
     let mut body: Value = decode_json(action, response)?;
     let members = match body.get_mut("members").map(Value::take) {
         Some(Value::Array(items)) => items,
         other => {
-            return Err(shape_error(
-                action,
-                response,
-                &format!(
-                    "\"members\" is {}",
-                    other.as_ref().map_or("missing", json_kind)
+            // The envelope's shape is a paging signal too: incomplete, not "empty".
+            return Err(Error::new(
+                ErrorKind::Incomplete,
+                format!(
+                    "the {action} response is not what ELB sends (\"members\" is {}), so the \
+                     listing cannot go on; body begins: {:?}",
+                    other.as_ref().map_or("missing", json_kind),
+                    response.body_excerpt()
                 ),
+            )
+            .with_response(response));
+        }
+    };
+    Ok((members, page_signal(body.get("page_info"))))
+}
+
+fn page_signal(page_info: Option<&Value>) -> std::result::Result<PageSignal, String> {
+    let info = match page_info {
+        Some(Value::Object(info)) => info,
+        other => {
+            return Err(format!(
+                "\"page_info\" is {}, not an object",
+                other.map_or("missing", json_kind)
             ))
         }
     };
-    let next = body
-        .get("page_info")
-        .and_then(|p| PageInfo::deserialize(p).ok())
-        .and_then(|p| p.next_marker)
-        .filter(|m| !m.is_empty());
-    Ok((members, next))
+    let next_marker = match info.get("next_marker") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) if !m.is_empty() => Some(m.clone()),
+        Some(Value::String(_)) => return Err("\"next_marker\" is an empty string".into()),
+        Some(other) => {
+            return Err(format!(
+                "\"next_marker\" is {}, not a string",
+                json_kind(other)
+            ))
+        }
+    };
+    let current_count = match info.get("current_count") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            read_count(v)
+                .ok_or_else(|| format!("\"current_count\" is {}, not a count", json_kind(v)))?,
+        ),
+    };
+    Ok(PageSignal {
+        next_marker,
+        current_count,
+    })
 }
 
 /// A decode error for a JSON answer of an unexpected shape.
@@ -171,6 +250,17 @@ mod tests {
         }
         let b = to_backend(json!({"id": "m"}), None).unwrap();
         assert_eq!(b.health, Health::NotReported);
+        // Defect 8g: empty is "not reported", as APIG has it (not `unknown:`).
+        for empty in ["", "  "] {
+            let b = to_backend(
+                json!({"id": "m", "operating_status": empty,
+                       "status": [{"listener_id": "l1", "operating_status": empty}]}),
+                None,
+            )
+            .unwrap();
+            assert_eq!(b.health, Health::NotReported, "{empty:?}");
+            assert_eq!(b.listener_health[0].health, Health::NotReported);
+        }
         let b = to_backend(json!({"id": "m", "operating_status": 3}), None).unwrap();
         assert_eq!(
             b.health,
@@ -264,8 +354,15 @@ mod tests {
         ] {
             let err = member_of("ShowMember", &resp(200, body)).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+            // A page that is not JSON is undecodable; JSON of the wrong shape is an
+            // envelope that cannot say whether more follows: incomplete.
             let err = page_of("ListMembers", &resp(200, body)).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Decode, "{body}");
+            let want = if serde_json::from_str::<Value>(body).is_ok() {
+                ErrorKind::Incomplete
+            } else {
+                ErrorKind::Decode
+            };
+            assert_eq!(err.kind(), want, "{body}");
         }
         let err = member_of("ShowMember", &resp(200, r#"{"member": {"id": "m""#)).unwrap_err();
         assert!(err.is_retryable(), "a truncated body is retryable");
@@ -273,24 +370,41 @@ mod tests {
 
     #[test]
     fn pages_read_members_and_next_marker() {
-        let (items, next) = page_of(
+        let (items, signal) = page_of(
             "ListMembers",
             &resp(
                 200,
-                r#"{"members": [{"id": "a"}, {"id": "b"}], "page_info": {"next_marker": "b"}}"#,
+                r#"{"members": [{"id": "a"}, {"id": "b"}], "page_info": {"next_marker": "b", "current_count": 2}}"#,
             ),
         )
         .unwrap();
-        assert_eq!((items.len(), next.as_deref()), (2, Some("b")));
+        assert_eq!(items.len(), 2);
+        let signal = signal.unwrap();
+        assert_eq!(signal.next_marker.as_deref(), Some("b"));
+        assert_eq!(signal.current_count, Some(2));
+        for page_info in [r#"{"next_marker": null}"#, "{}"] {
+            let body = format!(r#"{{"members": [], "page_info": {page_info}}}"#);
+            let (_, signal) = page_of("ListMembers", &resp(200, &body)).unwrap();
+            assert_eq!(signal.unwrap().next_marker, None, "{page_info}");
+        }
+        // What says neither "more" nor "no more" is malformed, never "no more".
         for page_info in [
-            r#"null"#,
-            r#"{"next_marker": null}"#,
-            r#"{"next_marker": ""}"#,
+            "null",
             "7",
+            r#""b""#,
+            "[]",
+            r#"{"next_marker": ""}"#,
+            r#"{"next_marker": 7}"#,
+            r#"{"next_marker": ["b"]}"#,
+            r#"{"next_marker": {}}"#,
+            r#"{"next_marker": "b", "current_count": -1}"#,
+            r#"{"next_marker": "b", "current_count": 1.5}"#,
         ] {
             let body = format!(r#"{{"members": [], "page_info": {page_info}}}"#);
-            let (_, next) = page_of("ListMembers", &resp(200, &body)).unwrap();
-            assert_eq!(next, None, "{page_info}");
+            let (_, signal) = page_of("ListMembers", &resp(200, &body)).unwrap();
+            assert!(signal.is_err(), "{page_info}");
         }
+        let (_, signal) = page_of("ListMembers", &resp(200, r#"{"members": []}"#)).unwrap();
+        assert!(signal.is_err(), "page_info missing");
     }
 }

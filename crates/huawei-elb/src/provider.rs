@@ -42,6 +42,7 @@ pub struct ElbProvider {
     target: Target,
     pool_id: ResourceId,
     page_size: u32,
+    max_records: u64,
 }
 
 impl ElbProvider {
@@ -57,6 +58,7 @@ impl ElbProvider {
             },
             pool_id,
             page_size: Self::MAX_PAGE_SIZE,
+            max_records: lb_backends_core::paging::DEFAULT_MAX_RECORDS,
         }
     }
 
@@ -83,6 +85,21 @@ impl ElbProvider {
     /// Members per page.
     pub fn page_size(&self) -> u32 {
         self.page_size
+    }
+
+    /// The most members one listing reads (at least 1) before it ends with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete): a client-side
+    /// bound no answer of the server can raise. The default is
+    /// [`DEFAULT_MAX_RECORDS`](lb_backends_core::paging::DEFAULT_MAX_RECORDS).
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = max.max(1);
+        self
+    }
+
+    /// The most members one listing reads.
+    pub fn max_records(&self) -> u64 {
+        self.max_records
     }
 
     /// The pool.
@@ -130,7 +147,7 @@ impl ElbProvider {
     /// ```
     pub async fn get_member(&self, id: &ResourceId) -> Result<Backend> {
         let raw = self.show_member_raw(id).await?;
-        mapping::to_backend(raw, Some(id.as_str()))
+        mapping::the_member(raw, id.as_str())
     }
 
     /// Change a member's name, weight or admin state (`PUT`, HTTP 200). An update
@@ -167,7 +184,7 @@ impl ElbProvider {
             .client
             .send_with(&request, |r| mapping::member_of("UpdateMember", r))
             .await?;
-        mapping::to_backend(raw, Some(id.as_str()))
+        mapping::the_member(raw, id.as_str())
     }
 
     /// Remove a member from the pool (`DELETE`, HTTP 204). Retried on failures that

@@ -229,7 +229,8 @@ async fn odd_bodies_give_typed_errors_or_unknown_values() {
             "html" => "<html><body>502 Bad Gateway</body></html>".to_owned(),
             "trunc" => r#"{"member": {"id": "trunc", "addr"#.to_owned(),
             "nulls" => r#"{"member": {"id": null, "weight": null, "status": null}}"#.to_owned(),
-            "types" => r#"{"member": {"id": 5, "weight": "x", "protocol_port": [], "operating_status": {}}}"#.to_owned(),
+            "types" => r#"{"member": {"id": "types", "weight": "x", "protocol_port": [], "operating_status": {}}}"#.to_owned(),
+            "5" => r#"{"member": {"id": 5}}"#.to_owned(),
             _ => r#"{"member": {"id": "enum", "operating_status": "DRAINING", "status": [{"listener_id": "l", "operating_status": "WARMING"}]}}"#.to_owned(),
         };
         Reply::json(200, body)
@@ -253,6 +254,8 @@ async fn odd_bodies_give_typed_errors_or_unknown_values() {
     );
     let b = get(&p, "types").await.unwrap();
     assert_eq!((b.weight, b.port), (None, None));
+    // An id of another type is not the id asked for (issue 8a).
+    assert_eq!(get(&p, "5").await.unwrap_err().kind(), ErrorKind::Decode);
     let b = get(&p, "enum").await.unwrap();
     assert_eq!(b.health, Health::Unknown("DRAINING".into()));
     assert_eq!(
@@ -294,4 +297,243 @@ async fn the_ecs_lookup_asks_the_vpc_for_the_address() {
         s.requests()[1].target,
         format!("/v1/{PROJECT}/ports?fixed_ips=ip_address%3D10.0.0.5&limit=2000")
     );
+}
+
+// ---- issue 8: listings that are exact or fail -------------------------------------
+
+/// An honest pool of `n` members (`m-0`, `m-1`, ...) paged by marker (the last id),
+/// pages capped at `cap` members, whose full pages carry `page_info` as
+/// `full_page_info` makes it of the honest next marker; other pages carry the
+/// honest `page_info`.
+fn pool(
+    n: usize,
+    cap: usize,
+    full_page_info: impl Fn(Option<String>) -> serde_json::Value + Send + Sync + 'static,
+) -> impl Fn(&lb_backends_testkit::Request) -> Reply + Send + Sync + 'static {
+    move |req| {
+        let limit: usize = req.query("limit").unwrap().parse().unwrap();
+        let start = req.query("marker").map_or(0, |m| {
+            m.trim_start_matches("m-").parse::<usize>().unwrap() + 1
+        });
+        let end = n.min(start + limit.min(cap));
+        let members: Vec<_> = (start..end)
+            .map(|i| member(&format!("m-{i}"), "10.0.0.1", 80))
+            .collect();
+        let next = (end < n).then(|| format!("m-{}", end - 1));
+        let page_info = if members.len() == limit {
+            full_page_info(next)
+        } else {
+            json!({"next_marker": next, "current_count": members.len()})
+        };
+        Reply::json(
+            200,
+            json!({"members": members, "page_info": page_info}).to_string(),
+        )
+    }
+}
+
+/// Everything a listing yields: the ids, then the error it ended with.
+async fn drain(p: &ElbProvider) -> (Vec<String>, Option<ErrorKind>) {
+    let items: Vec<_> = p.list().collect().await;
+    let mut ids = Vec::new();
+    for item in items {
+        match item {
+            Ok(b) => ids.push(b.id),
+            Err(e) => return (ids, Some(e.kind())),
+        }
+    }
+    (ids, None)
+}
+
+/// Defect 3a: "more follows" written in a way lenient decoding turned into "end".
+#[tokio::test]
+async fn a_full_page_with_a_malformed_next_marker_is_incomplete() {
+    type PageInfo = fn(Option<String>) -> serde_json::Value;
+    let variants: Vec<(&str, PageInfo)> = vec![
+        ("number", |_| json!({"next_marker": 7})),
+        ("object", |_| json!({"next_marker": {"id": "m-1"}})),
+        ("array", |m| json!({"next_marker": [m]})),
+        ("empty string", |_| json!({"next_marker": ""})),
+        ("null", |_| json!({"next_marker": null})),
+        ("absent", |_| json!({})),
+        ("page_info a string", |m| json!(m)),
+        ("page_info an array", |m| json!([{"next_marker": m}])),
+        ("page_info null", |_| json!(null)),
+        (
+            "current_count wrong",
+            |m| json!({"next_marker": m, "current_count": 1}),
+        ),
+        (
+            "current_count a string",
+            |m| json!({"next_marker": m, "current_count": "x"}),
+        ),
+    ];
+    for (what, info) in variants {
+        let s = ScriptedServer::start_with(pool(6, 100, info)).await;
+        let (ids, err) = drain(&provider(&s, 2)).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete), "{what}: {ids:?}");
+        assert!(ids.len() < 6, "{what}");
+        assert!(s.request_count() <= 2, "{what}: {}", s.request_count());
+    }
+}
+
+/// Defect 3b: a server that caps pages below `limit` still says more follows.
+#[tokio::test]
+async fn a_short_page_with_a_next_marker_is_followed() {
+    let s = ScriptedServer::start_with(pool(5, 2, |m| json!({"next_marker": m}))).await;
+    let (ids, err) = drain(&provider(&s, 4)).await;
+    assert_eq!(err, None);
+    assert_eq!(ids, ["m-0", "m-1", "m-2", "m-3", "m-4"]);
+    assert_eq!(s.request_count(), 3);
+}
+
+/// A full last page without a next marker is confirmed by one more (empty) page.
+#[tokio::test]
+async fn a_full_page_without_a_next_marker_is_confirmed_by_an_empty_page() {
+    let s = ScriptedServer::start_with(pool(4, 100, |m| json!({"next_marker": m}))).await;
+    let (ids, err) = drain(&provider(&s, 2)).await;
+    assert_eq!((ids.len(), err), (4, None));
+    assert_eq!(s.request_count(), 3);
+    assert!(s.requests()[2].target.ends_with("marker=m-3"));
+}
+
+#[tokio::test]
+async fn an_empty_page_with_a_next_marker_is_incomplete() {
+    let s = ScriptedServer::start_with(|_| page(&[], Some("m-9"))).await;
+    let (ids, err) = drain(&provider(&s, 2)).await;
+    assert_eq!((ids.len(), err), (0, Some(ErrorKind::Incomplete)));
+    assert_eq!(s.request_count(), 1);
+}
+
+/// Defect 8d: a cursor no cloud id looks like ends the listing (exit 1), unsent.
+#[tokio::test]
+async fn an_unusable_cursor_ends_incomplete_without_being_sent() {
+    let huge = "m".repeat(1 << 20);
+    for (last, next) in [
+        (huge.clone(), Some(huge.clone())),
+        (huge.clone(), None),
+        ("b".to_owned(), Some("a b/../c".to_owned())),
+    ] {
+        let body = json!({"members": [member("a", "10.0.0.1", 80), member(&last, "10.0.0.2", 80)],
+            "page_info": {"next_marker": next}})
+        .to_string();
+        let s = ScriptedServer::start_with(move |_| Reply::json(200, body.clone())).await;
+        let (ids, err) = drain(&provider(&s, 2)).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete));
+        assert_eq!(ids.len(), 2);
+        assert_eq!(s.request_count(), 1, "nothing sent with that cursor");
+    }
+}
+
+/// Defect 8a: `get` of one id must not return another member.
+#[tokio::test]
+async fn get_refuses_a_member_with_another_id() {
+    let s = ScriptedServer::start_with(|_| {
+        Reply::json(
+            200,
+            json!({"member": member("other", "10.0.0.1", 80)}).to_string(),
+        )
+    })
+    .await;
+    let p = provider(&s, 2000);
+    let err = p.get(&ResourceId::new("m1").unwrap()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.message().contains("other"), "{}", err.message());
+    assert_eq!(s.request_count(), 1);
+}
+
+/// Item 10: every lying server ends in a bounded number of requests, Incomplete.
+#[tokio::test]
+async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
+    use lb_backends_testkit::{Claim, Liar, Lie, Position};
+    fn position(req: &lb_backends_testkit::Request) -> (Position, usize) {
+        let at = req
+            .query("marker")
+            .map_or(Position::Start, |m| Position::Marker(m.to_owned()));
+        (at, req.query("limit").unwrap().parse().unwrap())
+    }
+    fn render(lie: &Lie) -> Reply {
+        let members: Vec<_> = lie
+            .ids
+            .iter()
+            .map(|id| member(id, "10.0.0.1", 80))
+            .collect();
+        let mut info = serde_json::Map::new();
+        match &lie.next {
+            Claim::Absent => {}
+            Claim::Int(n) => drop(info.insert("next_marker".into(), json!(n.to_string()))),
+            Claim::Text(t) => drop(info.insert("next_marker".into(), json!(t))),
+            Claim::WrongType => drop(info.insert("next_marker".into(), json!(12345))),
+        }
+        match &lie.count {
+            Claim::Int(n) => drop(info.insert("current_count".into(), json!(n))),
+            Claim::WrongType => drop(info.insert("current_count".into(), json!("many"))),
+            _ => {}
+        }
+        Reply::json(
+            200,
+            json!({"members": members, "page_info": info}).to_string(),
+        )
+    }
+    let limit = 4;
+    let max_records = 40;
+    for liar in Liar::ALL {
+        let s = liar.serve(position, render).await;
+        let p = provider(&s, limit).with_max_records(max_records);
+        let (ids, err) = drain(&p).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete), "{liar:?}: {ids:?}");
+        let bound = match liar {
+            Liar::ShiftingIds => 12,
+            _ => 3,
+        };
+        assert!(
+            s.request_count() <= bound,
+            "{liar:?}: {} requests",
+            s.request_count()
+        );
+    }
+}
+
+/// Issue 8 (8a, 8d) for the ECS lookup: the member shown must be the one asked for,
+/// and the VPC ports listing follows the same paging checks.
+#[tokio::test]
+async fn the_ecs_lookup_checks_the_member_and_the_ports_paging() {
+    let s = ScriptedServer::start_with(|_| {
+        Reply::json(
+            200,
+            json!({"member": {"id": "other", "instance_id": "ecs-9"}}).to_string(),
+        )
+    })
+    .await;
+    let err = provider(&s, 2000)
+        .instance_of(&ResourceId::new("m").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+
+    // A full page of ports whose last id cannot be a marker; then a repeating page.
+    for last in ["p".repeat(1 << 20), "p1".to_owned()] {
+        let s = ScriptedServer::start_with(move |req| {
+            if req.target.contains("/ports") {
+                let ports: Vec<_> = ["p1", last.as_str()]
+                    .iter()
+                    .map(|id| json!({"id": id, "device_id": "ecs-1", "fixed_ips": [{"subnet_id": "sub-a", "ip_address": "10.0.0.5"}]}))
+                    .collect();
+                Reply::json(200, json!({"ports": ports}).to_string())
+            } else {
+                Reply::json(
+                    200,
+                    json!({"member": {"id": "m", "address": "10.0.0.5", "subnet_cidr_id": "sub-a"}})
+                        .to_string(),
+                )
+            }
+        })
+        .await;
+        let err = provider(&s, 2)
+            .instance_of(&ResourceId::new("m").unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Incomplete);
+        assert!(s.request_count() <= 3, "{}", s.request_count());
+    }
 }

@@ -1,18 +1,22 @@
 //! The legacy API's response envelope (`code`, `message`, `codeDesc`) and its error
 //! codes, mapped onto [`ErrorKind`].
 //!
-//! `code != 0` is an error even under HTTP 200. The common codes (API.md 4) and the
+//! `code != 0` is an error even under HTTP 200, and only the integer `0` is success:
+//! a body that is not a JSON object, or whose `code` is missing, `null`, fractional,
+//! a boolean or text that is not an error number, is a non-retryable
+//! [`ErrorKind::Decode`] error (`codeDesc: "Success"` alone is not enough). The common codes (API.md 4) and the
 //! BMLB codes (API.md 6) are classified here; any other code is a non-retryable
 //! [`ErrorKind::Service`] error. The numeric code is kept with
 //! [`Error::with_code`]; the cloud's `message` and `codeDesc` are kept in the
 //! error's message.
 
 use lb_backends_core::{
-    lenient,
+    lenient::{self, json_kind},
     transport::{decode_json, error_from_status, parse_retry_after, RawResponse},
     Error, ErrorKind, Result,
 };
 use serde::Deserialize;
+use serde_json::Value;
 
 /// The fields every legacy response carries.
 #[derive(Debug, Default, Deserialize)]
@@ -142,33 +146,63 @@ pub(crate) fn envelope_error(code: i64, envelope: &Envelope, response: &RawRespo
 pub(crate) fn check(action: &str, response: &RawResponse) -> Result<()> {
     if !response.is_success() {
         // Refine the status with the envelope when the body has one.
-        return Err(match serde_json::from_slice::<Envelope>(&response.body) {
-            Ok(env) => match env.code {
-                Some(code) if code != 0 => envelope_error(code, &env, response),
-                _ => error_from_status(response),
-            },
-            Err(_) => error_from_status(response),
+        // (An object only: serde's sequence form of `Envelope` is not an envelope.)
+        return Err(match serde_json::from_slice::<Value>(&response.body) {
+            Ok(body @ Value::Object(_)) => {
+                let env = Envelope::deserialize(&body).unwrap_or_default();
+                match env.code {
+                    Some(code) if code != 0 => envelope_error(code, &env, response),
+                    _ => error_from_status(response),
+                }
+            }
+            _ => error_from_status(response),
         });
     }
     // A body that is not JSON (an HTML page from a proxy) or is cut short becomes a
     // typed decode error here; a truncated body is retryable.
-    let env: Envelope = decode_json(action, response)?;
-    match env.code {
-        Some(0) => Ok(()),
-        Some(code) => Err(envelope_error(code, &env, response)),
-        // Older clients check `codeDesc` alone.
-        None if env.code_desc.as_deref() == Some("Success") => Ok(()),
-        None => {
-            let err = Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "the {action} response has no result code; body begins: {:?}",
-                    response.body_excerpt()
-                ),
-            )
-            .with_response(response);
-            Err(err)
-        }
+    let body: Value = decode_json(action, response)?;
+    let unusable = |why: String| {
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "the {action} response {why}; body begins: {:?}",
+                response.body_excerpt()
+            ),
+        )
+        .with_response(response)
+    };
+    // The envelope is an object: serde's sequence form of a struct (`[0, [...]]`)
+    // is not one.
+    let Value::Object(fields) = &body else {
+        return Err(unusable(format!(
+            "is {}, not a JSON object",
+            json_kind(&body)
+        )));
+    };
+    let env = Envelope::deserialize(&body).unwrap_or_default();
+    match fields.get("code") {
+        // Success is the integer 0, and nothing else.
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(()),
+        // An error code, also as text ("4400"): the error it names.
+        Some(code) => match lenient::as_i64(code).filter(|c| *c != 0) {
+            Some(code) => Err(envelope_error(code, &env, response)),
+            None => Err(unusable(format!(
+                "has no usable result code (`code` is {} {}, not the integer 0)",
+                json_kind(code),
+                short(code)
+            ))),
+        },
+        None => Err(unusable("has no result code".into())),
+    }
+}
+
+/// A JSON value in a few characters, for an error message.
+fn short(v: &Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 20 {
+        format!("{}...", text.chars().take(20).collect::<String>())
+    } else {
+        text
     }
 }
 

@@ -7,6 +7,10 @@
 //! it copes with what came back. End-to-end behaviour against the real APIs'
 //! semantics is the emulator's job, not this one's.
 //!
+//! [`Liar`]s are scripted adversaries for listings (a repeating page, a cursor
+//! cycle, wrong totals, a cursor of the wrong type, a page over the limit, ids that
+//! change on every page), rendered by each provider's tests in its API's shape.
+//!
 //! This crate depends on nothing of ours, so `lb-backends-core` itself can use it as
 //! a dev-dependency.
 //!
@@ -33,6 +37,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod liar;
 mod reply;
 mod request;
 
@@ -48,6 +53,7 @@ use std::{
 
 use tokio::{net::TcpListener, task::JoinHandle};
 
+pub use liar::{Claim, Liar, Lie, Position};
 pub use reply::Reply;
 pub use request::Request;
 

@@ -22,7 +22,7 @@ pub(crate) mod model;
 
 use async_trait::async_trait;
 use lb_backends_core::{
-    paging::{paginate, Page},
+    paging::{paginate_checked, Admitted, Page},
     provider::find_listed,
     Backend, BackendProvider, BackendStream, Capabilities, Error, InstanceLookup, ResourceId,
     Result, Target,
@@ -30,8 +30,9 @@ use lb_backends_core::{
 
 use crate::{
     client::{Service, TencentClient},
-    listing::{advance, repeated_page, Cursor},
+    listing::Cursor,
 };
+use serde_json::Value;
 
 const ACTION: &str = "DescribeBmLocationBackends";
 
@@ -60,6 +61,7 @@ pub struct BmlbProvider {
     target: Target,
     ids: [ResourceId; 4],
     page_size: u32,
+    max_records: u64,
 }
 
 impl BmlbProvider {
@@ -86,6 +88,7 @@ impl BmlbProvider {
             target,
             ids: [load_balancer_id, listener_id, domain_id, location_id],
             page_size: Self::MAX_PAGE_SIZE,
+            max_records: lb_backends_core::paging::DEFAULT_MAX_RECORDS,
         }
     }
 
@@ -153,7 +156,22 @@ impl BmlbProvider {
         self.page_size
     }
 
-    async fn page(&self, mut cursor: Cursor) -> Result<Page<Backend, Cursor>> {
+    /// The most bindings one listing reads (at least 1) before it ends with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete): a client-side
+    /// bound no answer of the service can raise. The default is
+    /// [`DEFAULT_MAX_RECORDS`](lb_backends_core::paging::DEFAULT_MAX_RECORDS).
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = max.max(1);
+        self
+    }
+
+    /// The most bindings one listing reads.
+    pub fn max_records(&self) -> u64 {
+        self.max_records
+    }
+
+    async fn page(&self, mut cursor: Cursor) -> Result<Page<Result<Backend>, Cursor>> {
         let [lb, listener, domain, location] = &self.ids;
         let params = [
             ("loadBalancerId", lb.to_string()),
@@ -163,33 +181,48 @@ impl BmlbProvider {
             ("offset", cursor.offset.to_string()),
             ("limit", self.page_size.to_string()),
         ];
-        let page: model::BindingsPage =
-            self.client.describe(Service::Bmlb, ACTION, &params).await?;
+        let body: Value = self.client.describe(Service::Bmlb, ACTION, &params).await?;
+        let page = model::page_of(body).map_err(|why| {
+            cursor
+                .guard
+                .incomplete(format_args!("the {ACTION} response is not a page ({why})"))
+        })?;
         let got = page.data.len();
-        let mut items = Vec::with_capacity(got);
-        for raw in page.data {
-            let model::Mapped {
-                mut backend,
-                binding_key,
-            } = model::to_backend(raw)?;
-            // The same binding twice (the set changed while paging): yield it once.
-            if !cursor.seen.insert(format!("binding {binding_key}")) {
-                tracing::debug!(id = %backend.id, "skipping a binding listed twice");
-                continue;
-            }
+        let mapped = page
+            .data
+            .into_iter()
+            .map(model::to_backend)
+            .collect::<Result<Vec<_>>>()?;
+        // The same binding twice (the set changed while paging): yield it once.
+        let admitted = cursor
+            .guard
+            .admit(mapped, |m| format!("binding {}", m.binding_key));
+        let mut items = Vec::with_capacity(admitted.items.len());
+        for model::Mapped { mut backend, .. } in admitted.items {
             // The same host on another port: qualify its id with the port.
-            if !cursor.seen.insert(format!("id {}", backend.id)) {
+            if !cursor.ids.insert(backend.id.clone()) {
                 let port = backend.port.map_or(0, u32::from);
                 backend.id = format!("{}:{port}", backend.id);
-                cursor.seen.insert(format!("id {}", backend.id));
+                cursor.ids.insert(backend.id.clone());
             }
             items.push(backend);
         }
-        if got > 0 && items.is_empty() {
-            return Err(repeated_page(ACTION, cursor.offset));
+        let admitted = Admitted {
+            items,
+            problem: admitted.problem,
+        };
+        if admitted.problem.is_some() {
+            return Ok(admitted.into_page(Ok(None)));
         }
-        let next = advance(cursor, self.page_size, got, None, ACTION)?;
-        Ok(Page { items, next })
+        // No total: a page shorter than asked for (or empty) is the last.
+        if (got as u64) < u64::from(self.page_size) {
+            return Ok(admitted.into_page(Ok(None)));
+        }
+        let next = cursor.guard.next_page().map(|()| {
+            cursor.offset = cursor.offset.saturating_add(got as u64);
+            Some(cursor)
+        });
+        Ok(admitted.into_page(next))
     }
 }
 
@@ -205,9 +238,14 @@ impl BackendProvider for BmlbProvider {
     }
 
     /// Pages of [`page_size`](Self::page_size) by `offset`, until a page holds
-    /// fewer than that (the response has no total) or is empty.
+    /// fewer than that (the response has no total) or is empty. A page without
+    /// `data` (an array of objects), a page with nothing new or larger than asked
+    /// for, or more than [`max_records`](Self::max_records) bindings end it with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete) after
+    /// what was read.
     fn list(&self) -> BackendStream<'_> {
-        paginate(Cursor::default(), move |cursor| self.page(cursor))
+        let first = Cursor::new("the BMLB bindings", self.page_size, self.max_records);
+        paginate_checked(first, move |cursor| self.page(cursor))
     }
 
     /// The API has no single-binding call: this lists and finds `id` (a host's

@@ -4,17 +4,27 @@
 use std::net::IpAddr;
 
 use lb_backends_core::{
-    lenient, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
+    lenient::{self, json_kind},
+    Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
 };
 use serde::Deserialize;
 use serde_json::Value;
 
 /// One page of `DescribeBmLocationBackends` (it has no total).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct BindingsPage {
-    /// This page's bindings, kept whole.
-    #[serde(default, deserialize_with = "lenient::records")]
+    /// This page's bindings, kept whole (each a JSON object).
     pub data: Vec<Value>,
+}
+
+/// Read a page: `data` (an array of objects) is required, as the API always sends
+/// it; anything else is the reason the page cannot be used.
+pub(crate) fn page_of(body: Value) -> std::result::Result<BindingsPage, String> {
+    let Value::Object(mut body) = body else {
+        return Err(format!("the body is {}, not an object", json_kind(&body)));
+    };
+    let data = crate::listing::objects(body.remove("data"), "data")?;
+    Ok(BindingsPage { data })
 }
 
 /// The fields of one binding that are mapped; the record itself is kept in `raw`
@@ -80,6 +90,16 @@ pub(crate) fn address_id(lan_ip: &str, port: Option<u16>) -> String {
 /// Map one binding. Its natural id is the `instanceId` of a host (bindType 0) and
 /// `lanIp:rsPort` for a VM IP (bindType 1, or a host record without an id).
 pub(crate) fn to_backend(raw: Value) -> Result<Mapped> {
+    // Not serde's sequence form of `Binding`: a binding is an object.
+    if !raw.is_object() {
+        return Err(Error::new(
+            ErrorKind::Decode,
+            format!(
+                "a DescribeBmLocationBackends record is {}, not an object",
+                json_kind(&raw)
+            ),
+        ));
+    }
     let b: Binding = serde_json::from_value(raw.clone()).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
@@ -194,5 +214,15 @@ mod tests {
             "instanceId": null, "alias": null, "lanIp": null, "mgtIp": null, "operates": null});
         assert_eq!(to_backend(nulls).unwrap_err().kind(), ErrorKind::Decode);
         assert_eq!(to_backend(json!(3)).unwrap_err().kind(), ErrorKind::Decode);
+        // Issue 8 defect 7: serde's sequence form of the struct is not a binding.
+        let seq = json!([0, 80, 10, "Alive", "cpm-x", "alias", "10.0.0.1"]);
+        assert_eq!(to_backend(seq).unwrap_err().kind(), ErrorKind::Decode);
+        assert!(page_of(json!({"code": 0})).is_err());
+        assert!(page_of(json!({"code": 0, "data": null})).is_err());
+        assert!(page_of(json!({"code": 0, "data": [[0, 80]]})).is_err());
+        assert_eq!(
+            page_of(json!({"code": 0, "data": []})).unwrap().data.len(),
+            0
+        );
     }
 }

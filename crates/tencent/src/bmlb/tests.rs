@@ -149,3 +149,89 @@ fn for_target_checks_the_variant() {
         ErrorKind::InvalidInput
     );
 }
+
+// ---- issue 8: listings that are exact or fail -------------------------------------
+
+/// Everything a listing yields: the ids, then the kind of error it ended with.
+async fn drain(p: &BmlbProvider) -> (Vec<String>, Option<ErrorKind>) {
+    use futures::StreamExt;
+    let items: Vec<_> = p.list().collect().await;
+    let mut ids = Vec::new();
+    for item in items {
+        match item {
+            Ok(b) => ids.push(b.id),
+            Err(e) => return (ids, Some(e.kind())),
+        }
+    }
+    (ids, None)
+}
+
+/// Defect 7: a binding in serde's sequence form, and envelopes without `data`.
+#[tokio::test]
+async fn envelopes_and_records_of_the_wrong_shape_are_never_a_listing() {
+    for body in [
+        r#"{"code":0,"codeDesc":"Success","data":[[0,80,10,"Alive","cpm-x","a","10.0.0.1"]]}"#,
+        r#"[0,[[0,80,10,"Alive","cpm-x","a","10.0.0.1"]]]"#,
+        r#"{"code":0,"codeDesc":"Success"}"#,
+        r#"{"code":0,"codeDesc":"Success","data":null}"#,
+        r#"{"code":0,"codeDesc":"Success","data":{"bindType":0,"instanceId":"cpm-x"}}"#,
+        r#"{"code":"abc","codeDesc":"Success","data":[]}"#,
+    ] {
+        let s = serve(move |_| (200, body.to_owned())).await;
+        let (ids, err) = drain(&provider(&s)).await;
+        assert!(
+            matches!(err, Some(ErrorKind::Decode | ErrorKind::Incomplete)),
+            "{body}: {ids:?} {err:?}"
+        );
+        assert!(ids.is_empty(), "{body}");
+        assert_eq!(s.request_count(), 1, "{body}");
+    }
+}
+
+/// Item 10: every lying server ends in a bounded number of requests, Incomplete.
+/// BMLB pages carry no total and no count, so the two liars about totals have
+/// nothing to lie with: their `totalCount` is ignored and the listing is exact.
+#[tokio::test]
+async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
+    use lb_backends_testkit::{Claim, Liar, Lie, Position, Reply, Request};
+    fn position(req: &Request) -> (Position, usize) {
+        let n = |k: &str| req.query(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+        (Position::Offset(n("offset")), n("limit") as usize)
+    }
+    fn render(lie: &Lie) -> Reply {
+        let data: Vec<_> = lie
+            .ids
+            .iter()
+            .map(|id| json!({"bindType": 0, "rsPort": 80, "instanceId": id, "lanIp": "10.0.0.1", "status": "Alive"}))
+            .collect();
+        // BMLB has no cursor: "the signal of the wrong type" is the record list's.
+        let data = match lie.next {
+            Claim::WrongType => json!({"0": data}),
+            _ => json!(data),
+        };
+        let mut body = json!({"code": 0, "message": "", "codeDesc": "Success", "data": data});
+        if let Claim::Int(n) = lie.total {
+            body["totalCount"] = json!(n);
+        }
+        Reply::json(200, body.to_string())
+    }
+    for liar in Liar::ALL {
+        let s = liar.serve(position, render).await;
+        let bmlb = provider(&s).with_page_size(4).unwrap().with_max_records(40);
+        let (ids, err) = drain(&bmlb).await;
+        if liar.lies_about_totals() {
+            assert_eq!((ids.len(), err), (10, None), "{liar:?}");
+        } else {
+            assert_eq!(err, Some(ErrorKind::Incomplete), "{liar:?}: {ids:?}");
+        }
+        let bound = match liar {
+            Liar::ShiftingIds => 12,
+            _ => 4,
+        };
+        assert!(
+            s.request_count() <= bound,
+            "{liar:?}: {}",
+            s.request_count()
+        );
+    }
+}

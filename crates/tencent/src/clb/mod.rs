@@ -19,7 +19,7 @@ pub(crate) mod model;
 
 use async_trait::async_trait;
 use lb_backends_core::{
-    paging::{paginate, Page},
+    paging::{paginate_checked, Page},
     provider::find_listed,
     Backend, BackendProvider, BackendStream, Capabilities, Error, InstanceLookup, ResourceId,
     Result, Target,
@@ -27,8 +27,9 @@ use lb_backends_core::{
 
 use crate::{
     client::{Service, TencentClient},
-    listing::{advance, repeated_page, Cursor},
+    listing::Cursor,
 };
+use serde_json::Value;
 
 const ACTION: &str = "DescribeLoadBalancerBackends";
 
@@ -52,6 +53,7 @@ pub struct ClbProvider {
     target: Target,
     load_balancer_id: ResourceId,
     page_size: u32,
+    max_records: u64,
 }
 
 impl ClbProvider {
@@ -67,6 +69,7 @@ impl ClbProvider {
             },
             load_balancer_id,
             page_size: Self::MAX_PAGE_SIZE,
+            max_records: lb_backends_core::paging::DEFAULT_MAX_RECORDS,
         }
     }
 
@@ -110,31 +113,52 @@ impl ClbProvider {
         self.page_size
     }
 
-    async fn page(&self, mut cursor: Cursor) -> Result<Page<Backend, Cursor>> {
+    /// The most backends one listing reads (at least 1) before it ends with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete): a client-side
+    /// bound no answer of the service can raise. The default is
+    /// [`DEFAULT_MAX_RECORDS`](lb_backends_core::paging::DEFAULT_MAX_RECORDS).
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = max.max(1);
+        self
+    }
+
+    /// The most backends one listing reads.
+    pub fn max_records(&self) -> u64 {
+        self.max_records
+    }
+
+    async fn page(&self, mut cursor: Cursor) -> Result<Page<Result<Backend>, Cursor>> {
         let params = [
             ("loadBalancerId", self.load_balancer_id.to_string()),
             ("offset", cursor.offset.to_string()),
             ("limit", self.page_size.to_string()),
         ];
-        let page: model::BackendsPage = self.client.describe(Service::Clb, ACTION, &params).await?;
+        let body: Value = self.client.describe(Service::Clb, ACTION, &params).await?;
+        let page = model::page_of(body).map_err(|why| {
+            cursor
+                .guard
+                .incomplete(format_args!("the {ACTION} response is not a page ({why})"))
+        })?;
         let got = page.backend_set.len();
-        let mut items = Vec::with_capacity(got);
-        for raw in page.backend_set {
-            let backend = model::to_backend(raw)?;
-            if cursor.seen.insert(backend.id.clone()) {
-                items.push(backend);
-            } else {
-                tracing::debug!(id = %backend.id, "skipping a backend listed twice");
-            }
+        let backends = page
+            .backend_set
+            .into_iter()
+            .map(model::to_backend)
+            .collect::<Result<Vec<_>>>()?;
+        let admitted = cursor.guard.admit(backends, |b| b.id.clone());
+        if admitted.problem.is_some() {
+            return Ok(admitted.into_page(Ok(None)));
         }
-        if got > 0 && items.is_empty() {
-            return Err(repeated_page(ACTION, cursor.offset));
-        }
-        let total = page.total_count.map(|t| u64::try_from(t).unwrap_or(0));
         let offset = cursor.offset;
-        let next = advance(cursor, self.page_size, got, total, ACTION)?;
-        tracing::trace!(offset, got, ?total, "CLB page");
-        Ok(Page { items, next })
+        tracing::trace!(offset, got, total = page.total_count, "CLB page");
+        let next = cursor.guard.by_total(page.total_count, got).map(|more| {
+            more.then(|| {
+                cursor.offset = offset.saturating_add(got as u64);
+                cursor
+            })
+        });
+        Ok(admitted.into_page(next))
     }
 }
 
@@ -149,11 +173,18 @@ impl BackendProvider for ClbProvider {
         Capabilities::READ_ONLY.with_instance_lookup(true)
     }
 
-    /// Pages of [`page_size`](Self::page_size) by `offset`, until `totalCount`
-    /// backends were received or a page is empty; a backend listed twice (the set
-    /// changed while paging) is yielded once.
+    /// Pages of [`page_size`](Self::page_size) by `offset`. The listing ends
+    /// cleanly only when a short or empty page comes after exactly `totalCount`
+    /// distinct backends; a `totalCount` that is missing, not an integer of 0 or
+    /// more, changes, or disagrees with the pages, a page with nothing new or
+    /// larger than asked for, or more than [`max_records`](Self::max_records)
+    /// backends end it with
+    /// [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete) after
+    /// what was read. A backend listed twice (the set changed while paging) is
+    /// yielded once.
     fn list(&self) -> BackendStream<'_> {
-        paginate(Cursor::default(), move |cursor| self.page(cursor))
+        let first = Cursor::new("the CLB backends", self.page_size, self.max_records);
+        paginate_checked(first, move |cursor| self.page(cursor))
     }
 
     /// The API has no single-backend call: this lists and finds `id` (an

@@ -2,21 +2,43 @@
 //! [`Backend`].
 
 use lb_backends_core::{
-    lenient, Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind,
-    Result,
+    lenient::{self, json_kind},
+    paging::read_count,
+    Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind, Result,
 };
 use serde::Deserialize;
 use serde_json::Value;
 
 /// One page of `DescribeLoadBalancerBackends`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct BackendsPage {
     /// How many backends the load balancer has in all.
-    #[serde(default, rename = "totalCount", deserialize_with = "lenient::opt_i64")]
-    pub total_count: Option<i64>,
-    /// This page's records, kept whole.
-    #[serde(default, rename = "backendSet", deserialize_with = "lenient::records")]
+    pub total_count: u64,
+    /// This page's records, kept whole (each a JSON object).
     pub backend_set: Vec<Value>,
+}
+
+/// Read a page: `totalCount` (an integer of 0 or more) and `backendSet` (an array
+/// of objects) are required, as the API always sends them; anything else is the
+/// reason the page cannot be used (the listing then ends as incomplete).
+pub(crate) fn page_of(body: Value) -> std::result::Result<BackendsPage, String> {
+    let Value::Object(mut body) = body else {
+        return Err(format!("the body is {}, not an object", json_kind(&body)));
+    };
+    let total_count = match body.get("totalCount") {
+        None => return Err("it has no totalCount".into()),
+        Some(v) => read_count(v).ok_or_else(|| {
+            format!(
+                "totalCount is {}, not an integer of 0 or more",
+                json_kind(v)
+            )
+        })?,
+    };
+    let backend_set = crate::listing::objects(body.remove("backendSet"), "backendSet")?;
+    Ok(BackendsPage {
+        total_count,
+        backend_set,
+    })
 }
 
 /// The fields of one record that are mapped; the record itself is kept in `raw`.
@@ -84,6 +106,16 @@ pub(crate) fn instance_state(status: &Value) -> Option<InstanceState> {
 /// to the legacy `instanceId`, then to `lanIp`; a record with none of them cannot
 /// be told apart from others and is a decode error.
 pub(crate) fn to_backend(raw: Value) -> Result<Backend> {
+    // Not serde's sequence form of `Record`: a record is an object.
+    if !raw.is_object() {
+        return Err(Error::new(
+            ErrorKind::Decode,
+            format!(
+                "a DescribeLoadBalancerBackends record is {}, not an object",
+                json_kind(&raw)
+            ),
+        ));
+    }
     let record: Record = serde_json::from_value(raw.clone()).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
@@ -202,14 +234,26 @@ mod tests {
     }
 
     #[test]
-    fn pages_tolerate_nulls_and_strings() {
-        let p: BackendsPage =
-            serde_json::from_str(r#"{"code":0,"totalCount":null,"backendSet":null}"#).unwrap();
-        assert_eq!(p.total_count, None);
-        assert!(p.backend_set.is_empty());
-        let p: BackendsPage =
-            serde_json::from_str(r#"{"totalCount":"3","backendSet":[{}]}"#).unwrap();
-        assert_eq!(p.total_count, Some(3));
-        assert!(serde_json::from_str::<BackendsPage>(r#"{"backendSet":"x"}"#).is_err());
+    fn pages_need_their_total_and_records() {
+        let p = page_of(json!({"code": 0, "totalCount": "3", "backendSet": [{}]})).unwrap();
+        assert_eq!((p.total_count, p.backend_set.len()), (3, 1));
+        for bad in [
+            json!({"code": 0, "totalCount": null, "backendSet": null}),
+            json!({"code": 0, "backendSet": []}),
+            json!({"code": 0, "totalCount": 0}),
+            json!({"code": 0, "totalCount": -1, "backendSet": []}),
+            json!({"code": 0, "totalCount": 1.5, "backendSet": []}),
+            json!({"code": 0, "totalCount": 1, "backendSet": "x"}),
+            json!({"code": 0, "totalCount": 1, "backendSet": [[0, "ins-x"]]}),
+            json!([0, [{"unInstanceId": "ins-x"}]]),
+        ] {
+            assert!(page_of(bad.clone()).is_err(), "{bad}");
+        }
+        assert_eq!(
+            to_backend(json!(["ins-x", "ins-x", "n", 10, "10.0.0.1"]))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Decode
+        );
     }
 }

@@ -73,15 +73,21 @@ async fn a_total_that_never_comes_ends_at_the_empty_page_flagged() {
     let err = errs.into_iter().next().unwrap().unwrap_err();
     assert_eq!(err.kind(), lb_backends_core::ErrorKind::Incomplete);
     let windows: Vec<_> = queries(&s).iter().map(window).collect();
-    assert_eq!(windows, vec![(0, 100), (100, 100), (150, 100)]);
+    assert_eq!(
+        windows,
+        vec![(0, 100), (100, 100)],
+        "the short page is the service's end"
+    );
 }
 
 #[tokio::test]
-async fn a_total_too_small_stops_paging() {
+async fn a_total_too_small_is_incomplete() {
+    // Issue 8 defect 2: this listed 100 of 250 and succeeded.
     let s = fleet(250, 100).await;
     let clb = ClbProvider::new(client(&s), lb());
-    assert_eq!(clb.collect_all().await.unwrap().len(), 100);
-    assert_eq!(s.request_count(), 1);
+    let err = clb.collect_all().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Incomplete);
+    assert_eq!(s.request_count(), 2);
 }
 
 #[tokio::test]
@@ -149,9 +155,10 @@ async fn errors_and_odd_bodies_are_typed() {
         Some("lb-html") => (200, "<html><body>maintenance</body></html>".into()),
         Some("lb-nulls") => (
             200,
-            r#"{"code":0,"totalCount":null,"backendSet":[{"instanceId":null,"unInstanceId":null,"lanIp":null,"weight":null,"instanceStatus":null}]}"#.into(),
+            r#"{"code":0,"totalCount":1,"backendSet":[{"instanceId":null,"unInstanceId":null,"lanIp":null,"weight":null,"instanceStatus":null}]}"#.into(),
         ),
-        _ => (200, r#"{"code":0,"totalCount":null,"backendSet":null}"#.into()),
+        Some("lb-nothing") => (200, r#"{"code":0,"totalCount":null,"backendSet":null}"#.into()),
+        _ => (200, r#"{"code":0,"totalCount":0,"backendSet":[]}"#.into()),
     })
     .await;
     let provider = |id: &str| ClbProvider::new(client(&s), ResourceId::new(id).unwrap());
@@ -163,6 +170,8 @@ async fn errors_and_odd_bodies_are_typed() {
     assert_eq!(err.kind(), ErrorKind::Decode);
     let err = provider("lb-nulls").collect_all().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
+    let err = provider("lb-nothing").collect_all().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Incomplete);
     assert!(provider("lb-empty").collect_all().await.unwrap().is_empty());
 }
 
@@ -223,4 +232,139 @@ fn for_target_checks_the_variant() {
         ClbProvider::for_target(c, &other).unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
+}
+
+// ---- issue 8: listings that are exact or fail -------------------------------------
+
+/// Everything a listing yields: the ids, then the kind of error it ended with.
+async fn drain(p: &ClbProvider) -> (Vec<String>, Option<ErrorKind>) {
+    let items: Vec<_> = p.list().collect().await;
+    let mut ids = Vec::new();
+    for item in items {
+        match item {
+            Ok(b) => ids.push(b.id),
+            Err(e) => return (ids, Some(e.kind())),
+        }
+    }
+    (ids, None)
+}
+
+/// Defect 2: 250 backends served under a wrong `totalCount` gave exit 0 with a
+/// short listing (0, -1, 150), and 2^64-1 was taken as "no total".
+#[tokio::test]
+async fn a_wrong_total_count_is_incomplete_never_a_short_success() {
+    for total in [
+        "0",
+        "-1",
+        "150",
+        "249",
+        "251",
+        "1000000000",
+        "18446744073709551615",
+        "1.5",
+        "\"abc\"",
+        "true",
+        "null",
+        "[250]",
+    ] {
+        let s = serve(move |q| {
+            let (offset, limit) = window(q);
+            let set: Vec<_> = (offset..250.min(offset + limit.min(100)))
+                .map(record)
+                .collect();
+            let body = format!(
+                r#"{{"code": 0, "message": "", "totalCount": {total}, "backendSet": {}}}"#,
+                json!(set)
+            );
+            (200, body)
+        })
+        .await;
+        let (ids, err) = drain(&ClbProvider::new(client(&s), lb())).await;
+        assert_eq!(
+            err,
+            Some(ErrorKind::Incomplete),
+            "totalCount {total}: {}",
+            ids.len()
+        );
+        assert!(s.request_count() <= 3, "totalCount {total}");
+    }
+    // Honest, and a multiple of the page size: one confirming (empty) page.
+    let s = fleet(200, 200).await;
+    let (ids, err) = drain(&ClbProvider::new(client(&s), lb())).await;
+    assert_eq!((ids.len(), err), (200, None));
+    assert_eq!(s.request_count(), 3);
+}
+
+/// Defect 7: the sequence form of a derived struct, and envelopes without the
+/// fields the API always sends, or with a `code` that is not the integer 0.
+#[tokio::test]
+async fn envelopes_of_the_wrong_shape_are_never_a_listing() {
+    for body in [
+        r#"[0,[{"unInstanceId":"ins-x","lanIp":"10.0.0.1"}]]"#,
+        r#"{"code":0,"totalCount":1,"backendSet":[["ins-x","ins-x","n",10,"10.0.0.1"]]}"#,
+        r#"{"code":0,"codeDesc":"Success"}"#,
+        r#"{"code":0,"codeDesc":"Success","totalCount":0}"#,
+        r#"{"code":0,"codeDesc":"Success","backendSet":[]}"#,
+        r#"{"code":0,"totalCount":1,"backendSet":{"0":{"unInstanceId":"ins-x"}}}"#,
+        r#"{"code":0.5,"codeDesc":"Success","totalCount":0,"backendSet":[]}"#,
+        r#"{"code":"abc","codeDesc":"Success","totalCount":0,"backendSet":[]}"#,
+        r#"{"code":true,"codeDesc":"Success","totalCount":0,"backendSet":[]}"#,
+        r#"{"code":null,"codeDesc":"Success","totalCount":0,"backendSet":[]}"#,
+        r#"{"codeDesc":"Success","totalCount":0,"backendSet":[]}"#,
+    ] {
+        let s = serve(move |_| (200, body.to_owned())).await;
+        let (ids, err) = drain(&ClbProvider::new(client(&s), lb())).await;
+        assert!(
+            matches!(err, Some(ErrorKind::Decode | ErrorKind::Incomplete)),
+            "{body}: {ids:?} {err:?}"
+        );
+        assert!(ids.is_empty(), "{body}");
+        assert_eq!(s.request_count(), 1, "{body}");
+    }
+}
+
+/// Item 10: every lying server ends in a bounded number of requests, Incomplete.
+#[tokio::test]
+async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
+    use lb_backends_testkit::{Claim, Liar, Lie, Position, Reply, Request};
+    fn position(req: &Request) -> (Position, usize) {
+        let n = |k: &str| req.query(k).and_then(|v| v.parse().ok()).unwrap_or(0);
+        (Position::Offset(n("offset")), n("limit") as usize)
+    }
+    fn render(lie: &Lie) -> Reply {
+        let set: Vec<_> = lie
+            .ids
+            .iter()
+            .map(|id| json!({"unInstanceId": id, "instanceId": id, "lanIp": "10.0.0.1", "weight": 10}))
+            .collect();
+        let total = match &lie.total {
+            Claim::Absent => serde_json::Value::Null,
+            Claim::Int(n) => json!(n),
+            Claim::Text(t) => json!(t),
+            Claim::WrongType => json!("many"),
+        };
+        Reply::json(
+            200,
+            json!({"code": 0, "message": "", "codeDesc": "Success", "totalCount": total, "backendSet": set})
+                .to_string(),
+        )
+    }
+    for liar in Liar::ALL {
+        let s = liar.serve(position, render).await;
+        let clb = ClbProvider::new(client(&s), lb())
+            .with_page_size(4)
+            .unwrap()
+            .with_max_records(40);
+        let (ids, err) = drain(&clb).await;
+        assert_eq!(err, Some(ErrorKind::Incomplete), "{liar:?}: {ids:?}");
+        let bound = match liar {
+            Liar::ShiftingIds => 12,
+            _ => 4,
+        };
+        assert!(
+            s.request_count() <= bound,
+            "{liar:?}: {}",
+            s.request_count()
+        );
+    }
 }

@@ -71,10 +71,24 @@ fn code_as_string_and_unknown_codes() {
 }
 
 #[test]
-fn success_forms() {
+fn success_is_the_integer_zero_only() {
     check("A", &ok(r#"{"code":0,"message":"","codeDesc":"Success"}"#)).unwrap();
-    check("A", &ok(r#"{"code":"0"}"#)).unwrap();
-    check("A", &ok(r#"{"codeDesc":"Success","totalCount":0}"#)).unwrap();
+    // Issue 8 defect 7: these were taken as success.
+    for body in [
+        r#"{"code":"0"}"#,
+        r#"{"codeDesc":"Success","totalCount":0}"#,
+        r#"{"code":0.5,"codeDesc":"Success"}"#,
+        r#"{"code":0.0,"codeDesc":"Success"}"#,
+        r#"{"code":"abc","codeDesc":"Success"}"#,
+        r#"{"code":true,"codeDesc":"Success"}"#,
+        r#"{"code":null,"codeDesc":"Success"}"#,
+        r#"{"code":[0],"codeDesc":"Success"}"#,
+        r#"[0,[{"unInstanceId":"ins-x"}]]"#,
+    ] {
+        let err = check("A", &ok(body)).unwrap_err();
+        assert_eq!(err.kind(), Decode, "{body}");
+        assert!(!err.is_retryable(), "{body}");
+    }
 }
 
 #[test]
@@ -90,7 +104,7 @@ fn odd_bodies_are_typed_errors() {
     // null everywhere: no code.
     let err = check("A", &ok(r#"{"code":null,"message":null,"codeDesc":null}"#)).unwrap_err();
     assert_eq!(err.kind(), Decode);
-    assert!(err.message().contains("no result code"));
+    assert!(err.message().contains("no usable result code"), "{err}");
     // Not an object.
     for body in ["null", "[]", "\"x\"", ""] {
         assert_eq!(
