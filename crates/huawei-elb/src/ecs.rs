@@ -124,10 +124,20 @@ pub(crate) fn ports_page(
 ) -> Result<Vec<VpcPort>> {
     let mut body: Value = decode_json("ListPorts", response)?;
     match body.get_mut("ports").map(Value::take) {
-        Some(Value::Array(items)) => Ok(items
+        // A port must be an object (serde would read an array as a port's fields in
+        // order); within one, odd fields are read leniently.
+        Some(Value::Array(items)) => items
             .into_iter()
-            .map(|p| VpcPort::deserialize(&p).unwrap_or_default())
-            .collect()),
+            .enumerate()
+            .map(|(i, p)| match p {
+                Value::Object(_) => Ok(VpcPort::deserialize(&p).unwrap_or_default()),
+                other => Err(mapping::shape_error(
+                    "ListPorts",
+                    response,
+                    &format!("port {i} is {}, not an object", json_kind(&other)),
+                )),
+            })
+            .collect(),
         other => Err(mapping::shape_error(
             "ListPorts",
             response,

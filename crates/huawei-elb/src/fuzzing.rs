@@ -5,20 +5,22 @@
 //! provider runs on it (after the transport's status check passed), and hands back
 //! what they made of it, so the harness fuzzes what users run.
 
-use lb_backends_core::{transport::RawResponse, Backend, InstanceLookup, Result};
+use lb_backends_core::{transport::RawResponse, Backend, Error, ErrorKind, InstanceLookup, Result};
 
 use crate::{ecs, mapping, model::VpcPort};
 
 /// One `ListMembers` page as [`ElbProvider::list_members`](crate::ElbProvider::list_members)
 /// decodes it: `page_of`, then `to_backend` for every member. Returns the members
-/// and `page_info.next_marker` as decoded.
+/// and `page_info.next_marker` as decoded; a `page_info` the listing cannot read
+/// (it would end incomplete) is an `Incomplete` error here.
 pub fn list_page(response: &RawResponse) -> Result<(Vec<Backend>, Option<String>)> {
-    let (raw, next) = mapping::page_of("ListMembers", response)?;
+    let (raw, signal) = mapping::page_of("ListMembers", response)?;
     let members = raw
         .into_iter()
         .map(|m| mapping::to_backend(m, None))
         .collect::<Result<Vec<_>>>()?;
-    Ok((members, next))
+    let signal = signal.map_err(|why| Error::new(ErrorKind::Incomplete, why))?;
+    Ok((members, signal.next_marker))
 }
 
 /// One `{"member": ...}` answer as `get_member` (`asked` = the id asked for) or

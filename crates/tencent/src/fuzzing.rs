@@ -21,13 +21,15 @@ pub fn check(action: &str, response: &RawResponse) -> Result<()> {
 }
 
 /// One `DescribeLoadBalancerBackends` page as the CLB listing decodes it: the
-/// envelope check, the page, then `to_backend` for every record (before the
-/// listing's de-duplication). Returns `totalCount` as decoded and the backends.
+/// envelope check, `page_of` (a page it cannot use is `Incomplete`), then
+/// `to_backend` for every record (before the listing's de-duplication). Returns
+/// `totalCount` as decoded and the backends.
 #[cfg(feature = "clb")]
-pub fn clb_page(response: &RawResponse) -> Result<(Option<i64>, Vec<Backend>)> {
+pub fn clb_page(response: &RawResponse) -> Result<(u64, Vec<Backend>)> {
     const ACTION: &str = "DescribeLoadBalancerBackends";
     envelope::check(ACTION, response)?;
-    let page: crate::clb::model::BackendsPage = decode_json(ACTION, response)?;
+    let body: Value = decode_json(ACTION, response)?;
+    let page = crate::clb::model::page_of(body).map_err(not_a_page)?;
     let backends = page
         .backend_set
         .into_iter()
@@ -43,13 +45,14 @@ pub fn clb_record(record: Value) -> Result<Backend> {
 }
 
 /// One `DescribeBmLocationBackends` page as the BMLB listing decodes it: the
-/// envelope check, the page, then `to_backend` for every binding (before the
+/// envelope check, `page_of`, then `to_backend` for every binding (before the
 /// listing's de-duplication and id qualification).
 #[cfg(feature = "bmlb")]
 pub fn bmlb_page(response: &RawResponse) -> Result<Vec<Backend>> {
     const ACTION: &str = "DescribeBmLocationBackends";
     envelope::check(ACTION, response)?;
-    let page: crate::bmlb::model::BindingsPage = decode_json(ACTION, response)?;
+    let body: Value = decode_json(ACTION, response)?;
+    let page = crate::bmlb::model::page_of(body).map_err(not_a_page)?;
     page.data
         .into_iter()
         .map(|raw| crate::bmlb::model::to_backend(raw).map(|m| m.backend))
@@ -60,4 +63,13 @@ pub fn bmlb_page(response: &RawResponse) -> Result<Vec<Backend>> {
 #[cfg(feature = "bmlb")]
 pub fn bmlb_record(record: Value) -> Result<Backend> {
     crate::bmlb::model::to_backend(record).map(|m| m.backend)
+}
+
+/// What the listings make of a page `page_of` refuses: the listing ends incomplete.
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+fn not_a_page(why: String) -> lb_backends_core::Error {
+    lb_backends_core::Error::new(
+        lb_backends_core::ErrorKind::Incomplete,
+        format!("the response is not a page ({why})"),
+    )
 }
