@@ -39,6 +39,7 @@ mod listing;
 pub mod signer;
 #[cfg(all(test, any(feature = "clb", feature = "bmlb")))]
 mod testutil;
+pub mod v3;
 
 #[cfg(feature = "bmlb")]
 pub mod bmlb;
