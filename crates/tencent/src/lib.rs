@@ -56,3 +56,4 @@ pub use clb::ClbProvider;
 pub use client::{HttpMethod, Service, TencentClient, LEGACY_PATH};
 pub use credentials::TencentCredentials;
 pub use signer::SignatureMethod;
+pub use v3::{TencentApi, ENV_TENCENT_API};
