@@ -235,6 +235,7 @@ impl TencentClientBuilder {
             clb3,
             bmlb3,
             region3,
+            forward_cache: std::sync::Mutex::default(),
         }))
     }
 }

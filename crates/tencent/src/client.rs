@@ -99,6 +99,9 @@ pub(crate) struct Inner {
     pub bmlb3: Option<Endpoint>,
     /// The region as API 3.0 wants it (long form), when the region maps.
     pub region3: Option<String>,
+    /// API 3.0: `Forward` of the load balancers seen (1 standard, 0 classic).
+    #[cfg_attr(not(feature = "clb"), allow(dead_code))]
+    pub forward_cache: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl TencentClient {

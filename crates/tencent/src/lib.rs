@@ -56,4 +56,6 @@ pub use clb::ClbProvider;
 pub use client::{HttpMethod, Service, TencentClient, LEGACY_PATH};
 pub use credentials::TencentCredentials;
 pub use signer::SignatureMethod;
+#[cfg(feature = "clb")]
+pub use v3::clb::ClbV3Provider;
 pub use v3::{TencentApi, ENV_TENCENT_API};
