@@ -43,6 +43,7 @@ impl From<EntrySettings> for Settings {
             region: s.region,
             project_id: s.project_id,
             endpoint: s.endpoint,
+            tencent_api: None,
         }
     }
 }
@@ -144,6 +145,7 @@ impl Fleet {
                     region: entry.region,
                     project_id: entry.project_id,
                     endpoint: entry.endpoint,
+                    tencent_api: None,
                 },
             });
         }
