@@ -89,8 +89,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
 
-    /// Tencent API generation: legacy (/v2/index.php, the default for now) or 3
-    /// (API 3.0; needed for listener and rule targets); default from the profile.
+    /// Tencent API generation: 3 (API 3.0, the default) or legacy (/v2/index.php;
+    /// CLB targets of one whole load balancer only); default from the profile.
     #[arg(
         long,
         global = true,

@@ -1,5 +1,6 @@
 //! `lbb` on Tencent CLB API 3.0: chosen by `--tencent-api 3`, `LBB_TENCENT_API` or the
-//! profile's `tencent_api`; listener and rule targets; legacy stays the default.
+//! profile's `tencent_api`, and the default; listener and rule targets. (The test
+//! harness pins `LBB_TENCENT_API=legacy` for the legacy tests; these remove it.)
 #![cfg(feature = "tencent-clb")]
 
 mod common;
@@ -55,19 +56,54 @@ fn the_flag_the_variable_and_the_profile_select_api_3() {
         0o600,
     );
     let by_profile = env
-        .run(
-            env.bare()
-                .args(["--profile", "tc3", "list", &whole, "-o", "json"]),
-        )
+        .run(env.bare().env_remove("LBB_TENCENT_API").args([
+            "--profile",
+            "tc3",
+            "list",
+            &whole,
+            "-o",
+            "json",
+        ]))
         .ok()
         .json();
     assert_eq!(by_profile.as_array().unwrap().len(), 6);
 }
 
 #[test]
-fn legacy_stays_the_default_and_refuses_listener_targets_without_sending() {
+fn api_3_is_the_default_and_legacy_refuses_listener_targets_without_sending() {
     let env = Env::demo();
-    // The legacy seed LB lists as before.
+    let default = env
+        .run(env.bare().env_remove("LBB_TENCENT_API").args([
+            "--endpoint",
+            &env.emu.base_url(),
+            "list",
+            &format!("tencent-clb:{}/{}", demo::STANDARD, demo::TCP),
+            "-o",
+            "json",
+        ]))
+        .ok()
+        .json();
+    assert_eq!(default.as_array().unwrap().len(), 2);
+    // The seed's LB: the same backends on both APIs (a classic CLB on 3.0).
+    let ids = |api: &str| -> Vec<String> {
+        env.lbb([
+            "--tencent-api",
+            api,
+            "list",
+            "tencent-clb:lb-abcdefgh",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect()
+    };
+    assert_eq!(ids("legacy"), ids("3"));
+    // Legacy mode (the harness's): the seed LB lists as before.
     let run = env.lbb(["list", "tencent-clb:lb-abcdefgh"]).ok();
     assert_eq!(run.stdout.lines().count(), 3);
     let before = env.emu.request_count();

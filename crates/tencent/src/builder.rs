@@ -120,9 +120,10 @@ impl TencentClientBuilder {
         self
     }
 
-    /// Which API generation the providers speak: [`TencentApi::Legacy`] (the
-    /// default for now) or [`TencentApi::V3`]. `from_env` reads it from
-    /// `LBB_TENCENT_API` (`legacy` or `3`).
+    /// Which API generation the providers speak: [`TencentApi::V3`] (the default)
+    /// or [`TencentApi::Legacy`]. `from_env` reads it from `LBB_TENCENT_API`
+    /// (`legacy` or `3`). An API 3.0 client needs a region that maps to a long id
+    /// (see [`long_region`](crate::v3::region::long_region)).
     #[must_use]
     pub fn api(mut self, api: TencentApi) -> Self {
         self.api = Some(api);

@@ -38,14 +38,18 @@ pub const ENV_TENCENT_API: &str = "LBB_TENCENT_API";
 /// assert!("2".parse::<TencentApi>().is_err());
 /// # Ok::<(), lb_backends_core::Error>(())
 /// ```
+///
+/// API 3.0 is the default. It changes which provider serves `tencent-clb` targets
+/// ([`ClbV3Provider`](crate::ClbV3Provider) instead of the legacy
+/// [`ClbProvider`](crate::ClbProvider)); BMLB targets are served by the legacy API in
+/// both modes (BMLB on API 3.0 is not implemented yet).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TencentApi {
     /// The legacy `/v2/index.php` API (signature v1): read-only CLB and BMLB.
-    /// The default until the API 3.0 providers cover everything the legacy ones do.
-    #[default]
     Legacy,
-    /// API 3.0 (TC3-HMAC-SHA256, JSON).
+    /// API 3.0 (TC3-HMAC-SHA256, JSON): the default.
+    #[default]
     V3,
 }
 

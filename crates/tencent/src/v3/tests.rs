@@ -170,6 +170,7 @@ async fn an_unknown_region_sends_nothing() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     // A legacy client keeps its short region, and a 3.0 call on it is refused locally.
     let legacy = TencentClient::builder()
+        .api(TencentApi::Legacy)
         .region("atlantis")
         .credentials(TencentCredentials::new("a", "b").unwrap())
         .endpoint_clb(Endpoint::parse(server.url()).unwrap())
