@@ -194,6 +194,11 @@
 //! ([`Emulator::set_tencent_clock_offset`] skews it), each `Nonce` usable once: see
 //! [`tencent`] for the checks and [`tencent::codes`] for the error codes.
 //!
+//! API 3.0 (CLB): `POST /`, routed by `Host` and `X-TC-Action`, TC3-HMAC-SHA256
+//! checked independently of the clients (5 minutes of skew at most); standard and
+//! classic CLBs from the fleet's `tencent.clb3` section ([`fleet::clb3`]) and every
+//! legacy CLB as a classic one: see [`tencent::v3`].
+//!
 //! # Faults
 //!
 //! [`Faults`] (random, seeded) and [`Emulator::inject_next`] / [`Emulator::inject`]

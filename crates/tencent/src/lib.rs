@@ -1,12 +1,16 @@
-//! Tencent Cloud providers for **lb-backends**, on the legacy API
-//! (`/v2/index.php`, signature v1).
+//! Tencent Cloud providers for **lb-backends**: API 3.0 (TC3-HMAC-SHA256, JSON; the
+//! default, see [`v3`]) and the legacy API (`/v2/index.php`, signature v1).
 //!
+//! - [`ClbV3Provider`] (feature `clb`, API 3.0): standard and classic CLBs, whole, per
+//!   listener or per layer-7 rule, with health; chosen by [`TencentApi::V3`].
+
 //! - [`TencentClient`]: region, [`TencentCredentials`], endpoints and one shared
 //!   HTTP transport; every attempt of every call (retries included) gets a fresh
 //!   `Timestamp`, `Nonce` and signature, and every answer is checked against the
 //!   `code`/`message`/`codeDesc` envelope (an error under HTTP 200 is still an error).
-//! - [`ClbProvider`] (feature `clb`): the backends of a CLB load balancer.
-//! - [`BmlbProvider`] (feature `bmlb`): the hosts bound to a BMLB forwarding path.
+//! - [`ClbProvider`] (feature `clb`, legacy): the backends of a CLB load balancer.
+//! - [`BmlbProvider`] (feature `bmlb`, legacy in both modes): the hosts bound to a BMLB
+//!   forwarding path.
 //!
 //! Both providers implement [`lb_backends_core::BackendProvider`] read-only; adding,
 //! changing and removing backends return
