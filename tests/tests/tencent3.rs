@@ -264,28 +264,25 @@ impl Harness for Clb3Harness {
     }
 
     async fn setup(&self, n: usize) -> Setup {
-        let lb = generate_standard("lb-conform3", n);
-        let mut expected_ids = BTreeSet::new();
-        for l in &lb.listeners {
-            for t in &l.targets {
-                expected_ids.insert(format!("{}:{}:{}", l.listener_id, t.instance_id, t.port));
-            }
-            for r in &l.rules {
-                for t in &r.targets {
-                    expected_ids.insert(format!(
-                        "{}:{}:{}:{}",
-                        l.listener_id, r.location_id, t.instance_id, t.port
-                    ));
-                }
-            }
-        }
+        // Every fourth target is on the TCP listener: it holds `n`.
+        let lb = generate_standard("lb-conform3", n * 4);
+        // The TCP listener: one place, so the writes can be checked too.
+        let tcp = &lb.listeners[0];
+        let expected_ids: BTreeSet<String> = tcp
+            .targets
+            .iter()
+            .map(|t| format!("{}:{}:{}", tcp.listener_id, t.instance_id, t.port))
+            .collect();
         let mut fleet = Fleet::new();
         fleet.tencent.clb3.load_balancers.push(lb);
         let emulator = emulator(fleet).await;
         let c = client3(&emulator, DEFAULT_TENCENT_SECRET_KEY);
         let provider: Box<dyn BackendProvider> = Box::new(
-            ClbV3Provider::for_target(c.clone(), &"tencent-clb:lb-conform3".parse().unwrap())
-                .unwrap(),
+            ClbV3Provider::for_target(
+                c.clone(),
+                &"tencent-clb:lb-conform3/lbl-tconform3".parse().unwrap(),
+            )
+            .unwrap(),
         );
         Setup {
             provider,
@@ -294,7 +291,10 @@ impl Harness for Clb3Harness {
             ),
             emulator,
             expected_ids,
-            new_backend: None,
+            new_backend: Some(lb_backends_core::NewBackend::new(
+                "10.9.9.9".parse().unwrap(),
+                lb_backends_core::Port::new(8080).unwrap(),
+            )),
             secrets: vec![DEFAULT_TENCENT_SECRET_KEY.to_string()],
         }
     }
@@ -313,4 +313,160 @@ async fn clb_3_0_passes_the_conformance_suite() {
     conformance::faults_are_survived(&h).await;
     conformance::dead_service_ends_in_a_retryable_error(&h).await;
     conformance::debug_shows_no_secret(&h).await;
+}
+
+mod writes {
+    use std::time::Duration;
+
+    use lb_backends_core::{
+        transport::{RetryPolicy, TransportConfig},
+        BackendUpdate, NewBackend, Port, Weight,
+    };
+
+    use super::*;
+
+    fn patient(emu: &Emulator, target: &str) -> ClbV3Provider {
+        let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
+        let client = TencentClient::builder()
+            .region("ap-guangzhou")
+            .credentials(
+                TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY)
+                    .unwrap(),
+            )
+            .endpoint_clb(endpoint)
+            .transport_config(TransportConfig {
+                retry: RetryPolicy::default()
+                    .with_max_attempts(60)
+                    .with_initial_backoff(Duration::from_millis(10))
+                    .with_max_backoff(Duration::from_millis(100)),
+                ..TransportConfig::default()
+            })
+            .build()
+            .unwrap();
+        ClbV3Provider::for_target(client, &target.parse().unwrap()).unwrap()
+    }
+
+    fn spec(ip: &str, port: i64, weight: i64) -> NewBackend {
+        NewBackend::new(ip.parse().unwrap(), Port::new(port).unwrap())
+            .with_weight(Weight::new(weight).unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn add_set_remove_on_a_layer_4_listener_and_a_layer_7_rule() {
+        let emu = emulator(Fleet::demo()).await;
+        emu.set_tencent_task_delay(Duration::from_millis(150));
+        for (target, id) in [
+            (
+                format!("tencent-clb:{}/{}", demo::STANDARD, demo::TCP),
+                "lbl-tcp00001:10.0.9.9:8081",
+            ),
+            (
+                format!(
+                    "tencent-clb:{}/{}/{}",
+                    demo::STANDARD,
+                    demo::HTTP,
+                    demo::RULE_STATIC
+                ),
+                "lbl-http0001:loc-rule0002:10.0.9.9:8081",
+            ),
+        ] {
+            let p = patient(&emu, &target);
+            assert!(p.capabilities().add);
+            let added = p.add(&spec("10.0.9.9", 8081, 33)).await.unwrap();
+            assert_eq!(added.id, id);
+            assert_eq!((added.port, added.weight), (Some(8081), Some(33)));
+            // The task was polled until it ended.
+            let polls = emu.requests().iter().filter(|r| r.path == "/").count();
+            assert!(polls >= 4, "{polls}");
+            let rid = ResourceId::new(id).unwrap();
+            let set = p
+                .update(
+                    &rid,
+                    &BackendUpdate::new().with_weight(Weight::new(7).unwrap()),
+                )
+                .await
+                .unwrap();
+            assert_eq!(set.weight, Some(7));
+            let whole = clb(&emu, &format!("tencent-clb:{}", demo::STANDARD));
+            assert_eq!(whole.get(&rid).await.unwrap().weight, Some(7));
+            p.remove(&rid).await.unwrap();
+            assert_eq!(p.get(&rid).await.unwrap_err().kind(), ErrorKind::NotFound);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ambiguous_scopes_and_bad_ids_send_no_write() {
+        let emu = emulator(Fleet::demo()).await;
+        let writes = |emu: &Emulator| emu.requests().len();
+        let whole = patient(&emu, &format!("tencent-clb:{}", demo::STANDARD));
+        let err = whole.add(&spec("10.0.9.9", 80, 1)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(
+            err.message().contains(demo::TCP) && err.message().contains(demo::HTTP),
+            "{err}"
+        );
+        let l7 = patient(
+            &emu,
+            &format!("tencent-clb:{}/{}", demo::STANDARD, demo::HTTP),
+        );
+        let err = l7.add(&spec("10.0.9.9", 80, 1)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.message().contains(demo::RULE_API), "{err}");
+        // Only reads were sent: per provider (each has its own client, so its own
+        // cache) the kind and the listeners.
+        assert_eq!(writes(&emu), 4, "{:?}", emu.requests());
+
+        emu.reset_request_count();
+        for bad in ["ins-1", "lbl-x:ins-1:http", "lbl-tcp00001:ins-aaaa1111:0"] {
+            let err = whole
+                .remove(&ResourceId::new(bad).unwrap())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}: {err}");
+        }
+        let named = NewBackend::new("10.0.9.9".parse().unwrap(), Port::new(80).unwrap())
+            .with_name(lb_backends_core::BackendName::new("x").unwrap());
+        let l4 = patient(
+            &emu,
+            &format!("tencent-clb:{}/{}", demo::STANDARD, demo::TCP),
+        );
+        assert_eq!(
+            l4.add(&named).await.unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        let err = l4
+            .update(
+                &ResourceId::new("lbl-tcp00001:ins-aaaa1111:8080").unwrap(),
+                &BackendUpdate::new(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(emu.request_count(), 0, "nothing sent");
+        assert!(Weight::new(101).is_err() && Port::new(0).is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn twenty_concurrent_adds_on_one_lb_all_land() {
+        let emu = emulator(Fleet::demo()).await;
+        emu.set_tencent_task_delay(Duration::from_millis(20));
+        let p = patient(
+            &emu,
+            &format!("tencent-clb:{}/{}", demo::STANDARD, demo::UDP),
+        );
+        let adds = (0..20).map(|i| {
+            let p = p.clone();
+            async move { p.add(&spec(&format!("10.0.8.{}", i + 1), 53, 10)).await }
+        });
+        let results = futures::future::join_all(adds).await;
+        for r in &results {
+            assert!(r.is_ok(), "{r:?}");
+        }
+        assert_eq!(p.collect_all().await.unwrap().len(), 21);
+        let busy = emu.requests().iter().filter(|r| r.path == "/").count();
+        assert!(
+            busy > 40,
+            "ResourceInOperating was met and retried: {busy} calls"
+        );
+    }
 }

@@ -343,6 +343,13 @@ impl Emulator {
         lock(&self.state.tencent).clock_offset = secs;
     }
 
+    /// How long each Tencent API 3.0 write task runs (default 200 ms): its load
+    /// balancer is busy meanwhile (`FailedOperation.ResourceInOperating`), and
+    /// `DescribeTaskStatus` answers 2 (in progress) until it ends.
+    pub fn set_tencent_task_delay(&self, delay: Duration) {
+        lock(&self.state.tencent).task_delay = delay;
+    }
+
     /// How many Tencent nonces the server remembers (each accepted request adds one).
     pub fn tencent_nonces_seen(&self) -> usize {
         lock(&self.state.tencent).nonces_seen()

@@ -2,7 +2,8 @@
 //! default, see [`v3`]) and the legacy API (`/v2/index.php`, signature v1).
 //!
 //! - [`ClbV3Provider`] (feature `clb`, API 3.0): standard and classic CLBs, whole, per
-//!   listener or per layer-7 rule, with health; chosen by [`TencentApi::V3`].
+//!   listener or per layer-7 rule, with health; add, weight and remove on a standard
+//!   CLB (asynchronous tasks, polled); chosen by [`TencentApi::V3`].
 
 //! - [`TencentClient`]: region, [`TencentCredentials`], endpoints and one shared
 //!   HTTP transport; every attempt of every call (retries included) gets a fresh
@@ -12,8 +13,8 @@
 //! - [`BmlbProvider`] (feature `bmlb`, legacy in both modes): the hosts bound to a BMLB
 //!   forwarding path.
 //!
-//! Both providers implement [`lb_backends_core::BackendProvider`] read-only; adding,
-//! changing and removing backends return
+//! The legacy providers implement [`lb_backends_core::BackendProvider`] read-only;
+//! adding, changing and removing backends return
 //! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
 //!
 //! ```no_run

@@ -23,6 +23,10 @@ pub(crate) struct TencentStore {
     /// CLB load balancers as API 3.0 serves them, by id (the legacy section's as
     /// classic CLBs, then the `clb3` section's).
     pub clb3: BTreeMap<String, Clb3LoadBalancer>,
+    /// API 3.0 tasks by id (the write's `RequestId`).
+    pub(crate) tasks: HashMap<String, super::v3::clb_write::Task>,
+    /// How long an API 3.0 task runs.
+    pub task_delay: std::time::Duration,
     /// Seconds added to the real clock (a server whose clock is off).
     pub clock_offset: i64,
     /// `SecretId` + nonce -> when it was first seen (server time).
@@ -31,7 +35,10 @@ pub(crate) struct TencentStore {
 
 impl TencentStore {
     pub(crate) fn load(fleet: &TencentFleet) -> TencentStore {
-        let mut store = TencentStore::default();
+        let mut store = TencentStore {
+            task_delay: super::v3::clb_write::DEFAULT_TASK_DELAY,
+            ..TencentStore::default()
+        };
         for lb in &fleet.clb.load_balancers {
             store.clb.insert(lb.load_balancer_id.clone(), lb.clone());
             store

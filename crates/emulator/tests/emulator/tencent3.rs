@@ -255,3 +255,84 @@ async fn request_limit_exceeded_is_a_fault() {
         FaultKind::TencentThrottle
     );
 }
+
+#[tokio::test]
+async fn writes_are_tasks_and_one_task_at_a_time_per_lb() {
+    let emu = demo().await;
+    emu.set_tencent_task_delay(std::time::Duration::from_millis(300));
+    let add = |ip: &str| {
+        Call::new(
+            "RegisterTargets",
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+                   "Targets": [{"EniIp": ip, "Port": 81, "Weight": 5}]}),
+        )
+    };
+    let first = add("10.0.7.1").send(&emu).await;
+    assert_eq!(code(&first), "");
+    let task = first["RequestId"].as_str().unwrap().to_owned();
+    let busy = add("10.0.7.2").send(&emu).await;
+    assert_eq!(code(&busy), "FailedOperation.ResourceInOperating");
+    let status = Call::new("DescribeTaskStatus", json!({"TaskId": task}))
+        .send(&emu)
+        .await;
+    assert_eq!(status["Status"], 2);
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let status = Call::new("DescribeTaskStatus", json!({"TaskId": task}))
+        .send(&emu)
+        .await;
+    assert_eq!(status["Status"], 0);
+    assert_eq!(
+        code(&add("10.0.7.1").send(&emu).await),
+        "InvalidParameterValue.Duplicate"
+    );
+    emu.set_tencent_task_delay(std::time::Duration::ZERO);
+    for (body, want) in [
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::HTTP,
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 80}]}),
+            "InvalidParameter",
+        ),
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+                "Targets": [{"EniIp": "10.0.7.3", "InstanceId": "ins-1", "Port": 80}]}),
+            "InvalidParameter",
+        ),
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 0}]}),
+            "InvalidParameterValue.Range",
+        ),
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": "lbl-nothere",
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 80}]}),
+            "InvalidParameter.ListenerIdNotFound",
+        ),
+        (
+            json!({"LoadBalancerId": ids::CLASSIC, "ListenerId": ids::TCP,
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 80}]}),
+            "UnsupportedOperation",
+        ),
+    ] {
+        let r = Call::new("RegisterTargets", body).send(&emu).await;
+        assert_eq!(code(&r), want);
+    }
+    let gone = Call::new(
+        "DeregisterTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+               "Targets": [{"EniIp": "10.0.7.1", "Port": 81}]}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(code(&gone), "");
+    let t = Call::new(
+        "DescribeTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerIds": [ids::TCP]}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(t["Listeners"][0]["Targets"].as_array().unwrap().len(), 2);
+    let unknown = Call::new("DescribeTaskStatus", json!({"TaskId": "nope"}))
+        .send(&emu)
+        .await;
+    assert_eq!(code(&unknown), "InvalidParameter");
+}

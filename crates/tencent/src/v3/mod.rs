@@ -179,6 +179,41 @@ impl TencentClient {
             .await
     }
 
+    /// [`call_v3`](Self::call_v3), also returning the answer's `RequestId` (the task
+    /// id of an asynchronous CLB write).
+    pub async fn call_v3_with_id<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        action: &'static str,
+        body: &impl Serialize,
+        idempotent: bool,
+    ) -> Result<(T, String)> {
+        let request = self.request_v3(service, action, body, idempotent)?;
+        let dialect = dialect::Tc3Dialect {
+            service: service.v3_name(),
+            version: service.v3_version(),
+            action,
+            region: self.region_v3()?,
+            credentials: &self.inner().credentials,
+            clock: None,
+        };
+        self.inner()
+            .transport
+            .send_with(&dialect, &request, |r| {
+                let (inner, request_id) = envelope::open(action, r)?;
+                let value =
+                    serde_json::from_value(serde_json::Value::Object(inner)).map_err(|e| {
+                        Error::new(
+                            ErrorKind::Decode,
+                            format!("the {action} answer has an unexpected shape: {e}"),
+                        )
+                        .with_request_id(request_id.clone())
+                    })?;
+                Ok((value, request_id))
+            })
+            .await
+    }
+
     fn request_v3(
         &self,
         service: Service,

@@ -17,7 +17,8 @@
 //! | `Content-Type` not `application/json`, or the body not a JSON object | `InvalidParameter` |
 //! | an action not served | `InvalidAction` |
 //!
-//! The CLB actions and their rules are in [`clb`]. Faults apply as to every API; on
+//! The CLB actions and their rules are in [`clb`] (reads) and [`clb_write`] (writes
+//! and their tasks). Faults apply as to every API; on
 //! this path a `server-error` answers 500 (an `InternalError` envelope), 502 (an HTML
 //! page) or 503, and `tencent-throttle` answers `RequestLimitExceeded` under HTTP 200.
 
@@ -31,6 +32,7 @@ use crate::state::{lock, AppState, RequestId};
 use crate::util::unix_now;
 
 pub mod clb;
+pub mod clb_write;
 pub mod sign;
 
 /// The path every API 3.0 call is posted to.
@@ -219,7 +221,8 @@ pub(crate) async fn entry(
         match caller.service.as_str() {
             "clb" if version == CLB_VERSION => {
                 let p = params(&headers, &body)?;
-                clb::dispatch(&state, &caller.action, &p)
+                clb_write::dispatch(&state, &caller.action, &p, &rid)
+                    .unwrap_or_else(|| clb::dispatch(&state, &caller.action, &p))
             }
             "clb" => Err(ApiError::new(
                 "NoSuchVersion",

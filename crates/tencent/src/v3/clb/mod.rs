@@ -1,4 +1,4 @@
-//! Tencent CLB on API 3.0 (read): standard CLBs (`Forward` 1: listeners, rules and
+//! Tencent CLB on API 3.0: standard CLBs (`Forward` 1: listeners, rules and
 //! targets) and classic CLBs (`Forward` 0: a flat list of CVMs), told apart with
 //! `DescribeLoadBalancers` (the answer is cached per load balancer in the client).
 //!
@@ -24,6 +24,7 @@
 
 mod id;
 pub(crate) mod model;
+mod write;
 
 use std::collections::HashSet;
 
@@ -31,14 +32,15 @@ use async_trait::async_trait;
 use lb_backends_core::{
     paging::{paginate, Page},
     provider::find_listed,
-    Backend, BackendProvider, BackendStream, Capabilities, Error, ErrorKind, InstanceLookup,
-    ResourceId, Result, Target,
+    Backend, BackendProvider, BackendStream, BackendUpdate, Capabilities, Error, ErrorKind,
+    InstanceLookup, NewBackend, ResourceId, Result, Target,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub use id::BackendId;
 pub use model::health_of;
+pub use write::TASK_TIMEOUT;
 
 use crate::client::{Service, TencentClient};
 use model::{fields, HealthIndex, Place};
@@ -429,9 +431,15 @@ impl BackendProvider for ClbV3Provider {
         &self.target
     }
 
-    /// Read-only for now: listing, `get` and the instance of a backend.
+    /// Everything on a standard CLB (add, weight, remove; see the `write` module
+    /// docs); read-only on a classic CLB once its kind is known (before that, a
+    /// write to a classic CLB answers [`Unsupported`](ErrorKind::Unsupported)).
     fn capabilities(&self) -> Capabilities {
-        Capabilities::READ_ONLY.with_instance_lookup(true)
+        let classic =
+            self.client.cached_lb_kind(self.load_balancer_id.as_str()) == Some(LbKind::Classic);
+        Capabilities::READ_ONLY
+            .with_instance_lookup(true)
+            .with_writes(!classic)
     }
 
     /// One `DescribeTargets` (or `DescribeClassicalLBTargets`) and one health call,
@@ -449,6 +457,23 @@ impl BackendProvider for ClbV3Provider {
     /// id is found from any target form that covers the backend.
     async fn get(&self, id: &ResourceId) -> Result<Backend> {
         find_listed(self.list(), id, &self.target).await
+    }
+
+    /// `RegisterTargets` of `spec.address` (as `EniIp`) on `spec.port` with its weight,
+    /// on the one listener or rule of the target, then `DescribeTaskStatus` until the
+    /// task ends; returns the new backend as listed.
+    async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        self.add_impl(spec).await
+    }
+
+    /// `ModifyTargetWeight` (only the weight changes), then the task, then the backend.
+    async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        self.update_impl(id, change).await
+    }
+
+    /// `DeregisterTargets`, then the task.
+    async fn remove(&self, id: &ResourceId) -> Result<()> {
+        self.remove_impl(id).await
     }
 
     /// The CVM behind a backend, from the listing itself.

@@ -288,3 +288,48 @@ fn health_words_map_and_unknown_ones_are_kept() {
     assert_eq!(health_of(None, Some(true)), Health::Healthy);
     assert_eq!(health_of(None, None), Health::NotReported);
 }
+
+#[tokio::test]
+async fn a_failed_task_is_a_typed_error_naming_the_task() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let polls = Arc::new(AtomicUsize::new(0));
+    let seen = polls.clone();
+    let handler: Arc<Handler> = Arc::new(move |action, _| match action {
+        "DescribeLoadBalancers" => lbs(1),
+        "DescribeTargets" => fixture("clb_describe_targets.json"),
+        "RegisterTargets" => fixture("clb_register_targets.json"),
+        "DescribeTaskStatus" if seen.fetch_add(1, Ordering::SeqCst) == 0 => {
+            fixture("clb_describe_task_status_in_progress.json")
+        }
+        _ => fixture("clb_describe_task_status_failed.json"),
+    });
+    let s = serve(handler).await;
+    let l4 = provider(&s, "tencent-clb:lb-abcd1234/lbl-tcp00001");
+    let spec = lb_backends_core::NewBackend::new(
+        "10.0.0.99".parse().unwrap(),
+        lb_backends_core::Port::new(8080).unwrap(),
+    );
+    let err = l4.add(&spec).await.unwrap_err();
+    let task = fixture("clb_register_targets.json")["Response"]["RequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(err.kind(), ErrorKind::Service, "{err}");
+    assert_eq!(err.request_id(), Some(task.as_str()));
+    assert!(err.message().contains(&task), "{err}");
+    assert!(err.message().contains("already bound"), "{err}");
+    assert_eq!(polls.load(Ordering::SeqCst), 2);
+    let sent: Vec<Value> = s
+        .requests()
+        .iter()
+        .filter(|r| r.header("X-TC-Action") == Some("RegisterTargets"))
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(
+        sent,
+        vec![
+            json!({"LoadBalancerId": "lb-abcd1234", "ListenerId": "lbl-tcp00001",
+                    "Targets": [{"EniIp": "10.0.0.99", "Port": 8080}]})
+        ]
+    );
+}
