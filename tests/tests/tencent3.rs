@@ -450,7 +450,9 @@ mod writes {
     async fn twenty_concurrent_adds_on_one_lb_all_land() {
         let emu = emulator(Fleet::demo()).await;
         emu.set_tencent_task_delay(Duration::from_millis(20));
-        let p = patient(
+        // Few, fast retries (fast_retries: 8 attempts, 1-5 ms): the adds must queue
+        // in-process rather than collide.
+        let p = clb(
             &emu,
             &format!("tencent-clb:{}/{}", demo::STANDARD, demo::UDP),
         );
@@ -463,10 +465,108 @@ mod writes {
             assert!(r.is_ok(), "{r:?}");
         }
         assert_eq!(p.collect_all().await.unwrap().len(), 21);
-        let busy = emu.requests().iter().filter(|r| r.path == "/").count();
-        assert!(
-            busy > 40,
-            "ResourceInOperating was met and retried: {busy} calls"
-        );
+        // Serialised in-process: each add cost its write, its polls and its read-back,
+        // and none was refused as ResourceInOperating (the client's retries are few).
+        let calls = emu.requests().iter().filter(|r| r.path == "/").count();
+        assert!(calls >= 20 * 3, "{calls} calls");
+    }
+}
+
+mod secrets {
+    use std::{
+        io::Write,
+        sync::{Arc, Mutex},
+    };
+
+    use lb_backends_emulator::TencentAccount;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    const TOKEN: &str = "tc3-session-token-SECRET-x1";
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn no_secret_reaches_a_trace_line_an_error_or_a_debug() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(captured.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let emu = Emulator::builder()
+            .fleet(Fleet::demo())
+            .tencent_account(
+                TencentAccount::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY)
+                    .with_token(TOKEN),
+            )
+            .start()
+            .await
+            .unwrap();
+        let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
+        let make = |key: &str, token: &str| {
+            TencentClient::builder()
+                .region("gz")
+                .credentials(
+                    TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, key)
+                        .unwrap()
+                        .with_token(token),
+                )
+                .endpoint_clb(endpoint.clone())
+                .transport_config(fast_retries())
+                .build()
+                .unwrap()
+        };
+        let target: lb_backends_core::Target =
+            format!("tencent-clb:{}", demo::STANDARD).parse().unwrap();
+        let mut shown = Vec::new();
+        let good =
+            ClbV3Provider::for_target(make(DEFAULT_TENCENT_SECRET_KEY, TOKEN), &target).unwrap();
+        assert_eq!(good.collect_all().await.unwrap().len(), 6);
+        shown.push(format!("{good:?}"));
+        emu.inject_next(FaultKind::ServerError);
+        emu.inject_next(FaultKind::TencentThrottle);
+        good.collect_all().await.unwrap();
+        for (key, token) in [
+            ("wrong-key-SECRET-y2", TOKEN),
+            (DEFAULT_TENCENT_SECRET_KEY, "wrong-token-SECRET-z3"),
+        ] {
+            let p = ClbV3Provider::for_target(make(key, token), &target).unwrap();
+            let err = p.collect_all().await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+            shown.push(format!("{err} {err:?} {p:?}"));
+        }
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("lbb.call"), "the calls were traced");
+        let all = format!("{log}\n{}", shown.join("\n"));
+        for secret in [
+            DEFAULT_TENCENT_SECRET_KEY,
+            TOKEN,
+            "wrong-key-SECRET-y2",
+            "wrong-token-SECRET-z3",
+            "TC3-HMAC-SHA256 Credential",
+        ] {
+            assert!(!all.contains(secret), "{secret} leaked");
+        }
     }
 }

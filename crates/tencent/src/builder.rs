@@ -237,6 +237,7 @@ impl TencentClientBuilder {
             bmlb3,
             region3,
             forward_cache: std::sync::Mutex::default(),
+            write_locks: std::sync::Mutex::default(),
         }))
     }
 }

@@ -101,6 +101,10 @@ pub(crate) struct Inner {
     pub region3: Option<String>,
     /// API 3.0: `Forward` of the load balancers seen (1 standard, 0 classic).
     #[cfg_attr(not(feature = "clb"), allow(dead_code))]
+    pub write_locks:
+        std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// API 3.0: `Forward` of the load balancers seen (1 standard, 0 classic).
+    #[cfg_attr(not(feature = "clb"), allow(dead_code))]
     pub forward_cache: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 

@@ -9,7 +9,9 @@
 //! for `add`; `update` and `remove` take the place from the backend id. A scope that
 //! does not name one place is refused before any write is sent, naming the listeners
 //! or rules to choose from. `FailedOperation.ResourceInOperating` (another task on the
-//! load balancer) is retried by the transport with backoff: the write was not applied.
+//! load balancer, e.g. from another process) is retried by the transport with
+//! backoff: the write was not applied. Within one process (clients cloned from one
+//! `TencentClient`), writes to one load balancer are serialised.
 
 use std::time::Duration;
 
@@ -49,6 +51,21 @@ impl ClbV3Provider {
     /// Send a write and wait for its task. The `RequestId` comes back through the
     /// envelope; `call_v3_with_id` returns it.
     async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
+        // One write (and its task) at a time per load balancer in this process: the
+        // cloud runs one task per load balancer and refuses the others.
+        let lock = {
+            let mut locks = self
+                .client
+                .inner()
+                .write_locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks
+                .entry(self.load_balancer_id.as_str().to_owned())
+                .or_default()
+                .clone()
+        };
+        let _turn = lock.lock().await;
         let (_written, task): (Written, String) = self
             .client
             .call_v3_with_id(Service::Clb, action, &body, false)
