@@ -118,3 +118,64 @@ fn api_3_is_the_default_and_legacy_refuses_listener_targets_without_sending() {
     let run = env.lbb(["--tencent-api", "2", "list", "tencent-clb:lb-abcdefgh"]);
     assert_ne!(run.code, 0);
 }
+
+#[test]
+fn add_set_remove_on_a_listener_with_api_3() {
+    let env = Env::demo();
+    let target = format!("tencent-clb:{}/{}", demo::STANDARD, demo::TCP);
+    let added = env
+        .lbb([
+            "--tencent-api",
+            "3",
+            "add",
+            &target,
+            "--address",
+            "10.9.9.9",
+            "--port",
+            "8080",
+            "--weight",
+            "3",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    let id = added["id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "lbl-tcp00001:10.9.9.9:8080");
+    assert_eq!(added["weight"], 3);
+    let set = env
+        .lbb([
+            "--tencent-api",
+            "3",
+            "set",
+            &target,
+            &id,
+            "--weight",
+            "9",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(set["weight"], 9);
+    env.lbb(["--tencent-api", "3", "remove", &target, &id]).ok();
+    let listed = env
+        .lbb(["--tencent-api", "3", "list", &target, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    // A whole load balancer is not one place: refused, naming the listeners.
+    let run = env
+        .lbb([
+            "--tencent-api",
+            "3",
+            "add",
+            &format!("tencent-clb:{}", demo::STANDARD),
+            "--address",
+            "10.9.9.9",
+            "--port",
+            "8080",
+        ])
+        .code(2);
+    assert!(run.error_line().contains(demo::TCP), "{}", run.stderr);
+}
