@@ -41,6 +41,7 @@ Targets:
   huawei-elb:POOL_ID                                    members of an ELB v3 backend server group
   huawei-apig:INSTANCE_ID/VPC_CHANNEL_ID                members of an APIG VPC channel
   tencent-clb:LB_ID                                     backends of a CLB load balancer
+  tencent-clb:LB_ID/LISTENER_ID[/LOCATION_ID]           one CLB listener or layer-7 rule (API 3.0)
   tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID  hosts on a BMLB forwarding path
 
 Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION and
@@ -87,6 +88,17 @@ pub struct GlobalArgs {
     /// (https, or plain http to a loopback address only).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
+
+    /// Tencent API generation: 3 (API 3.0, the default) or legacy (/v2/index.php;
+    /// CLB targets of one whole load balancer only); default from the profile.
+    #[arg(
+        long,
+        global = true,
+        env = "LBB_TENCENT_API",
+        value_parser = ["legacy", "3"],
+        value_name = "API"
+    )]
+    pub tencent_api: Option<String>,
 
     /// Output format.
     #[arg(

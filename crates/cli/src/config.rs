@@ -136,6 +136,8 @@ pub struct Profile {
     pub session_token: Option<Secret>,
     /// Variable holding the Tencent session token.
     pub session_token_env: Option<String>,
+    /// Tencent API generation: `legacy` or `3`.
+    pub tencent_api: Option<String>,
 }
 
 impl Profile {

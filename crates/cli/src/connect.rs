@@ -27,6 +27,8 @@ pub struct Settings {
     pub project_id: Option<String>,
     /// Every API of the provider at this base URL.
     pub endpoint: Option<String>,
+    /// Tencent API generation (`legacy` or `3`).
+    pub tencent_api: Option<String>,
 }
 
 impl Settings {
@@ -38,6 +40,10 @@ impl Settings {
             region: self.region.clone().or_else(|| other.region.clone()),
             project_id: self.project_id.clone().or_else(|| other.project_id.clone()),
             endpoint: self.endpoint.clone().or_else(|| other.endpoint.clone()),
+            tencent_api: self
+                .tencent_api
+                .clone()
+                .or_else(|| other.tencent_api.clone()),
         }
     }
 }
@@ -250,8 +256,8 @@ mod huawei {
 mod tencent {
     use lb_backends::{
         tencent::{
-            TencentClient, TencentCredentials, ENV_REGION, ENV_SECRET_ID, ENV_SECRET_KEY,
-            ENV_SESSION_TOKEN,
+            TencentApi, TencentClient, TencentCredentials, ENV_REGION, ENV_SECRET_ID,
+            ENV_SECRET_KEY, ENV_SESSION_TOKEN,
         },
         transport::HttpTransport,
         Endpoint, Error, ErrorKind, Result,
@@ -294,6 +300,14 @@ mod tencent {
         }
         if let Some(url) = bmlb {
             builder = builder.endpoint_bmlb(Endpoint::parse(&url)?);
+        }
+        // --tencent-api / LBB_TENCENT_API, else the profile's tencent_api.
+        if let Some(api) = s
+            .tencent_api
+            .clone()
+            .or_else(|| p.and_then(|p| p.tencent_api.clone()))
+        {
+            builder = builder.api(api.parse::<TencentApi>()?);
         }
         builder.build()
     }

@@ -50,6 +50,7 @@ impl From<EntrySettings> for Settings {
             region: s.region,
             project_id: s.project_id,
             endpoint: s.endpoint,
+            tencent_api: None,
         }
     }
 }
@@ -149,6 +150,7 @@ impl Fleet {
                     region: entry.region,
                     project_id: entry.project_id,
                     endpoint: entry.endpoint,
+                    tencent_api: None,
                 },
             });
         }

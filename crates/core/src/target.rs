@@ -13,7 +13,9 @@ use crate::{Error, ProviderKind, ResourceId, Result};
 /// |---|---|
 /// | `huawei-elb:POOL_ID` | members of an ELB v3 backend server group |
 /// | `huawei-apig:INSTANCE_ID/VPC_CHANNEL_ID` | members of an APIG VPC channel |
-/// | `tencent-clb:LB_ID` | backends of a CLB load balancer |
+/// | `tencent-clb:LB_ID` | backends of a CLB load balancer (every listener and rule) |
+/// | `tencent-clb:LB_ID/LISTENER_ID` | one listener of a CLB (API 3.0) |
+/// | `tencent-clb:LB_ID/LISTENER_ID/LOCATION_ID` | one layer-7 rule of a CLB (API 3.0) |
 /// | `tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID` | hosts on a BMLB forwarding path |
 ///
 /// Every id is a checked [`ResourceId`], so a target can always go into a URL.
@@ -22,7 +24,9 @@ use crate::{Error, ProviderKind, ResourceId, Result};
 /// use lb_backends_core::Target;
 /// let t: Target = "tencent-bmlb:lb-abcdefgh/lbl-abcdefgh/dm-abcdefgh/loc-abcdefgh".parse()?;
 /// assert_eq!(t.to_string(), "tencent-bmlb:lb-abcdefgh/lbl-abcdefgh/dm-abcdefgh/loc-abcdefgh");
-/// assert!("tencent-clb:lb-1/extra".parse::<Target>().is_err());
+/// let rule: Target = "tencent-clb:lb-1/lbl-2/loc-3".parse()?;
+/// assert_eq!(rule.to_string(), "tencent-clb:lb-1/lbl-2/loc-3");
+/// assert!("tencent-clb:lb-1/lbl-2/loc-3/x".parse::<Target>().is_err());
 /// assert!("tencent-bmlb:lb-1/lbl-2".parse::<Target>().is_err());
 /// # Ok::<(), lb_backends_core::Error>(())
 /// ```
@@ -46,6 +50,15 @@ pub enum Target {
         /// The load balancer id (`lb-...`).
         load_balancer_id: ResourceId,
     },
+    /// One listener of a CLB load balancer, or one layer-7 rule of it (API 3.0).
+    TencentClbListener {
+        /// The load balancer id (`lb-...`).
+        load_balancer_id: ResourceId,
+        /// The listener id (`lbl-...`).
+        listener_id: ResourceId,
+        /// The layer-7 rule (location) id (`loc-...`), for one rule only.
+        location_id: Option<ResourceId>,
+    },
     /// A BMLB layer-7 forwarding path.
     TencentBmlb {
         /// The load balancer id.
@@ -65,7 +78,7 @@ impl Target {
         match self {
             Self::HuaweiElb { .. } => ProviderKind::HuaweiElb,
             Self::HuaweiApig { .. } => ProviderKind::HuaweiApig,
-            Self::TencentClb { .. } => ProviderKind::TencentClb,
+            Self::TencentClb { .. } | Self::TencentClbListener { .. } => ProviderKind::TencentClb,
             Self::TencentBmlb { .. } => ProviderKind::TencentBmlb,
         }
     }
@@ -78,6 +91,15 @@ impl Target {
                 vpc_channel_id,
             } => vec![instance_id, vpc_channel_id],
             Self::TencentClb { load_balancer_id } => vec![load_balancer_id],
+            Self::TencentClbListener {
+                load_balancer_id,
+                listener_id,
+                location_id,
+            } => {
+                let mut ids = vec![load_balancer_id, listener_id];
+                ids.extend(location_id);
+                ids
+            }
             Self::TencentBmlb {
                 load_balancer_id,
                 listener_id,
@@ -117,7 +139,10 @@ impl FromStr for Target {
                 &["instance id", "VPC channel id"],
                 "huawei-apig:INSTANCE_ID/VPC_CHANNEL_ID",
             ),
-            ProviderKind::TencentClb => (&["load balancer id"], "tencent-clb:LB_ID"),
+            ProviderKind::TencentClb => (
+                &["load balancer id", "listener id", "location id"],
+                "tencent-clb:LB_ID[/LISTENER_ID[/LOCATION_ID]]",
+            ),
             ProviderKind::TencentBmlb => (
                 &[
                     "load balancer id",
@@ -135,7 +160,10 @@ impl FromStr for Target {
         } else {
             rest.split('/').collect()
         };
-        if parts.len() != names.len() {
+        // A CLB target may stop after the load balancer or the listener.
+        let given = parts.len();
+        let optional_tail = provider == ProviderKind::TencentClb;
+        if parts.len() != names.len() && !(optional_tail && parts.len() < names.len()) {
             return Err(Error::invalid_input(format!(
                 "target {s:?} does not have the form {shape}"
             )));
@@ -154,8 +182,13 @@ impl FromStr for Target {
                 instance_id: next()?,
                 vpc_channel_id: next()?,
             },
-            ProviderKind::TencentClb => Self::TencentClb {
+            ProviderKind::TencentClb if given == 1 => Self::TencentClb {
                 load_balancer_id: next()?,
+            },
+            ProviderKind::TencentClb => Self::TencentClbListener {
+                load_balancer_id: next()?,
+                listener_id: next()?,
+                location_id: next().ok(),
             },
             ProviderKind::TencentBmlb => Self::TencentBmlb {
                 load_balancer_id: next()?,
@@ -191,6 +224,8 @@ mod tests {
             "huawei-elb:36ce7086-a496-4666-9064-5ba0e6840c75",
             "huawei-apig:eddc4d25480b4cd6b512f270a1b8b341/56a7d7358e1b42459c9d730d65b14e59",
             "tencent-clb:lb-abcdefgh",
+            "tencent-clb:lb-abcdefgh/lbl-abcdefgh",
+            "tencent-clb:lb-abcdefgh/lbl-abcdefgh/loc-abcdefgh",
             "tencent-bmlb:lb-a/lbl-b/dm-c/loc-d",
         ] {
             let t: Target = text.parse().unwrap();
@@ -209,7 +244,10 @@ mod tests {
             ("huawei-elb:a?b", "contains '?'"),
             ("huawei-apig:only-one", "does not have the form"),
             ("tencent-clb:", "must not be empty"),
-            ("tencent-clb:lb-1/extra", "contains '/'"),
+            ("tencent-clb:lb-1/lbl-2/loc-3/x", "does not have the form"),
+            ("tencent-clb:lb-1/", "listener id"),
+            ("tencent-clb:lb-1//loc-3", "listener id"),
+            ("tencent-clb:../x", "load balancer id"),
             ("tencent-bmlb:a/b/c", "does not have the form"),
         ];
         for (text, why) in cases {

@@ -194,6 +194,11 @@
 //! ([`Emulator::set_tencent_clock_offset`] skews it), each `Nonce` usable once: see
 //! [`tencent`] for the checks and [`tencent::codes`] for the error codes.
 //!
+//! API 3.0 (CLB): `POST /`, routed by `Host` and `X-TC-Action`, TC3-HMAC-SHA256
+//! checked independently of the clients (5 minutes of skew at most); standard and
+//! classic CLBs from the fleet's `tencent.clb3` section ([`fleet::clb3`]) and every
+//! legacy CLB as a classic one: see [`tencent::v3`].
+//!
 //! # Faults
 //!
 //! [`Faults`] (random, seeded) and [`Emulator::inject_next`] / [`Emulator::inject`]
@@ -339,6 +344,13 @@ impl Emulator {
     /// behind), so that clients' timestamps look skewed (more than 300 s: code 4200).
     pub fn set_tencent_clock_offset(&self, secs: i64) {
         lock(&self.state.tencent).clock_offset = secs;
+    }
+
+    /// How long each Tencent API 3.0 write task runs (default 200 ms): its load
+    /// balancer is busy meanwhile (`FailedOperation.ResourceInOperating`), and
+    /// `DescribeTaskStatus` answers 2 (in progress) until it ends.
+    pub fn set_tencent_task_delay(&self, delay: Duration) {
+        lock(&self.state.tencent).task_delay = delay;
     }
 
     /// How many Tencent nonces the server remembers (each accepted request adds one).

@@ -18,10 +18,13 @@ const GENERATED_APIG: [&str; 2] = [
 ];
 /// Ids of the generated Tencent CLB load balancer and BMLB forwarding path.
 const GENERATED_CLB: &str = "lb-gen00001";
+/// Id of the generated standard CLB (API 3.0).
+const GENERATED_CLB3: &str = "lb-gen3std1";
 const GENERATED_BMLB: [&str; 4] = ["lb-genbm001", "lbl-gen00001", "dm-gen00001", "loc-gen00001"];
 
 /// A local stand-in for the Huawei Cloud ELB v3 (members) and VPC v1 (ports) APIs and
-/// the Tencent Cloud legacy CLB and BMLB APIs (/v2/index.php).
+/// the Tencent Cloud CLB and BMLB APIs: legacy (/v2/index.php) and, for CLB, API 3.0
+/// (POST /, TC3-HMAC-SHA256).
 ///
 /// Serves every API on one loopback port, with token (X-Auth-Token) and AK/SK
 /// (SDK-HMAC-SHA256) authentication, the create-member rules, marker paging, Tencent
@@ -46,11 +49,16 @@ Examples:
   lbb-emulator --clb-backends 250 --bmlb-bindings 130 --fault-rate 0.2 \\
       --faults server-error,drop,tencent-throttle
       Add a Tencent CLB load balancer and a BMLB forwarding path, with faults.
+  lbb-emulator --clb3-targets 320
+      Add a standard CLB (API 3.0; two layer-4 listeners, one layer-7 listener with
+      two rules) of 320 targets. The demo fleet's API 3.0 ids: lb-std00001 (standard:
+      lbl-tcp00001, lbl-udp00001, lbl-http0001 with loc-rule0001 and loc-rule0002)
+      and lb-cls00001 (classic); every legacy CLB is a classic CLB on API 3.0.
 
 Fault kinds: server-error (500/502/503), throttle (429 + Retry-After), drop (close the
 connection without answering), truncate (cut the body short), drop-after-commit (do
 the work, then close without answering), tencent-throttle (Tencent only: code 4400
-under HTTP 200)."
+under HTTP 200 on the legacy API, RequestLimitExceeded on API 3.0)."
 )]
 struct Cli {
     /// Address to listen on; loopback only (127.0.0.0/8 or ::1). Port 0: any free port.
@@ -116,6 +124,11 @@ struct Cli {
     #[arg(long, value_name = "N")]
     bmlb_bindings: Option<usize>,
 
+    /// Also generate a standard Tencent CLB for API 3.0 (lb-gen3std1) with N targets
+    /// over two layer-4 listeners and one layer-7 listener with two rules.
+    #[arg(long, value_name = "N")]
+    clb3_targets: Option<usize>,
+
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency_ms: u64,
@@ -160,6 +173,13 @@ fn fleet(cli: &Cli) -> Result<(Fleet, Option<String>), lb_backends_emulator::Err
     }
     if let Some(n) = cli.clb_backends {
         fleet.merge(Fleet::generate_clb(GENERATED_CLB, n, cli.seed));
+    }
+    if let Some(n) = cli.clb3_targets {
+        let mut extra = Fleet::new();
+        extra.tencent.clb3.load_balancers.push(
+            lb_backends_emulator::fleet::clb3::generate_standard(GENERATED_CLB3, n),
+        );
+        fleet.merge(extra);
     }
     if let Some(n) = cli.bmlb_bindings {
         let [lb, listener, domain, location] = GENERATED_BMLB;
@@ -214,6 +234,37 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
                 lb.backends.len(),
             )
         })
+        .chain(fleet.tencent.clb3.load_balancers.iter().flat_map(|lb| {
+            let id = &lb.load_balancer_id;
+            let n = lb.classic_targets.len()
+                + lb.listeners
+                    .iter()
+                    .map(|l| {
+                        l.targets.len() + l.rules.iter().map(|r| r.targets.len()).sum::<usize>()
+                    })
+                    .sum::<usize>();
+            let kind = if lb.forward == 1 {
+                "standard"
+            } else {
+                "classic"
+            };
+            let mut out = vec![(format!("tencent-clb:{id} (API 3.0, {kind})"), n)];
+            for l in &lb.listeners {
+                for r in &l.rules {
+                    out.push((
+                        format!("tencent-clb:{id}/{}/{}", l.listener_id, r.location_id),
+                        r.targets.len(),
+                    ));
+                }
+                if l.rules.is_empty() {
+                    out.push((
+                        format!("tencent-clb:{id}/{}", l.listener_id),
+                        l.targets.len(),
+                    ));
+                }
+            }
+            out
+        }))
         .chain(fleet.tencent.bmlb.locations.iter().map(|l| {
             (
                 format!("tencent-bmlb:{}", l.key().join("/")),
@@ -270,7 +321,7 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         println!("  {target}  ({n} members)");
     }
     println!();
-    println!("Tencent Cloud (legacy CLB, BMLB) - point both endpoints at {url}");
+    println!("Tencent Cloud (CLB legacy and API 3.0, BMLB legacy) - point both endpoints at {url}");
     println!(
         "  export TENCENTCLOUD_SECRET_ID={}",
         emu.tencent().secret_id

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `huawei-elb` | [`huawei_elb`] (+ [`huawei`]) | `huawei-elb:POOL_ID` |
 //! | `huawei-apig` | `huawei_apig` (+ [`huawei`]) | `huawei-apig:INSTANCE_ID/VPC_CHANNEL_ID` |
-//! | `tencent-clb` | `tencent::clb` | `tencent-clb:LB_ID` |
+//! | `tencent-clb` | `tencent::clb` (legacy), `tencent::v3::clb` (API 3.0) | `tencent-clb:LB_ID[/LISTENER_ID[/LOCATION_ID]]` |
 //! | `tencent-bmlb` | `tencent::bmlb` | `tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID` |
 //!
 //! All are on by default; a program that needs one provider turns the rest off and
@@ -47,7 +47,7 @@ pub use lb_backends_huawei_elb as huawei_elb;
 #[cfg(feature = "huawei-apig")]
 pub use lb_backends_huawei_apig as huawei_apig;
 
-/// Tencent Cloud legacy API: CLB and BMLB.
+/// Tencent Cloud: CLB and BMLB, on the legacy API and (CLB) API 3.0.
 #[cfg(any(feature = "tencent-clb", feature = "tencent-bmlb"))]
 pub use lb_backends_tencent as tencent;
 

@@ -10,6 +10,7 @@ use crate::{
     client::{HttpMethod, Inner, Service, TencentClient},
     credentials::TencentCredentials,
     signer::SignatureMethod,
+    v3::{region::long_region, TencentApi, ENV_TENCENT_API},
 };
 
 /// The `SecretId` variable.
@@ -49,6 +50,7 @@ pub struct TencentClientBuilder {
     method: HttpMethod,
     transport: Option<HttpTransport>,
     transport_config: Option<TransportConfig>,
+    api: Option<TencentApi>,
 }
 
 impl TencentClientBuilder {
@@ -89,6 +91,11 @@ impl TencentClientBuilder {
         }
         let mut builder = Self::new().credentials(credentials);
         builder.region = var(ENV_REGION)?.map(|r| r.trim().to_owned());
+        if let Some(api) = var(ENV_TENCENT_API)? {
+            builder.api = Some(api.parse().map_err(|e: Error| {
+                e.context(format!("environment variable {ENV_TENCENT_API}"))
+            })?);
+        }
         Ok(builder)
     }
 
@@ -113,16 +120,29 @@ impl TencentClientBuilder {
         self
     }
 
-    /// Send CLB calls to this base URL instead of `https://lb.api.qcloud.com`;
-    /// `/v2/index.php` is appended to its path unless it already ends so.
+    /// Which API generation the providers speak: [`TencentApi::V3`] (the default)
+    /// or [`TencentApi::Legacy`]. `from_env` reads it from `LBB_TENCENT_API`
+    /// (`legacy` or `3`). An API 3.0 client needs a region that maps to a long id
+    /// (see [`long_region`](crate::v3::region::long_region)).
+    #[must_use]
+    pub fn api(mut self, api: TencentApi) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// Send CLB calls to this base URL instead of the public one
+    /// (`https://lb.api.qcloud.com` for the legacy API, where `/v2/index.php` is
+    /// appended to its path unless it already ends so; `https://clb.tencentcloudapi.com`
+    /// for API 3.0, which posts to the URL's path as given).
     #[must_use]
     pub fn endpoint_clb(mut self, endpoint: Endpoint) -> Self {
         self.clb = Some(endpoint);
         self
     }
 
-    /// Send BMLB calls to this base URL instead of `https://bmlb.api.qcloud.com`;
-    /// `/v2/index.php` is appended to its path unless it already ends so.
+    /// Send BMLB calls to this base URL instead of the public one
+    /// (`https://bmlb.api.qcloud.com` for the legacy API, with `/v2/index.php`
+    /// appended as for CLB; `https://bmlb.tencentcloudapi.com` for API 3.0).
     #[must_use]
     pub fn endpoint_bmlb(mut self, endpoint: Endpoint) -> Self {
         self.bmlb = Some(endpoint);
@@ -171,6 +191,20 @@ impl TencentClientBuilder {
         let default = |service: Service| -> Result<Option<Endpoint>> {
             service.default_endpoint().map(Endpoint::parse).transpose()
         };
+        let default3 = |service: Service| -> Result<Option<Endpoint>> {
+            service
+                .default_endpoint_v3()
+                .map(Endpoint::parse)
+                .transpose()
+        };
+        let clb3 = match &self.clb {
+            Some(e) => Some(e.clone()),
+            None => default3(Service::Clb)?,
+        };
+        let bmlb3 = match &self.bmlb {
+            Some(e) => Some(e.clone()),
+            None => default3(Service::Bmlb)?,
+        };
         let clb = match self.clb {
             Some(e) => Some(e),
             None => default(Service::Clb)?,
@@ -178,6 +212,13 @@ impl TencentClientBuilder {
         let bmlb = match self.bmlb {
             Some(e) => Some(e),
             None => default(Service::Bmlb)?,
+        };
+        let api = self.api.unwrap_or_default();
+        let region3 = match long_region(&region) {
+            Ok(r) => Some(r.into_owned()),
+            // Only an API 3.0 client needs the long form.
+            Err(e) if api == TencentApi::V3 => return Err(e),
+            Err(_) => None,
         };
         let transport = match (self.transport, self.transport_config) {
             (Some(t), _) => t,
@@ -191,6 +232,12 @@ impl TencentClientBuilder {
             bmlb,
             method: self.method,
             transport,
+            api,
+            clb3,
+            bmlb3,
+            region3,
+            forward_cache: std::sync::Mutex::default(),
+            write_locks: std::sync::Mutex::default(),
         }))
     }
 }

@@ -92,6 +92,20 @@ pub(crate) struct Inner {
     pub bmlb: Option<Endpoint>,
     pub method: HttpMethod,
     pub transport: HttpTransport,
+    /// Which API generation the providers speak (see [`TencentApi`]).
+    pub api: crate::v3::TencentApi,
+    /// API 3.0 endpoints: the builder's, else the public ones.
+    pub clb3: Option<Endpoint>,
+    pub bmlb3: Option<Endpoint>,
+    /// The region as API 3.0 wants it (long form), when the region maps.
+    pub region3: Option<String>,
+    /// API 3.0: `Forward` of the load balancers seen (1 standard, 0 classic).
+    #[cfg_attr(not(feature = "clb"), allow(dead_code))]
+    pub write_locks:
+        std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// API 3.0: `Forward` of the load balancers seen (1 standard, 0 classic).
+    #[cfg_attr(not(feature = "clb"), allow(dead_code))]
+    pub forward_cache: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl TencentClient {
@@ -119,6 +133,10 @@ impl TencentClient {
         Self {
             inner: Arc::new(inner),
         }
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// The region every call names (`Region` parameter).
@@ -223,6 +241,7 @@ impl fmt::Debug for TencentClient {
             .field("region", &i.region)
             .field("credentials", &i.credentials)
             .field("signature_method", &i.signature_method)
+            .field("api", &i.api)
             .field("http_method", &i.method)
             .field("endpoint_clb", &i.clb)
             .field("endpoint_bmlb", &i.bmlb)

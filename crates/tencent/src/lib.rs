@@ -1,15 +1,20 @@
-//! Tencent Cloud providers for **lb-backends**, on the legacy API
-//! (`/v2/index.php`, signature v1).
+//! Tencent Cloud providers for **lb-backends**: API 3.0 (TC3-HMAC-SHA256, JSON; the
+//! default, see [`v3`]) and the legacy API (`/v2/index.php`, signature v1).
 //!
+//! - [`ClbV3Provider`] (feature `clb`, API 3.0): standard and classic CLBs, whole, per
+//!   listener or per layer-7 rule, with health; add, weight and remove on a standard
+//!   CLB (asynchronous tasks, polled); chosen by [`TencentApi::V3`].
+
 //! - [`TencentClient`]: region, [`TencentCredentials`], endpoints and one shared
 //!   HTTP transport; every attempt of every call (retries included) gets a fresh
 //!   `Timestamp`, `Nonce` and signature, and every answer is checked against the
 //!   `code`/`message`/`codeDesc` envelope (an error under HTTP 200 is still an error).
-//! - [`ClbProvider`] (feature `clb`): the backends of a CLB load balancer.
-//! - [`BmlbProvider`] (feature `bmlb`): the hosts bound to a BMLB forwarding path.
+//! - [`ClbProvider`] (feature `clb`, legacy): the backends of a CLB load balancer.
+//! - [`BmlbProvider`] (feature `bmlb`, legacy in both modes): the hosts bound to a BMLB
+//!   forwarding path.
 //!
-//! Both providers implement [`lb_backends_core::BackendProvider`] read-only; adding,
-//! changing and removing backends return
+//! The legacy providers implement [`lb_backends_core::BackendProvider`] read-only;
+//! adding, changing and removing backends return
 //! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
 //!
 //! ```no_run
@@ -41,6 +46,7 @@ mod listing;
 pub mod signer;
 #[cfg(all(test, any(feature = "clb", feature = "bmlb")))]
 mod testutil;
+pub mod v3;
 
 #[cfg(feature = "bmlb")]
 pub mod bmlb;
@@ -57,3 +63,6 @@ pub use clb::ClbProvider;
 pub use client::{HttpMethod, Service, TencentClient, LEGACY_PATH};
 pub use credentials::TencentCredentials;
 pub use signer::SignatureMethod;
+#[cfg(feature = "clb")]
+pub use v3::clb::ClbV3Provider;
+pub use v3::{TencentApi, ENV_TENCENT_API};

@@ -63,6 +63,7 @@ impl Ctx {
             region: self.global.region.clone(),
             project_id: self.global.project_id.clone(),
             endpoint: self.global.endpoint.clone(),
+            tencent_api: self.global.tencent_api.clone(),
         }
     }
 

@@ -41,8 +41,8 @@ pub enum FaultKind {
     /// before answering: the classic "did my POST happen?" case.
     DropAfterCommit,
     /// Tencent only: answer HTTP 200 with the envelope `code` 4400 (request count over
-    /// quota), without processing the request. On other APIs the request is processed
-    /// normally.
+    /// quota) on the legacy API, or `RequestLimitExceeded` on API 3.0, without
+    /// processing the request. On other APIs the request is processed normally.
     TencentThrottle,
 }
 
@@ -95,7 +95,11 @@ impl FromStr for FaultKind {
                 FaultKind::TruncatedBody
             }
             "drop-after-commit" | "dropaftercommit" => FaultKind::DropAfterCommit,
-            "tencent-throttle" | "tencentthrottle" | "4400" => FaultKind::TencentThrottle,
+            "tencent-throttle"
+            | "tencentthrottle"
+            | "4400"
+            | "request-limit-exceeded"
+            | "requestlimitexceeded" => FaultKind::TencentThrottle,
             _ => return Err(UnknownFaultKind(s.to_string())),
         };
         Ok(kind)

@@ -13,6 +13,8 @@ pub(crate) enum ApiFamily {
     Huawei,
     /// Tencent Cloud's legacy API (`/v2/index.php`): errors are envelopes.
     Tencent,
+    /// Tencent Cloud API 3.0 (`POST /`): errors are `{"Response": {"Error": ...}}`.
+    Tencent3,
 }
 
 impl ApiFamily {
@@ -20,6 +22,8 @@ impl ApiFamily {
     pub(crate) fn of(path: &str) -> ApiFamily {
         if path == crate::tencent::TENCENT_PATH {
             ApiFamily::Tencent
+        } else if path == crate::tencent::v3::TC3_PATH {
+            ApiFamily::Tencent3
         } else {
             ApiFamily::Huawei
         }
@@ -96,12 +100,46 @@ pub(crate) fn render(
                 decision,
             ))
         }
+        (FaultKind::ServerError, ApiFamily::Tencent3) => Some(match decision.roll % 3 {
+            0 => json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                tc3_error(
+                    "InternalError",
+                    "An internal error has occurred.",
+                    request_id,
+                ),
+            ),
+            1 => bad_gateway(),
+            _ => {
+                let mut r = Response::new(Body::empty());
+                *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                r
+            }
+        }),
+        (FaultKind::Throttle, ApiFamily::Tencent3) => Some(with_retry_after(
+            json(
+                StatusCode::TOO_MANY_REQUESTS,
+                tc3_error("RequestLimitExceeded", TC3_LIMIT_MSG, request_id),
+            ),
+            decision,
+        )),
+        (FaultKind::TencentThrottle, ApiFamily::Tencent3) => Some(json(
+            StatusCode::OK,
+            tc3_error("RequestLimitExceeded", TC3_LIMIT_MSG, request_id),
+        )),
         (FaultKind::TencentThrottle, ApiFamily::Tencent) => Some(json(
             StatusCode::OK,
             tencent_envelope(4400, "RequestLimitExceeded", "request count over quota"),
         )),
         _ => None,
     }
+}
+
+/// The `RequestLimitExceeded` message of API 3.0.
+const TC3_LIMIT_MSG: &str = "Your current request times equals to `21` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls.";
+
+fn tc3_error(code: &str, message: &str, request_id: &str) -> serde_json::Value {
+    crate::tencent::v3::error_body(code, message, request_id)
 }
 
 fn tencent_envelope(code: i64, desc: &str, message: &str) -> serde_json::Value {

@@ -30,7 +30,7 @@
 
 use std::fmt;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
@@ -38,6 +38,7 @@ use crate::state::AppState;
 mod api;
 pub mod sign;
 pub(crate) mod store;
+pub mod v3;
 
 /// The path of the legacy API.
 pub const TENCENT_PATH: &str = "/v2/index.php";
@@ -170,7 +171,10 @@ impl fmt::Debug for TencentAccount {
     }
 }
 
-/// The Tencent route: `GET` and `POST` on [`TENCENT_PATH`].
+/// The Tencent routes: `GET` and `POST` on [`TENCENT_PATH`] (legacy), `POST` on
+/// [`v3::TC3_PATH`] (API 3.0).
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route(TENCENT_PATH, get(api::entry).post(api::entry))
+    Router::new()
+        .route(TENCENT_PATH, get(api::entry).post(api::entry))
+        .route(v3::TC3_PATH, post(v3::entry))
 }

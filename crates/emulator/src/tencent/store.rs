@@ -1,9 +1,9 @@
 //! The Tencent resources as served (from the fleet), the nonces seen, and the
 //! server clock's offset.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::fleet::{BmlbLocation, ClbLoadBalancer, TencentFleet};
+use crate::fleet::{BmlbLocation, Clb3LoadBalancer, ClbLoadBalancer, TencentFleet};
 
 /// How long a nonce is remembered: a request's timestamp may be 5 minutes old and a
 /// replay may come 5 minutes after it.
@@ -20,6 +20,13 @@ pub(crate) struct TencentStore {
     pub bmlb_lbs: HashSet<String>,
     /// BMLB locations by their four ids.
     pub bmlb: HashMap<[String; 4], BmlbLocation>,
+    /// CLB load balancers as API 3.0 serves them, by id (the legacy section's as
+    /// classic CLBs, then the `clb3` section's).
+    pub clb3: BTreeMap<String, Clb3LoadBalancer>,
+    /// API 3.0 tasks by id (the write's `RequestId`).
+    pub(crate) tasks: HashMap<String, super::v3::clb_write::Task>,
+    /// How long an API 3.0 task runs.
+    pub task_delay: std::time::Duration,
     /// Seconds added to the real clock (a server whose clock is off).
     pub clock_offset: i64,
     /// `SecretId` + nonce -> when it was first seen (server time).
@@ -28,9 +35,18 @@ pub(crate) struct TencentStore {
 
 impl TencentStore {
     pub(crate) fn load(fleet: &TencentFleet) -> TencentStore {
-        let mut store = TencentStore::default();
+        let mut store = TencentStore {
+            task_delay: super::v3::clb_write::DEFAULT_TASK_DELAY,
+            ..TencentStore::default()
+        };
         for lb in &fleet.clb.load_balancers {
             store.clb.insert(lb.load_balancer_id.clone(), lb.clone());
+            store
+                .clb3
+                .insert(lb.load_balancer_id.clone(), Clb3LoadBalancer::from(lb));
+        }
+        for lb in &fleet.clb3.load_balancers {
+            store.clb3.insert(lb.load_balancer_id.clone(), lb.clone());
         }
         for loc in &fleet.bmlb.locations {
             store.bmlb_lbs.insert(loc.load_balancer_id.clone());

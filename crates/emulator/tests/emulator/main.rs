@@ -8,4 +8,5 @@ mod elb_write;
 mod faults;
 mod misc;
 mod tencent;
+mod tencent3;
 mod vpc;

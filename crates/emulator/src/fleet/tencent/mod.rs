@@ -9,9 +9,13 @@ use serde::{Deserialize, Serialize};
 
 mod bmlb;
 mod clb;
+pub mod clb3;
 
 pub use bmlb::{BmlbBinding, BmlbFleet, BmlbLocation, BM_OPERATES};
 pub use clb::{ClbBackend, ClbFleet, ClbLoadBalancer};
+pub use clb3::{
+    ClassicListener, ClassicTarget, Clb3Fleet, Clb3Listener, Clb3LoadBalancer, Clb3Rule, Clb3Target,
+};
 
 /// Weight of a record that gives none.
 pub(crate) fn default_weight() -> u32 {
@@ -28,6 +32,10 @@ pub struct TencentFleet {
     /// BMLB forwarding paths.
     #[serde(default)]
     pub bmlb: BmlbFleet,
+    /// CLB load balancers as API 3.0 serves them (standard and classic); the `clb`
+    /// section's load balancers are served by API 3.0 too, as classic CLBs.
+    #[serde(default, skip_serializing_if = "Clb3Fleet::is_empty")]
+    pub clb3: Clb3Fleet,
 }
 
 /// An error a load balancer or location always answers with (to test clients'
@@ -98,6 +106,7 @@ impl TencentFleet {
                 }
             }
         }
+        self.validate_clb3(&mut lbs)?;
         let mut keys = HashSet::new();
         for loc in &self.bmlb.locations {
             let key = loc.key();
@@ -134,6 +143,80 @@ impl TencentFleet {
     }
 }
 
+impl TencentFleet {
+    /// The API 3.0 rules: load balancer ids unique across both CLB sections,
+    /// listener and rule ids unique, addresses IPs, ports 1–65535, weights 0–100,
+    /// a target bound once per listener (and rule) and port.
+    fn validate_clb3<'a>(&'a self, lbs: &mut HashSet<&'a str>) -> Result<(), String> {
+        let mut listeners = HashSet::new();
+        for lb in &self.clb3.load_balancers {
+            let id = lb.load_balancer_id.as_str();
+            if id.is_empty() || !lbs.insert(id) {
+                return Err(format!("CLB id {id:?} is empty or repeated"));
+            }
+            if lb.forward != 0 && lb.forward != 1 {
+                return Err(format!("CLB {id}: Forward must be 0 or 1"));
+            }
+            let mut ids = HashSet::new();
+            for t in &lb.classic_targets {
+                if t.instance_id.is_empty() || !ids.insert(t.instance_id.as_str()) {
+                    return Err(format!(
+                        "CLB {id}: a classic InstanceId is empty or repeated"
+                    ));
+                }
+                if !is_ip(&t.private_ip) || t.weight > 100 {
+                    return Err(format!(
+                        "CLB {id}, {}: bad address or weight",
+                        t.instance_id
+                    ));
+                }
+            }
+            for l in &lb.listeners {
+                if l.listener_id.is_empty() || !listeners.insert(l.listener_id.as_str()) {
+                    return Err(format!(
+                        "CLB {id}: listener id {:?} empty or repeated",
+                        l.listener_id
+                    ));
+                }
+                let mut bound = HashSet::new();
+                let mut check = |loc: &str, t: &'a Clb3Target| -> Result<(), String> {
+                    let at = format!(
+                        "CLB {id}, {} {loc} {}:{}",
+                        l.listener_id, t.private_ip, t.port
+                    );
+                    if !is_ip(&t.private_ip) || t.port == 0 || t.weight > 100 {
+                        return Err(format!("{at}: bad address, port or weight"));
+                    }
+                    let who = if t.instance_id.is_empty() {
+                        &t.private_ip
+                    } else {
+                        &t.instance_id
+                    };
+                    if !bound.insert((loc.to_string(), who.clone(), t.port)) {
+                        return Err(format!("{at}: bound twice"));
+                    }
+                    Ok(())
+                };
+                for t in &l.targets {
+                    check("", t)?;
+                }
+                for r in &l.rules {
+                    if r.location_id.is_empty() || !listeners.insert(r.location_id.as_str()) {
+                        return Err(format!(
+                            "CLB {id}: rule id {:?} empty or repeated",
+                            r.location_id
+                        ));
+                    }
+                    for t in &r.targets {
+                        check(&r.location_id, t)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The Tencent part of [`Fleet::demo`](crate::Fleet::demo): the seeds' examples.
 pub(crate) fn demo() -> TencentFleet {
     use super::demo::{TENCENT_BMLB, TENCENT_CLB};
@@ -161,5 +244,6 @@ pub(crate) fn demo() -> TencentFleet {
     let mut fleet = TencentFleet::default();
     fleet.clb.load_balancers.push(lb);
     fleet.bmlb.locations.push(loc);
+    fleet.clb3 = clb3::demo();
     fleet
 }

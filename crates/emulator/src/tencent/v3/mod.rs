@@ -1,0 +1,241 @@
+//! Tencent Cloud **API 3.0** (TC3-HMAC-SHA256, JSON): `POST /` on the emulator's one
+//! port, routed by the `Host` header's first label (`clb.…`, `bmlb.…`; on a loopback
+//! address, by the credential scope's service) and `X-TC-Action`.
+//!
+//! Every answer is HTTP 200 with `{"Response": {..., "RequestId"}}`; errors are
+//! `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`. Checks, in order:
+//!
+//! | failure | `Code` |
+//! |---|---|
+//! | `Authorization` missing or not `TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`, or `content-type`/`host` not signed | `AuthFailure.InvalidAuthorization` |
+//! | `X-TC-Action`, `X-TC-Version` or `X-TC-Timestamp` missing / not an integer | `MissingParameter` / `InvalidParameter` |
+//! | the credential's `SecretId` is not the account's | `AuthFailure.SecretIdNotFound` |
+//! | `X-TC-Timestamp` more than 5 minutes from the server clock | `AuthFailure.SignatureExpire` |
+//! | the credential date is not the timestamp's UTC date, or the signature is wrong | `AuthFailure.SignatureFailure` |
+//! | `X-TC-Token` missing or wrong (when the account has a token) | `AuthFailure.TokenFailure` |
+//! | the service is not `clb` / the version not `2018-03-17` | `NoSuchProduct` / `NoSuchVersion` |
+//! | `Content-Type` not `application/json`, or the body not a JSON object | `InvalidParameter` |
+//! | an action not served | `InvalidAction` |
+//!
+//! The CLB actions and their rules are in [`clb`] (reads) and [`clb_write`] (writes
+//! and their tasks). Faults apply as to every API; on
+//! this path a `server-error` answers 500 (an `InternalError` envelope), 502 (an HTML
+//! page) or 503, and `tencent-throttle` answers `RequestLimitExceeded` under HTTP 200.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use crate::state::{lock, AppState, RequestId};
+use crate::util::unix_now;
+
+pub mod clb;
+pub mod clb_write;
+pub mod sign;
+
+/// The path every API 3.0 call is posted to.
+pub const TC3_PATH: &str = "/";
+/// The CLB version served.
+pub const CLB_VERSION: &str = "2018-03-17";
+/// How far `X-TC-Timestamp` may be from the server clock.
+pub const MAX_SKEW_SECS: i64 = 300;
+
+/// An error answer: a `Code` and a `Message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// HTTP 200 with `{"Response": ...}`.
+pub(crate) fn answer(mut response: Map<String, Value>, rid: &str) -> Response {
+    response.insert("RequestId".into(), json!(rid));
+    let mut r = json!({ "Response": response }).to_string().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The error envelope as a JSON value (also used by the fault layer).
+pub(crate) fn error_body(code: &str, message: &str, rid: &str) -> Value {
+    json!({"Response": {"Error": {"Code": code, "Message": message}, "RequestId": rid}})
+}
+
+fn error(e: &ApiError, rid: &str) -> Response {
+    let mut r = error_body(e.code, &e.message, rid)
+        .to_string()
+        .into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// What authentication established.
+struct Caller {
+    service: String,
+    action: String,
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Caller, ApiError> {
+    let acct = &state.tencent_account;
+    let auth = header_str(headers, "authorization")
+        .and_then(sign::parse_authorization)
+        .ok_or_else(|| {
+            ApiError::new(
+                "AuthFailure.InvalidAuthorization",
+                "Authorization is missing or not a TC3-HMAC-SHA256 header",
+            )
+        })?;
+    if !auth.signed_headers.iter().any(|h| h == "content-type")
+        || !auth.signed_headers.iter().any(|h| h == "host")
+    {
+        return Err(ApiError::new(
+            "AuthFailure.InvalidAuthorization",
+            "SignedHeaders must include content-type and host",
+        ));
+    }
+    let action = header_str(headers, "x-tc-action")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| ApiError::new("MissingParameter", "X-TC-Action is missing"))?;
+    header_str(headers, "x-tc-version")
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| ApiError::new("MissingParameter", "X-TC-Version is missing"))?;
+    let timestamp: i64 = header_str(headers, "x-tc-timestamp")
+        .ok_or_else(|| ApiError::new("MissingParameter", "X-TC-Timestamp is missing"))?
+        .parse()
+        .map_err(|_| ApiError::new("InvalidParameter", "X-TC-Timestamp must be an integer"))?;
+    if auth.secret_id != acct.secret_id {
+        return Err(ApiError::new(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found, please ensure that your SecretId is correct.",
+        ));
+    }
+    let now = unix_now() + lock(&state.tencent).clock_offset;
+    if (timestamp - now).abs() > MAX_SKEW_SECS {
+        return Err(ApiError::new(
+            "AuthFailure.SignatureExpire",
+            format!(
+                "Signature expired. Timestamp {timestamp} is {} s from the server time {now}; \
+                 at most {MAX_SKEW_SECS} s are allowed.",
+                (timestamp - now).abs()
+            ),
+        ));
+    }
+    let mut signed: Vec<(&str, &str)> = Vec::new();
+    for name in &auth.signed_headers {
+        let value = header_str(headers, name).ok_or_else(|| {
+            ApiError::new(
+                "AuthFailure.SignatureFailure",
+                format!("signed header {name} was not sent"),
+            )
+        })?;
+        signed.push((name.as_str(), value));
+    }
+    let expected = sign::signature(&sign::Signed {
+        method: "POST",
+        query: "",
+        headers: &signed,
+        body,
+        service: &auth.service,
+        timestamp,
+        secret_id: &auth.secret_id,
+        secret_key: &acct.secret_key,
+    });
+    if auth.date != sign::date_of(timestamp)
+        || !crate::tencent::sign::same(&expected, &auth.signature)
+    {
+        return Err(ApiError::new(
+            "AuthFailure.SignatureFailure",
+            "The provided credentials could not be validated. Please check your signature is correct.",
+        ));
+    }
+    if let Some(token) = &acct.token {
+        if header_str(headers, "x-tc-token") != Some(token.as_str()) {
+            return Err(ApiError::new(
+                "AuthFailure.TokenFailure",
+                "The token is missing or wrong.",
+            ));
+        }
+    }
+    // The product: the host's first label on a cloud-like host, else the scope's.
+    let host = header_str(headers, "host").unwrap_or_default();
+    let label = host.split('.').next().unwrap_or_default();
+    let service = if matches!(label, "clb" | "bmlb") {
+        label.to_string()
+    } else {
+        auth.service.clone()
+    };
+    Ok(Caller {
+        service,
+        action: action.to_string(),
+    })
+}
+
+/// The body as a JSON object.
+fn params(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    let json = header_str(headers, "content-type")
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            "InvalidParameter",
+            "Content-Type must be application/json",
+        ));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(ApiError::new(
+            "InvalidParameter",
+            "the request body is not a JSON object",
+        )),
+    }
+}
+
+/// `POST /`.
+pub(crate) async fn entry(
+    State(state): State<AppState>,
+    RequestId(rid): RequestId,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = authenticate(&state, &headers, &body).and_then(|caller| {
+        let version = header_str(&headers, "x-tc-version").unwrap_or_default();
+        match caller.service.as_str() {
+            "clb" if version == CLB_VERSION => {
+                let p = params(&headers, &body)?;
+                clb_write::dispatch(&state, &caller.action, &p, &rid)
+                    .unwrap_or_else(|| clb::dispatch(&state, &caller.action, &p))
+            }
+            "clb" => Err(ApiError::new(
+                "NoSuchVersion",
+                format!("version {version} of clb is not served; use {CLB_VERSION}"),
+            )),
+            other => Err(ApiError::new(
+                "NoSuchProduct",
+                format!("product {other} is not served by the emulator's API 3.0"),
+            )),
+        }
+    });
+    match result {
+        Ok(map) => answer(map, &rid),
+        Err(e) => error(&e, &rid),
+    }
+}

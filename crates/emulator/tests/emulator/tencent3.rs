@@ -1,0 +1,338 @@
+//! Tencent API 3.0 (`POST /`, TC3-HMAC-SHA256): verification, routing, the CLB
+//! actions on the demo fleet, and faults.
+
+use lb_backends_emulator::fleet::clb3::demo_ids as ids;
+use lb_backends_emulator::tencent::v3::sign::{authorization, Signed};
+use lb_backends_emulator::{
+    Emulator, FaultKind, TencentAccount, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
+};
+use serde_json::{json, Value};
+
+use crate::common::{client, now_unix};
+
+struct Call<'a> {
+    action: &'a str,
+    body: Value,
+    key: &'a str,
+    skew: i64,
+    token: Option<&'a str>,
+    version: &'a str,
+}
+
+impl<'a> Call<'a> {
+    fn new(action: &'a str, body: Value) -> Call<'a> {
+        Call {
+            action,
+            body,
+            key: DEFAULT_TENCENT_SECRET_KEY,
+            skew: 0,
+            token: None,
+            version: "2018-03-17",
+        }
+    }
+
+    async fn send(&self, emu: &Emulator) -> Value {
+        let host = emu.addr().to_string();
+        let body = self.body.to_string();
+        let ts = now_unix() + self.skew;
+        let auth = authorization(&Signed {
+            method: "POST",
+            query: "",
+            headers: &[("content-type", "application/json"), ("host", &host)],
+            body: body.as_bytes(),
+            service: "clb",
+            timestamp: ts,
+            secret_id: DEFAULT_TENCENT_SECRET_ID,
+            secret_key: self.key,
+        });
+        let mut req = client()
+            .post(format!("{}/", emu.base_url()))
+            .header("Content-Type", "application/json")
+            .header("X-TC-Action", self.action)
+            .header("X-TC-Version", self.version)
+            .header("X-TC-Timestamp", ts.to_string())
+            .header("X-TC-Region", "ap-guangzhou")
+            .header("Authorization", auth)
+            .body(body);
+        if let Some(t) = self.token {
+            req = req.header("X-TC-Token", t);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let v: Value = resp.json().await.unwrap();
+        assert!(v["Response"]["RequestId"].is_string(), "{v}");
+        v["Response"].clone()
+    }
+}
+
+fn code(r: &Value) -> &str {
+    r["Error"]["Code"].as_str().unwrap_or("")
+}
+
+async fn demo() -> Emulator {
+    Emulator::builder().start().await.unwrap()
+}
+
+#[tokio::test]
+async fn verification_rules() {
+    let emu = demo().await;
+    let ok = Call::new("DescribeLoadBalancers", json!({}));
+    assert_eq!(code(&ok.send(&emu).await), "");
+    let bad_key = Call {
+        key: "wrong",
+        ..Call::new("DescribeLoadBalancers", json!({}))
+    };
+    assert_eq!(
+        code(&bad_key.send(&emu).await),
+        "AuthFailure.SignatureFailure"
+    );
+    for skew in [-301, 301, 3600] {
+        let late = Call {
+            skew,
+            ..Call::new("DescribeLoadBalancers", json!({}))
+        };
+        assert_eq!(
+            code(&late.send(&emu).await),
+            "AuthFailure.SignatureExpire",
+            "{skew}"
+        );
+    }
+    let fine = Call {
+        skew: -290,
+        ..Call::new("DescribeLoadBalancers", json!({}))
+    };
+    assert_eq!(code(&fine.send(&emu).await), "");
+    let v = Call {
+        version: "2017-01-01",
+        ..Call::new("DescribeLoadBalancers", json!({}))
+    };
+    assert_eq!(code(&v.send(&emu).await), "NoSuchVersion");
+    let unknown = Call::new("FlyToTheMoon", json!({}));
+    assert_eq!(code(&unknown.send(&emu).await), "InvalidAction");
+    // No Authorization at all.
+    let r: Value = client()
+        .post(format!("{}/", emu.base_url()))
+        .header("Content-Type", "application/json")
+        .header("X-TC-Action", "DescribeLoadBalancers")
+        .body("{}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(code(&r["Response"]), "AuthFailure.InvalidAuthorization");
+    emu.set_tencent_clock_offset(1000);
+    assert_eq!(code(&ok.send(&emu).await), "AuthFailure.SignatureExpire");
+}
+
+#[tokio::test]
+async fn tokens_are_checked() {
+    let emu = Emulator::builder()
+        .tencent_account(
+            TencentAccount::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY)
+                .with_token("tok-1"),
+        )
+        .start()
+        .await
+        .unwrap();
+    let none = Call::new("DescribeLoadBalancers", json!({}));
+    assert_eq!(code(&none.send(&emu).await), "AuthFailure.TokenFailure");
+    let good = Call {
+        token: Some("tok-1"),
+        ..Call::new("DescribeLoadBalancers", json!({}))
+    };
+    assert_eq!(code(&good.send(&emu).await), "");
+}
+
+#[tokio::test]
+async fn clb_reads_on_the_demo_fleet() {
+    let emu = demo().await;
+    let r = Call::new(
+        "DescribeLoadBalancers",
+        json!({"LoadBalancerIds": [ids::STANDARD, ids::CLASSIC, "lb-abcdefgh"]}),
+    )
+    .send(&emu)
+    .await;
+    let forward: Vec<i64> = r["LoadBalancerSet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|lb| lb["Forward"].as_i64().unwrap())
+        .collect();
+    assert_eq!(forward, vec![1, 0, 0], "the legacy LB is served as classic");
+
+    let t = Call::new("DescribeTargets", json!({"LoadBalancerId": ids::STANDARD}))
+        .send(&emu)
+        .await;
+    let ls = t["Listeners"].as_array().unwrap();
+    assert_eq!(ls.len(), 3);
+    assert!(ls[0]["Rules"].is_null() && ls[0]["Targets"].as_array().unwrap().len() == 2);
+    assert!(ls[2]["Targets"].is_null() && ls[2]["Rules"].as_array().unwrap().len() == 2);
+
+    let f = Call::new(
+        "DescribeTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerIds": [ids::HTTP],
+               "Filters": [{"Name": "location-id", "Values": [ids::RULE_STATIC]}]}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(f["Listeners"][0]["Rules"].as_array().unwrap().len(), 1);
+
+    let h = Call::new(
+        "DescribeTargetHealth",
+        json!({"LoadBalancerIds": [ids::STANDARD]}),
+    )
+    .send(&emu)
+    .await;
+    let l4 = &h["LoadBalancers"][0]["Listeners"][0]["Rules"][0];
+    assert!(l4["Domain"].is_null());
+    assert_eq!(l4["Targets"][1]["HealthStatusDetail"], "Dead");
+
+    let c = Call::new(
+        "DescribeClassicalLBTargets",
+        json!({"LoadBalancerId": ids::CLASSIC}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(c["Targets"].as_array().unwrap().len(), 2);
+    let ch = Call::new(
+        "DescribeClassicalLBHealthStatus",
+        json!({"LoadBalancerId": ids::CLASSIC}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(ch["HealthList"][1]["HealthStatus"], 0);
+
+    for (action, body, want) in [
+        ("DescribeTargets", json!({}), "MissingParameter"),
+        (
+            "DescribeTargets",
+            json!({"LoadBalancerId": "lb-nothere"}),
+            "InvalidParameter.LBIdNotFound",
+        ),
+        (
+            "DescribeTargets",
+            json!({"LoadBalancerId": ids::CLASSIC}),
+            "UnsupportedOperation",
+        ),
+        (
+            "DescribeClassicalLBTargets",
+            json!({"LoadBalancerId": ids::STANDARD}),
+            "UnsupportedOperation",
+        ),
+        (
+            "DescribeTargetHealth",
+            json!({"LoadBalancerIds": []}),
+            "MissingParameter",
+        ),
+        (
+            "DescribeTargets",
+            json!({"LoadBalancerId": 7}),
+            "InvalidParameter.FormatError",
+        ),
+    ] {
+        let r = Call::new(action, body).send(&emu).await;
+        assert_eq!(code(&r), want, "{action}");
+    }
+}
+
+#[tokio::test]
+async fn request_limit_exceeded_is_a_fault() {
+    let emu = demo().await;
+    emu.inject_next(FaultKind::TencentThrottle);
+    let r = Call::new("DescribeLoadBalancers", json!({}))
+        .send(&emu)
+        .await;
+    assert_eq!(code(&r), "RequestLimitExceeded");
+    let r = Call::new("DescribeLoadBalancers", json!({}))
+        .send(&emu)
+        .await;
+    assert_eq!(code(&r), "");
+    assert_eq!(emu.request_count(), 2);
+    assert_eq!(
+        "request-limit-exceeded".parse::<FaultKind>().unwrap(),
+        FaultKind::TencentThrottle
+    );
+}
+
+#[tokio::test]
+async fn writes_are_tasks_and_one_task_at_a_time_per_lb() {
+    let emu = demo().await;
+    emu.set_tencent_task_delay(std::time::Duration::from_millis(300));
+    let add = |ip: &str| {
+        Call::new(
+            "RegisterTargets",
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+                   "Targets": [{"EniIp": ip, "Port": 81, "Weight": 5}]}),
+        )
+    };
+    let first = add("10.0.7.1").send(&emu).await;
+    assert_eq!(code(&first), "");
+    let task = first["RequestId"].as_str().unwrap().to_owned();
+    let busy = add("10.0.7.2").send(&emu).await;
+    assert_eq!(code(&busy), "FailedOperation.ResourceInOperating");
+    let status = Call::new("DescribeTaskStatus", json!({"TaskId": task}))
+        .send(&emu)
+        .await;
+    assert_eq!(status["Status"], 2);
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let status = Call::new("DescribeTaskStatus", json!({"TaskId": task}))
+        .send(&emu)
+        .await;
+    assert_eq!(status["Status"], 0);
+    assert_eq!(
+        code(&add("10.0.7.1").send(&emu).await),
+        "InvalidParameterValue.Duplicate"
+    );
+    emu.set_tencent_task_delay(std::time::Duration::ZERO);
+    for (body, want) in [
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::HTTP,
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 80}]}),
+            "InvalidParameter",
+        ),
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+                "Targets": [{"EniIp": "10.0.7.3", "InstanceId": "ins-1", "Port": 80}]}),
+            "InvalidParameter",
+        ),
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 0}]}),
+            "InvalidParameterValue.Range",
+        ),
+        (
+            json!({"LoadBalancerId": ids::STANDARD, "ListenerId": "lbl-nothere",
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 80}]}),
+            "InvalidParameter.ListenerIdNotFound",
+        ),
+        (
+            json!({"LoadBalancerId": ids::CLASSIC, "ListenerId": ids::TCP,
+                "Targets": [{"EniIp": "10.0.7.3", "Port": 80}]}),
+            "UnsupportedOperation",
+        ),
+    ] {
+        let r = Call::new("RegisterTargets", body).send(&emu).await;
+        assert_eq!(code(&r), want);
+    }
+    let gone = Call::new(
+        "DeregisterTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+               "Targets": [{"EniIp": "10.0.7.1", "Port": 81}]}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(code(&gone), "");
+    let t = Call::new(
+        "DescribeTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerIds": [ids::TCP]}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(t["Listeners"][0]["Targets"].as_array().unwrap().len(), 2);
+    let unknown = Call::new("DescribeTaskStatus", json!({"TaskId": "nope"}))
+        .send(&emu)
+        .await;
+    assert_eq!(code(&unknown), "InvalidParameter");
+}

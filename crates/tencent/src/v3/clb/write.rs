@@ -1,0 +1,320 @@
+//! Writes to a standard CLB on API 3.0: `RegisterTargets` (add, by address as
+//! `EniIp`), `ModifyTargetWeight` (update), `DeregisterTargets` (remove). Every write
+//! is an asynchronous task: the call returns its `RequestId`, which is polled with
+//! `DescribeTaskStatus` until `Status` is 0 (done) or 1 (failed: a typed error carrying
+//! the task's id and message), within a bounded time.
+//!
+//! A write must name exactly one place: a layer-4 listener
+//! (`tencent-clb:LB/LISTENER`) or a layer-7 rule (`tencent-clb:LB/LISTENER/LOCATION`)
+//! for `add`; `update` and `remove` take the place from the backend id. A scope that
+//! does not name one place is refused before any write is sent, naming the listeners
+//! or rules to choose from. `FailedOperation.ResourceInOperating` (another task on the
+//! load balancer, e.g. from another process) is retried by the transport with
+//! backoff: the write was not applied. Within one process (clients cloned from one
+//! `TencentClient`), writes to one load balancer are serialised.
+
+use std::time::Duration;
+
+use lb_backends_core::{Backend, BackendUpdate, Error, ErrorKind, NewBackend, ResourceId, Result};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::{id::BackendId, model, BackendProvider, ClbV3Provider, LbKind};
+use crate::client::Service;
+
+/// How long a task is polled at most, and how often.
+pub const TASK_TIMEOUT: Duration = Duration::from_secs(120);
+const FIRST_POLL: Duration = Duration::from_millis(100);
+const MAX_POLL: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Default, Deserialize)]
+struct TaskStatus {
+    #[serde(
+        default,
+        rename = "Status",
+        deserialize_with = "lb_backends_core::lenient::opt"
+    )]
+    status: Option<i64>,
+    #[serde(
+        default,
+        rename = "Message",
+        deserialize_with = "lb_backends_core::lenient::opt"
+    )]
+    message: Option<String>,
+}
+
+/// The `RequestId` of a write: its task id.
+#[derive(Debug, Deserialize)]
+struct Written {}
+
+impl ClbV3Provider {
+    /// Send a write and wait for its task. The `RequestId` comes back through the
+    /// envelope; `call_v3_with_id` returns it.
+    async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
+        // One write (and its task) at a time per load balancer in this process: the
+        // cloud runs one task per load balancer and refuses the others.
+        let lock = {
+            let mut locks = self
+                .client
+                .inner()
+                .write_locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks
+                .entry(self.load_balancer_id.as_str().to_owned())
+                .or_default()
+                .clone()
+        };
+        let _turn = lock.lock().await;
+        let (_written, task): (Written, String) = self
+            .client
+            .call_v3_with_id(Service::Clb, action, &body, false)
+            .await?;
+        self.wait_task(action, &task).await
+    }
+
+    /// Poll `DescribeTaskStatus` until task `task` ends.
+    pub(crate) async fn wait_task(&self, action: &str, task: &str) -> Result<()> {
+        let started = tokio::time::Instant::now();
+        let mut pause = FIRST_POLL;
+        loop {
+            let status: TaskStatus = self
+                .client
+                .call_v3(
+                    Service::Clb,
+                    "DescribeTaskStatus",
+                    &json!({"TaskId": task}),
+                    true,
+                )
+                .await
+                .map_err(|e| e.context(format!("polling task {task} of {action}")))?;
+            match status.status {
+                Some(0) => return Ok(()),
+                Some(1) => {
+                    return Err(Error::new(
+                        ErrorKind::Service,
+                        format!(
+                            "task {task} of {action} failed: {}",
+                            status.message.as_deref().unwrap_or("(no message)")
+                        ),
+                    )
+                    .with_code("TaskFailed")
+                    .with_request_id(task))
+                }
+                Some(2) => {}
+                other => {
+                    return Err(Error::new(
+                        ErrorKind::Decode,
+                        format!("DescribeTaskStatus of task {task} answered Status {other:?}"),
+                    ))
+                }
+            }
+            if started.elapsed() + pause > TASK_TIMEOUT {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "task {task} of {action} did not end within {} s; it may still \
+                         finish: list the target to see",
+                        TASK_TIMEOUT.as_secs()
+                    ),
+                )
+                .with_request_id(task));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(MAX_POLL);
+        }
+    }
+
+    /// The listener (and rule) a write on this target goes to, checked against the
+    /// load balancer: exactly one place, or an error naming the choices.
+    async fn place(&self) -> Result<(String, Option<String>)> {
+        let lb = self.load_balancer_id.as_str();
+        if self.kind().await? == LbKind::Classic {
+            return Err(Error::unsupported(
+                "tencent-clb (API 3.0, classic CLB)",
+                "writing a classic CLB's backends",
+            ));
+        }
+        let mut ask = json!({ "LoadBalancerId": lb });
+        if let Some(l) = &self.listener_id {
+            ask["ListenerIds"] = json!([l.as_str()]);
+        }
+        let targets: model::Targets = self
+            .client
+            .call_v3(Service::Clb, "DescribeTargets", &ask, true)
+            .await?;
+        let listeners: Vec<model::Listener> = targets.listeners.iter().map(model::fields).collect();
+        let Some(want) = &self.listener_id else {
+            let names: Vec<String> = listeners
+                .iter()
+                .filter_map(|l| {
+                    Some(format!(
+                        "{} ({} {})",
+                        l.id.as_deref()?,
+                        l.protocol.as_deref().unwrap_or("?"),
+                        l.port.unwrap_or(0)
+                    ))
+                })
+                .collect();
+            return Err(Error::invalid_input(format!(
+                "tencent-clb:{lb} names a whole load balancer: add to one listener \
+                 (tencent-clb:{lb}/LISTENER_ID) or one layer-7 rule; listeners: {}",
+                names.join(", ")
+            )));
+        };
+        let listener = listeners
+            .iter()
+            .find(|l| l.id.as_deref() == Some(want.as_str()))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("listener {want} is not a listener of load balancer {lb}"),
+                )
+            })?;
+        match (&self.location_id, listener.is_layer7()) {
+            (None, false) => Ok((want.to_string(), None)),
+            (Some(loc), true) => Ok((want.to_string(), Some(loc.to_string()))),
+            (Some(_), false) => Err(Error::invalid_input(format!(
+                "listener {want} is layer 4: it has no rules; use tencent-clb:{lb}/{want}"
+            ))),
+            (None, true) => {
+                let rules: Vec<String> = listener
+                    .rules
+                    .iter()
+                    .map(model::fields::<model::Rule>)
+                    .filter_map(|r| {
+                        Some(format!(
+                            "{} ({}{})",
+                            r.location_id?,
+                            r.domain.unwrap_or_default(),
+                            r.url.unwrap_or_default()
+                        ))
+                    })
+                    .collect();
+                Err(Error::invalid_input(format!(
+                    "listener {want} is layer 7: add to one of its rules \
+                     (tencent-clb:{lb}/{want}/LOCATION_ID); rules: {}",
+                    rules.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// The parsed id of a backend to change, checked against the target's scope.
+    fn backend_id(&self, id: &ResourceId) -> Result<BackendId> {
+        let parsed: BackendId = id.as_str().parse()?;
+        let outside = self
+            .listener_id
+            .as_ref()
+            .is_some_and(|l| l.as_str() != parsed.listener_id)
+            || self
+                .location_id
+                .as_ref()
+                .is_some_and(|l| Some(l.as_str()) != parsed.location_id.as_deref());
+        if outside {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("backend {id} is not among the backends of {}", self.target),
+            ));
+        }
+        if parsed.port == 0 {
+            return Err(Error::invalid_input(format!(
+                "backend {id} has port 0 (a port-range binding): it cannot be changed here"
+            )));
+        }
+        Ok(parsed)
+    }
+
+    fn scope_body(&self, id: &BackendId) -> Map<String, Value> {
+        let mut body = Map::new();
+        body.insert(
+            "LoadBalancerId".into(),
+            json!(self.load_balancer_id.as_str()),
+        );
+        body.insert("ListenerId".into(), json!(id.listener_id));
+        if let Some(loc) = &id.location_id {
+            body.insert("LocationId".into(), json!(loc));
+        }
+        let who = if id.target.starts_with("ins-") {
+            json!({"InstanceId": id.target, "Port": id.port})
+        } else {
+            json!({"EniIp": id.target, "Port": id.port})
+        };
+        body.insert("Targets".into(), json!([who]));
+        body
+    }
+
+    pub(crate) async fn add_impl(&self, spec: &NewBackend) -> Result<Backend> {
+        if spec.name.is_some() || spec.subnet_id.is_some() || spec.admin_up.is_some() {
+            return Err(Error::invalid_input(
+                "a Tencent CLB target has no name, subnet or admin state: give only the \
+                 address, port and weight",
+            ));
+        }
+        let (listener, location) = self.place().await?;
+        let mut target = json!({
+            "EniIp": spec.address.to_string(),
+            "Port": spec.port.get(),
+        });
+        if let Some(w) = spec.weight {
+            target["Weight"] = json!(w.get());
+        }
+        let mut body = json!({
+            "LoadBalancerId": self.load_balancer_id.as_str(),
+            "ListenerId": listener,
+            "Targets": [target],
+        });
+        if let Some(loc) = &location {
+            body["LocationId"] = json!(loc);
+        }
+        self.write_and_wait("RegisterTargets", body).await?;
+        let id = BackendId::new(
+            listener,
+            location,
+            spec.address.to_string(),
+            spec.port.get(),
+        );
+        self.get(&ResourceId::new(id.to_string())?).await
+    }
+
+    pub(crate) async fn update_impl(
+        &self,
+        id: &ResourceId,
+        change: &BackendUpdate,
+    ) -> Result<Backend> {
+        change.ensure_not_empty()?;
+        if change.name.is_some() || change.admin_up.is_some() {
+            return Err(Error::invalid_input(
+                "a Tencent CLB target has no name or admin state: only its weight changes",
+            ));
+        }
+        let parsed = self.backend_id(id)?;
+        let Some(weight) = change.weight else {
+            return Err(Error::invalid_input("nothing to change"));
+        };
+        if self.kind().await? == LbKind::Classic {
+            return Err(Error::unsupported(
+                "tencent-clb (API 3.0, classic CLB)",
+                "writing a classic CLB's backends",
+            ));
+        }
+        let mut body = self.scope_body(&parsed);
+        body.insert("Weight".into(), json!(weight.get()));
+        self.write_and_wait("ModifyTargetWeight", Value::Object(body))
+            .await?;
+        self.get(id).await
+    }
+
+    pub(crate) async fn remove_impl(&self, id: &ResourceId) -> Result<()> {
+        let parsed = self.backend_id(id)?;
+        if self.kind().await? == LbKind::Classic {
+            return Err(Error::unsupported(
+                "tencent-clb (API 3.0, classic CLB)",
+                "writing a classic CLB's backends",
+            ));
+        }
+        let body = self.scope_body(&parsed);
+        self.write_and_wait("DeregisterTargets", Value::Object(body))
+            .await
+    }
+}
