@@ -85,7 +85,7 @@ fn main() {
     }
     let o = opts();
     let bins = Bins::find();
-    let mut report = Report::default();
+    let mut report = Report;
     report.line(format!(
         "lb-backends benchmarks: {} members (pages of {PAGE}), release build, {}",
         o.members,

@@ -170,7 +170,7 @@ impl PoolState {
     }
 
     /// The members from sequence `from` on, in listing order.
-    pub(crate) fn from_seq(&self, from: usize) -> impl Iterator<Item = &StoredMember> {
+    pub(crate) fn starting_at(&self, from: usize) -> impl Iterator<Item = &StoredMember> {
         let start = from.min(self.members.len());
         self.members[start..].iter().flatten()
     }

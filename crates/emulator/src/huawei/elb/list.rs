@@ -221,7 +221,7 @@ pub(super) async fn list_members(
                 .take(q.limit)
                 .collect();
             page.reverse();
-            let more = marker_seq.is_some_and(|s| pool.from_seq(s).any(|m| ok(&m)));
+            let more = marker_seq.is_some_and(|s| pool.starting_at(s).any(|m| ok(&m)));
             (page, more)
         } else {
             let mut page: Vec<&StoredMember> = pool
