@@ -111,15 +111,24 @@ fn demo() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
-    // The processes measured, then the bench itself (which holds the floor client).
+    // The processes measured, each built alone (as shipped: built together, cargo
+    // would unify their dependencies' features), then the bench itself (which holds
+    // the floor client).
     cargo(&[
         "build",
         "--release",
         "-p",
         "lb-backends-cli",
+        "--bin",
+        "lbb",
+    ])?;
+    cargo(&[
+        "build",
+        "--release",
         "-p",
         "lb-backends-emulator",
-        "--bins",
+        "--bin",
+        "lbb-emulator",
     ])?;
     let mut args = vec![
         "run",
