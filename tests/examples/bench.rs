@@ -13,7 +13,9 @@
 //!    installed into a venv under `target/bench/venv`) listing the same pool;
 //! 4. peak RSS of `lbb list -o ndjson` at 1,000,000 members;
 //! 5. with `--inventory`: 1,000 single-page targets under `--rate huawei-elb=20`
-//!    against the 50 s that rate allows, and the most calls seen in any 1 s window.
+//!    against the 50 s that rate allows, and the most calls seen in any 1 s window;
+//! 6. signing cost: one SDK-HMAC-SHA256 and one Tencent v1 signature against the wall
+//!    time of one 2,000-member page (from the floor's listing).
 //!
 //! Options: `--members N` (default 50,000), `--big N` (default 1,000,000; 0 skips it),
 //! `--no-callgrind`, `--vs-official`, `--inventory`. Callgrind needs valgrind (Debian:
@@ -21,12 +23,14 @@
 //! Nothing here is a timed assertion: a missed target is printed, not failed.
 
 use std::fmt::Write as _;
+use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lb_backends_emulator::{DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+use lb_backends_huawei_core::signer::{authorization, SigningInput};
 use serde::{Deserialize, Serialize};
 
 /// The id of the pool `lbb-emulator --members N` generates.
@@ -112,6 +116,77 @@ fn main() {
     if o.inventory {
         inventory(&bins, &mut report);
     }
+    signing(&client, &mut report);
+}
+
+fn signing(client: &ClientCost, r: &mut Report) {
+    r.line("");
+    let pages = client.members.div_ceil(PAGE).max(1);
+    let page = client.floor_wall / u32::try_from(pages).unwrap_or(u32::MAX);
+    let huawei = per_op(20_000, sign_huawei);
+    let tencent = per_op(20_000, sign_tencent);
+    r.line(format!(
+        "6. one SDK-HMAC-SHA256 signature: {huawei:.1?}; one Tencent v1 signature: {tencent:.1?}; one {PAGE}-member page (the floor's listing / pages): {page:.1?}"
+    ));
+    r.line(format!(
+        "   signing / page: huawei {:.4}, tencent {:.4} (target <= 0.01: {})",
+        huawei.as_secs_f64() / page.as_secs_f64(),
+        tencent.as_secs_f64() / page.as_secs_f64(),
+        met(huawei.max(tencent).as_secs_f64() / page.as_secs_f64() <= 0.01)
+    ));
+}
+
+fn per_op(n: u32, op: fn()) -> Duration {
+    let started = Instant::now();
+    for _ in 0..n {
+        op();
+    }
+    started.elapsed() / n
+}
+
+fn sign_huawei() {
+    let headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        (
+            "host".to_owned(),
+            "elb.cn-north-4.myhuaweicloud.com".to_owned(),
+        ),
+        ("x-sdk-date".to_owned(), "20261122T083001Z".to_owned()),
+    ];
+    let query = vec![("limit".to_owned(), "2000".to_owned())];
+    black_box(authorization(
+        "QTWAOYTTINDUT2QVKYUC",
+        b"MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+        &SigningInput {
+            method: "GET",
+            path: "/v3/99a3fff0d03c428eac3678da6a7d0f24/elb/pools/36ce7086-a496-4666-9064-5ba0e6840c75/members",
+            query: &query,
+            headers: &headers,
+            body: b"",
+            sdk_date: "20261122T083001Z",
+        },
+    ));
+}
+
+fn sign_tencent() {
+    use lb_backends_tencent::signer::{sign, string_to_sign, SignatureMethod};
+    let params = [
+        ("Action", "DescribeLoadBalancerBackends"),
+        ("Nonce", "24763"),
+        ("Region", "gz"),
+        ("SecretId", "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"),
+        ("SignatureMethod", "HmacSHA256"),
+        ("Timestamp", "1507714922"),
+        ("limit", "100"),
+        ("loadBalancerId", "lb-abcdefgh"),
+        ("offset", "0"),
+    ];
+    let s = string_to_sign("GET", "lb.api.qcloud.com", "/v2/index.php", &params);
+    black_box(sign(
+        SignatureMethod::HmacSha256,
+        b"Gu5t9xGARNpq86cd98joQYCN3EXAMPLE",
+        &s,
+    ));
 }
 
 /// Lines printed as they come.
@@ -512,6 +587,7 @@ fn emulator_cost(bins: &Bins, o: &Opts, valgrind: bool, r: &mut Report) {
 /// What the client part measured, for the later comparisons.
 struct ClientCost {
     lbb: Cost,
+    floor_wall: Duration,
     members: usize,
 }
 
@@ -596,6 +672,7 @@ fn client_cost(bins: &Bins, o: &Opts, valgrind: bool, r: &mut Report) -> ClientC
             peak_kb: mem_50k,
             ..ours
         },
+        floor_wall: floor.wall,
         members: o.members,
     }
 }
