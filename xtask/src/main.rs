@@ -5,10 +5,12 @@
 //! - `features`: only the facade feature matrix.
 //! - `demo`: start the emulator with a fleet of all four providers and run `lbb`
 //!   against it (the README's first command).
-//! - `bench`: the benchmarks of `docs/benchmarks.md`, printing ratios against targets.
 //! - `fuzz`: the decoder fuzz harness (`crates/fuzz`) in release, every argument
 //!   passed on (`--cases N`, `--seed S`, `--threads N`, `--decoder NAME`, `--case K`,
 //!   ...; `cargo xtask fuzz --help`). See `docs/reliability.md`.
+//! - `bench [--vs-official] [--inventory] [--members N] [--big N] [--no-callgrind]`:
+//!   the benchmarks of `docs/benchmarks.md` (release `lbb` and `lbb-emulator` as
+//!   processes), printing ratios against the targets of issue 9. Never part of `ci`.
 //! - `sizes`: release-build `lbb` with each provider alone and with all, print the
 //!   size table of `docs/cli.md`, and fail if a single-provider build holds another
 //!   provider's host names or API names.
@@ -39,7 +41,10 @@ fn main() -> ExitCode {
             eprintln!("  features  build the facade and lbb with each feature alone and with none");
             eprintln!("  demo      start the emulator and run lbb against all four providers");
             eprintln!(
-                "  bench     benchmarks against the emulator, as ratios (docs/benchmarks.md)"
+                "  bench     benchmarks against the emulator, as ratios (docs/benchmarks.md);"
+            );
+            eprintln!(
+                "            [--vs-official] [--inventory] [--members N] [--big N] [--no-callgrind]"
             );
             eprintln!(
                 "  fuzz      fuzz every response decoder in release: [--cases N] [--seed S] [--threads N]"
@@ -124,7 +129,26 @@ fn demo() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
+    // The processes measured, each built alone (as shipped: built together, cargo
+    // would unify their dependencies' features), then the bench itself (which holds
+    // the floor client).
     cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "lb-backends-cli",
+        "--bin",
+        "lbb",
+    ])?;
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "lb-backends-emulator",
+        "--bin",
+        "lbb-emulator",
+    ])?;
+    let mut args = vec![
         "run",
         "--quiet",
         "--release",
@@ -132,7 +156,11 @@ fn bench() -> Result<(), String> {
         "lb-backends-e2e",
         "--example",
         "bench",
-    ])
+        "--",
+    ];
+    let rest: Vec<String> = env::args().skip(2).collect();
+    args.extend(rest.iter().map(String::as_str));
+    cargo(&args)
 }
 
 pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {

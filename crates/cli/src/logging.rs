@@ -1,9 +1,20 @@
 //! Tracing on stderr (`-v`, `-q`, `RUST_LOG`).
+//!
+//! `RUST_LOG` is a list of `target=level` directives and at most one bare `level`
+//! (`warn,lb_backends_core=debug`), read with tracing-subscriber's `Targets` filter: no
+//! regular-expression engine in the binary. Built with the `env-filter` feature, `lbb`
+//! reads it with `EnvFilter` instead, which also takes span and field directives
+//! (`[lbb.call{status=429}]=debug`). A value the filter cannot read is ignored (the
+//! `-v`/`-q` level applies).
 
 use std::io::IsTerminal;
 
 use tracing::Subscriber;
-use tracing_subscriber::{layer::SubscriberExt, EnvFilter, Layer, Registry};
+#[cfg(not(feature = "env-filter"))]
+use tracing_subscriber::filter::Targets as Filter;
+#[cfg(feature = "env-filter")]
+use tracing_subscriber::EnvFilter as Filter;
+use tracing_subscriber::{layer::SubscriberExt, Layer, Registry};
 
 /// Our crates: `-v` makes these chattier, and only these.
 const OUR_CRATES: &[&str] = &[
@@ -24,7 +35,7 @@ pub const TARGET_SPAN: &str = "lbb.target";
 pub fn subscriber(verbose: u8, quiet: bool) -> impl Subscriber + Send + Sync {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => {
-            EnvFilter::try_new(spec).unwrap_or_else(|_| level_filter(verbose, quiet))
+            parse_filter(&spec).unwrap_or_else(|| level_filter(verbose, quiet))
         }
         _ => level_filter(verbose, quiet),
     };
@@ -37,7 +48,19 @@ pub fn subscriber(verbose: u8, quiet: bool) -> impl Subscriber + Send + Sync {
     Registry::default().with(fmt.with_filter(filter))
 }
 
-fn level_filter(verbose: u8, quiet: bool) -> EnvFilter {
+/// `RUST_LOG` read by the filter this build has; `None` when it does not parse.
+#[cfg(not(feature = "env-filter"))]
+fn parse_filter(spec: &str) -> Option<Filter> {
+    spec.trim().parse().ok()
+}
+
+/// `RUST_LOG` read by the filter this build has; `None` when it does not parse.
+#[cfg(feature = "env-filter")]
+fn parse_filter(spec: &str) -> Option<Filter> {
+    Filter::try_new(spec).ok()
+}
+
+fn level_filter(verbose: u8, quiet: bool) -> Filter {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -50,5 +73,18 @@ fn level_filter(verbose: u8, quiet: bool) -> EnvFilter {
     for krate in OUR_CRATES {
         spec.push_str(&format!(",{krate}={level}"));
     }
-    EnvFilter::new(spec)
+    parse_filter(&spec).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_log_takes_targets_and_levels() {
+        assert!(parse_filter("warn,lb_backends_core=debug,lbb=trace").is_some());
+        assert!(parse_filter("debug").is_some());
+        assert!(parse_filter("off").is_some());
+        assert!(parse_filter("lbb=loud").is_none());
+    }
 }

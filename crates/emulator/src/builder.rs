@@ -30,6 +30,7 @@ pub struct EmulatorBuilder {
     health_check_delay: Duration,
     log_capacity: usize,
     tencent_account: TencentAccount,
+    generated: Option<huawei::store::GeneratedPool>,
 }
 
 impl Default for EmulatorBuilder {
@@ -44,6 +45,7 @@ impl Default for EmulatorBuilder {
             health_check_delay: DEFAULT_HEALTH_CHECK_DELAY,
             log_capacity: DEFAULT_LOG_CAPACITY,
             tencent_account: TencentAccount::default(),
+            generated: None,
         }
     }
 }
@@ -52,6 +54,24 @@ impl EmulatorBuilder {
     /// The resources to serve (default: [`Fleet::demo`]).
     pub fn fleet(mut self, fleet: Fleet) -> Self {
         self.fleet = Some(fleet);
+        self
+    }
+
+    /// Also serves [`Fleet::generate_elb_pool`]`(pool_id, members, seed)`, made straight
+    /// into the server's compact store at start, without the fleet in memory first: the
+    /// way to serve a million members. Same members, ids and ports as merging the
+    /// generated fleet into [`EmulatorBuilder::fleet`]'s (one such pool per builder).
+    pub fn generated_elb_pool(
+        mut self,
+        pool_id: impl Into<String>,
+        members: usize,
+        seed: u64,
+    ) -> Self {
+        self.generated = Some(huawei::store::GeneratedPool {
+            pool_id: pool_id.into(),
+            members,
+            seed,
+        });
         self
     }
 
@@ -146,14 +166,21 @@ impl EmulatorBuilder {
             }
         }
         let mut rng = StdRng::seed_from_u64(self.seed);
-        let store = huawei::store::HuaweiStore::load(&fleet.huawei, &account.project_id, &mut rng)?;
+        let store = huawei::store::HuaweiStore::load_with(
+            &fleet.huawei,
+            self.generated.as_ref(),
+            &account.project_id,
+            &mut rng,
+        )?;
+        let tencent_store = tencent::store::TencentStore::load(&fleet.tencent);
+        drop(fleet);
         let state = AppState(Arc::new(Shared {
             huawei_account: account.clone(),
             huawei: Mutex::new(store),
             rng: Mutex::new(rng),
             health_check_delay: self.health_check_delay,
             tencent_account: self.tencent_account,
-            tencent: Mutex::new(tencent::store::TencentStore::load(&fleet.tencent)),
+            tencent: Mutex::new(tencent_store),
         }));
         let router = Router::new()
             .merge(huawei::routes(state.clone()))

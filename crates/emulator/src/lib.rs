@@ -215,6 +215,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 mod builder;
+mod compact;
 mod error;
 mod faults;
 pub mod fleet;
@@ -332,7 +333,7 @@ impl Emulator {
         let mut store = lock(&self.state.huawei);
         let pool = store.pools.get_mut(pool_id)?;
         pool.refresh(std::time::Instant::now());
-        Some(pool.members.values().cloned().collect())
+        Some(pool.iter().map(|m| m.to_member()).collect())
     }
 
     /// The Tencent account the server accepts.

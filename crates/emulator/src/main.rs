@@ -157,16 +157,13 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-fn fleet(cli: &Cli) -> Result<(Fleet, Option<String>), lb_backends_emulator::Error> {
+/// The fleet to serve (the generated ELB pool, if any, is made by the server itself:
+/// see `EmulatorBuilder::generated_elb_pool`).
+fn fleet(cli: &Cli) -> Result<Fleet, lb_backends_emulator::Error> {
     let mut fleet = match &cli.fixture {
         Some(path) => Fleet::from_file(path)?,
         None => Fleet::demo(),
     };
-    let mut generated = None;
-    if let Some(n) = cli.members {
-        fleet.add_generated_elb_pool(cli.pool_id.clone(), n, cli.seed);
-        generated = Some(cli.pool_id.clone());
-    }
     if let Some(n) = cli.apig_members {
         let [instance, channel] = GENERATED_APIG;
         fleet.merge(Fleet::generate_apig_channel(instance, channel, n, cli.seed));
@@ -187,14 +184,14 @@ fn fleet(cli: &Cli) -> Result<(Fleet, Option<String>), lb_backends_emulator::Err
             lb, listener, domain, location, n, cli.seed,
         ));
     }
-    Ok((fleet, generated))
+    Ok(fleet)
 }
 
 async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
     if !cli.listen.ip().is_loopback() {
         return Err(lb_backends_emulator::Error::NotLoopback(cli.listen));
     }
-    let (fleet, generated) = fleet(&cli)?;
+    let fleet = fleet(&cli)?;
     let mut kinds = cli.faults.clone();
     if kinds.is_empty() && cli.fault_rate > 0.0 {
         kinds = vec![FaultKind::ServerError, FaultKind::Throttle];
@@ -205,13 +202,17 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         kinds,
         retry_after: Duration::from_secs(cli.retry_after_secs),
     };
-    let pools: Vec<(String, usize)> = fleet
+    let mut pools: Vec<(String, usize)> = fleet
         .huawei
         .elb
         .pools
         .iter()
         .map(|p| (p.id.clone(), p.members.len()))
         .collect();
+    let generated = cli.members.map(|n| {
+        pools.push((cli.pool_id.clone(), n));
+        cli.pool_id.clone()
+    });
     let apig_targets: Vec<(String, usize)> = fleet
         .huawei
         .apig
@@ -286,6 +287,9 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         ));
     if let Some(p) = &cli.project_id {
         builder = builder.huawei_project_id(p);
+    }
+    if let Some(n) = cli.members {
+        builder = builder.generated_elb_pool(&cli.pool_id, n, cli.seed);
     }
     let emu = builder.start().await?;
     let h = emu.huawei();

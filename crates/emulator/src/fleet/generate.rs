@@ -37,88 +37,21 @@ impl Fleet {
     /// assert_eq!(fleet, Fleet::generate_elb_pool("pool-1", 100, 42));
     /// ```
     pub fn generate_elb_pool(pool_id: impl Into<String>, n: usize, seed: u64) -> Fleet {
-        let pool_id = pool_id.into();
-        let mut rng = StdRng::seed_from_u64(seed ^ fnv1a(&pool_id));
-        let vpc_id = uuid(&mut rng);
-        let listener = uuid(&mut rng);
-        let mut pool = Pool::new(pool_id);
-        pool.name = "generated".to_string();
-        pool.protocol = PoolProtocol::Tcp;
-        pool.cross_vpc = true;
-        pool.vpc_id = Some(vpc_id.clone());
-        pool.healthmonitor_id = Some(uuid(&mut rng));
-        pool.listener_ids = vec![listener.clone()];
-        pool.members.reserve(n);
-
-        let mut subnets: Vec<Subnet> = Vec::new();
+        let mut pool = None;
+        let mut subnets = Vec::new();
         let mut ports = Vec::new();
-        for i in 0..n {
-            let block = i / HOSTS_PER_SUBNET;
-            let host = i % HOSTS_PER_SUBNET;
-            let (second, wrap) = (block % 256, block / 256);
-            let (third, fourth) = (host / 250, host % 250 + 2);
-            let cross = rng.random_bool(0.05);
-            let port = if wrap > 0 {
-                u16::try_from(10_000 + wrap).unwrap_or(u16::MAX)
-            } else {
-                [80, 80, 8080, 443][rng.random_range(0..4)]
-            };
-            let mut m = Member::new(
-                if cross {
-                    format!("172.{second}.{third}.{fourth}")
-                } else {
-                    format!("10.{second}.{third}.{fourth}")
-                },
-                port,
-            );
-            m.id = uuid(&mut rng);
-            m.name = format!("member-{i:05}");
-            m.weight = rng.random_range(0..=100);
-            m.admin_state_up = !rng.random_bool(0.03);
-            m.operating_status = if !m.admin_state_up || rng.random_bool(0.1) {
-                "OFFLINE"
-            } else {
-                "ONLINE"
-            }
-            .to_string();
-            if rng.random_bool(0.2) {
-                m.status = vec![MemberStatus::new(&listener, m.operating_status.clone())];
-            }
-            if !rng.random_bool(0.15) {
-                let created = EPOCH + rng.random_range(0..20_000_000);
-                m.created_at = Some(format_timestamp(created));
-                m.updated_at = Some(format_timestamp(created + rng.random_range(0..5_000_000)));
-            }
-            if cross {
-                m.member_type = "ip".to_string();
-            } else {
-                while subnets.len() <= block {
-                    let k = subnets.len();
-                    let mut s = Subnet::new(uuid(&mut rng), format!("10.{}.0.0/16", k % 256));
-                    s.name = format!("generated-{k}");
-                    s.vpc_id = Some(vpc_id.clone());
-                    subnets.push(s);
-                }
-                let subnet_id = subnets[block].id.clone();
-                let az = ZONES[rng.random_range(0..ZONES.len())];
-                let ecs = uuid(&mut rng);
-                let mut nic =
-                    Port::new(vec![FixedIp::new(&subnet_id, &m.address)]).ecs_nic(&ecs, az);
-                nic.id = uuid(&mut rng);
-                nic.name = format!("member-{i:05}-nic");
-                ports.push(nic);
-                m.member_type = "instance".to_string();
-                m.subnet_cidr_id = Some(subnet_id);
-                m.availability_zone = az.to_string();
-                if rng.random_bool(0.7) {
-                    m.instance_id = ecs;
-                }
-            }
-            m.ip_version = "v4".to_string();
-            pool.members.push(m);
-        }
+        let mut members = Vec::with_capacity(n);
+        generate_elb_pool_with(pool_id.into(), n, seed, |item| match item {
+            Generated::Pool(p) => pool = Some(p),
+            Generated::Subnet(s) => subnets.push(s),
+            Generated::Port(p) => ports.push(p),
+            Generated::Member(m) => members.push(m),
+        });
         let mut fleet = Fleet::new();
-        fleet.huawei.elb.pools.push(pool);
+        if let Some(mut pool) = pool {
+            pool.members = members;
+            fleet.huawei.elb.pools.push(pool);
+        }
         fleet.huawei.vpc.subnets = subnets;
         fleet.huawei.vpc.ports = ports;
         fleet
@@ -132,6 +65,107 @@ impl Fleet {
         seed: u64,
     ) -> &mut Fleet {
         self.merge(Fleet::generate_elb_pool(pool_id, n, seed))
+    }
+}
+
+/// One piece of a generated pool, in the order [`generate_elb_pool_with`] makes them.
+#[derive(Debug)]
+pub(crate) enum Generated {
+    /// The pool's settings (no members), first.
+    Pool(Pool),
+    /// A subnet, before the first port and member in it.
+    Subnet(Subnet),
+    /// The ECS NIC of the member that follows.
+    Port(Port),
+    /// A member.
+    Member(Member),
+}
+
+/// [`Fleet::generate_elb_pool`] one piece at a time, so a large pool can go straight
+/// into the emulator's store without the whole fleet in memory.
+pub(crate) fn generate_elb_pool_with(
+    pool_id: String,
+    n: usize,
+    seed: u64,
+    mut emit: impl FnMut(Generated),
+) {
+    let mut rng = StdRng::seed_from_u64(seed ^ fnv1a(&pool_id));
+    let vpc_id = uuid(&mut rng);
+    let listener = uuid(&mut rng);
+    let mut pool = Pool::new(pool_id);
+    pool.name = "generated".to_string();
+    pool.protocol = PoolProtocol::Tcp;
+    pool.cross_vpc = true;
+    pool.vpc_id = Some(vpc_id.clone());
+    pool.healthmonitor_id = Some(uuid(&mut rng));
+    pool.listener_ids = vec![listener.clone()];
+    emit(Generated::Pool(pool));
+
+    let mut subnet_ids: Vec<String> = Vec::new();
+    for i in 0..n {
+        let block = i / HOSTS_PER_SUBNET;
+        let host = i % HOSTS_PER_SUBNET;
+        let (second, wrap) = (block % 256, block / 256);
+        let (third, fourth) = (host / 250, host % 250 + 2);
+        let cross = rng.random_bool(0.05);
+        let port = if wrap > 0 {
+            u16::try_from(10_000 + wrap).unwrap_or(u16::MAX)
+        } else {
+            [80, 80, 8080, 443][rng.random_range(0..4)]
+        };
+        let mut m = Member::new(
+            if cross {
+                format!("172.{second}.{third}.{fourth}")
+            } else {
+                format!("10.{second}.{third}.{fourth}")
+            },
+            port,
+        );
+        m.id = uuid(&mut rng);
+        m.name = format!("member-{i:05}");
+        m.weight = rng.random_range(0..=100);
+        m.admin_state_up = !rng.random_bool(0.03);
+        m.operating_status = if !m.admin_state_up || rng.random_bool(0.1) {
+            "OFFLINE"
+        } else {
+            "ONLINE"
+        }
+        .to_string();
+        if rng.random_bool(0.2) {
+            m.status = vec![MemberStatus::new(&listener, m.operating_status.clone())];
+        }
+        if !rng.random_bool(0.15) {
+            let created = EPOCH + rng.random_range(0..20_000_000);
+            m.created_at = Some(format_timestamp(created));
+            m.updated_at = Some(format_timestamp(created + rng.random_range(0..5_000_000)));
+        }
+        if cross {
+            m.member_type = "ip".to_string();
+        } else {
+            while subnet_ids.len() <= block {
+                let k = subnet_ids.len();
+                let mut s = Subnet::new(uuid(&mut rng), format!("10.{}.0.0/16", k % 256));
+                s.name = format!("generated-{k}");
+                s.vpc_id = Some(vpc_id.clone());
+                subnet_ids.push(s.id.clone());
+                emit(Generated::Subnet(s));
+            }
+            let subnet_id = subnet_ids[block].clone();
+            let az = ZONES[rng.random_range(0..ZONES.len())];
+            let ecs = uuid(&mut rng);
+            let mut nic = Port::new(vec![FixedIp::new(&subnet_id, &m.address)]).ecs_nic(&ecs, az);
+            nic.id = uuid(&mut rng);
+            nic.name = format!("member-{i:05}-nic");
+            emit(Generated::Port(nic));
+            m.member_type = "instance".to_string();
+            m.subnet_cidr_id = Some(subnet_id);
+            m.availability_zone = az.to_string();
+            if rng.random_bool(0.7) {
+                m.instance_id = ecs;
+            }
+        }
+        m.ip_version = "v4".to_string();
+        emit(Generated::Member(m));
     }
 }
 

@@ -13,7 +13,7 @@ use crate::util::Cidr;
 pub(crate) mod apig;
 pub mod apig_demo;
 pub mod demo;
-mod generate;
+pub(crate) mod generate;
 mod generate_apig;
 mod generate_tencent;
 mod huawei;

@@ -86,3 +86,13 @@ pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Res
     );
     r
 }
+
+/// A success answer whose JSON body is already written.
+pub(crate) fn body_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    r
+}

@@ -14,6 +14,7 @@ pub mod apig;
 mod auth;
 mod elb;
 pub(crate) mod errors;
+pub(crate) mod record;
 pub(crate) mod sign;
 pub(crate) mod store;
 mod vpc;

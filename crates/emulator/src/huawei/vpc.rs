@@ -15,11 +15,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use serde::Serialize;
 use serde_json::json;
 
 use super::codes;
-use super::errors::{json_response, HuaweiError};
-use crate::fleet::Port;
+use super::errors::{body_response, json_response, HuaweiError};
+use super::record::StoredPort;
+use crate::compact::TextRef;
 use crate::state::{lock, AppState, RequestId};
 use crate::util::query_pairs;
 
@@ -91,27 +93,28 @@ fn parse(raw: Option<&str>, rid: &str) -> Result<PortQuery, HuaweiError> {
     Ok(q)
 }
 
-fn matches(p: &Port, q: &PortQuery) -> bool {
+fn matches(p: &StoredPort, q: &PortQuery) -> bool {
     let fixed_ok = (q.ips.is_empty() && q.subnets.is_empty())
         || p.fixed_ips.iter().any(|f| {
             (q.ips.is_empty()
                 || f.ip_address
+                    .get()
                     .parse()
                     .is_ok_and(|ip: IpAddr| q.ips.contains(&ip)))
-                && (q.subnets.is_empty() || q.subnets.contains(&f.subnet_id))
+                && (q.subnets.is_empty() || q.subnets.iter().any(|s| **s == *f.subnet_id))
         });
     fixed_ok
         && q.exact.iter().all(|(k, vals)| {
             let have = match k.as_str() {
-                "id" => &p.id,
-                "name" => &p.name,
-                "status" => &p.status,
-                "device_id" => &p.device_id,
-                "device_owner" => &p.device_owner,
-                "network_id" => &p.network_id,
-                _ => &p.mac_address,
+                "id" => p.id.get(),
+                "name" => p.name.get(),
+                "status" => TextRef::Borrowed(&p.status),
+                "device_id" => p.device_id.get(),
+                "device_owner" => TextRef::Borrowed(&p.device_owner),
+                "network_id" => TextRef::Borrowed(&p.network_id),
+                _ => p.mac_address.get(),
             };
-            vals.iter().any(|v| v == have)
+            vals.iter().any(|v| **v == *have)
         })
 }
 
@@ -121,12 +124,12 @@ async fn list_ports(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HuaweiError> {
     let q = parse(raw.as_deref(), &rid)?;
-    let ports: Vec<Port> = {
-        let store = lock(&st.huawei);
+    let store = lock(&st.huawei);
+    let ports: Vec<&StoredPort> = {
         let start = match &q.marker {
             None => 0,
             Some(m) => {
-                store.port_by_id.get(m).ok_or_else(|| {
+                store.port(m).ok_or_else(|| {
                     invalid(
                         &rid,
                         format!("Invalid input for marker: port {m} not found."),
@@ -139,30 +142,36 @@ async fn list_ports(
             candidates
                 .filter(|p| matches(p, &q))
                 .take(q.limit)
-                .cloned()
                 .collect()
         } else {
             // Use the address index: only ports holding one of the addresses.
             let idx: BTreeSet<usize> = q
                 .ips
                 .iter()
-                .filter_map(|ip| store.ports_by_ip.get(ip))
-                .flatten()
-                .copied()
+                .flat_map(|ip| store.ports_at(ip))
                 .filter(|&i| i >= start)
                 .collect();
             idx.into_iter()
                 .map(|i| &store.ports[i])
                 .filter(|p| matches(p, &q))
                 .take(q.limit)
-                .cloned()
                 .collect()
         }
     };
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "ports": ports, "request_id": rid }),
-    ))
+    /// The answer, keys sorted.
+    #[derive(Serialize)]
+    struct Answer<'a> {
+        ports: &'a [&'a StoredPort],
+        request_id: &'a str,
+    }
+    let body = serde_json::to_vec(&Answer {
+        ports: &ports,
+        request_id: &rid,
+    })
+    .unwrap_or_default();
+    drop(ports);
+    drop(store);
+    Ok(body_response(StatusCode::OK, body))
 }
 
 async fn show_port(
@@ -175,9 +184,8 @@ async fn show_port(
     };
     let store = lock(&st.huawei);
     let port = store
-        .port_by_id
-        .get(&port_id)
-        .map(|&i| store.ports[i].clone())
+        .port(&port_id)
+        .map(|i| store.ports[i].clone())
         .ok_or_else(|| {
             HuaweiError::new(
                 StatusCode::NOT_FOUND,

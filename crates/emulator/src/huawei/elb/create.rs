@@ -180,7 +180,7 @@ fn build(
         }
     }
     let endpoint = (ip, opt.protocol_port);
-    if pool.endpoints.contains_key(&endpoint) || taken.contains(&endpoint) {
+    if pool.endpoints.contains(&endpoint) || taken.contains(&endpoint) {
         return Err(HuaweiError::new(
             StatusCode::CONFLICT,
             codes::ELB_DUPLICATE_MEMBER,
@@ -257,7 +257,7 @@ fn create_all(
         .as_ref()
         .map(|_| st.health_check_delay);
     for m in &created {
-        pool.insert(m.clone(), delay);
+        pool.insert(m, delay);
     }
     Ok(created)
 }
@@ -340,10 +340,10 @@ pub(super) async fn batch_delete(
         .collect::<Result<Vec<_>, _>>()?;
     let mut store = lock(&st.huawei);
     let pool = pool_mut(&mut store, &pool_id, &rid)?;
-    if let Some(missing) = ids.iter().find(|id| !pool.by_id.contains_key(id.as_str())) {
+    if let Some(missing) = ids.iter().find(|id| !pool.contains_id(id)) {
         return Err(HuaweiError::not_found(&rid, "Member", missing));
     }
-    let removed: Vec<Member> = ids.iter().filter_map(|id| pool.remove(id)).collect();
+    let removed: Vec<_> = ids.iter().filter_map(|id| pool.remove(id)).collect();
     Ok(json_response(
         StatusCode::OK,
         &json!({ "request_id": rid, "members": removed }),

@@ -9,16 +9,16 @@
 //! is a 400.
 
 use std::net::IpAddr;
-use std::ops::Bound;
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
+use serde::Serialize;
 
 use super::{pool_mut, P};
-use crate::fleet::Member;
-use crate::huawei::errors::{json_response, HuaweiError};
+use crate::compact::Text;
+use crate::huawei::errors::{body_response, HuaweiError};
+use crate::huawei::record::StoredMember;
 use crate::state::{lock, AppState, RequestId};
 use crate::util::query_pairs;
 
@@ -139,42 +139,60 @@ fn parse_query(raw: Option<&str>, rid: &str) -> Result<ListQuery, HuaweiError> {
     Ok(q)
 }
 
-fn same_address(have: &str, want: &str) -> bool {
-    match (have.parse::<IpAddr>(), want.trim().parse::<IpAddr>()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => have == want,
+fn same_address(have: IpAddr, want: &str) -> bool {
+    match want.trim().parse::<IpAddr>() {
+        Ok(b) => have == b,
+        Err(_) => have.to_string() == want,
     }
 }
 
-fn matches_one(m: &Member, field: Field, want: &Want) -> bool {
+fn matches_one(m: &StoredMember, field: Field, want: &Want) -> bool {
     match (field, want) {
         (Field::Weight, Want::Number(n)) => u64::from(m.weight) == *n,
         (Field::ProtocolPort, Want::Number(n)) => u64::from(m.protocol_port) == *n,
         (Field::AdminStateUp, Want::Bool(b)) => m.admin_state_up == *b,
-        (Field::Address, Want::Text(t)) => same_address(&m.address, t),
+        (Field::Address, Want::Text(t)) => same_address(m.address, t),
         (Field::SubnetCidrId, Want::Text(t)) => m.subnet_cidr_id.as_deref().unwrap_or("") == t,
-        (field, Want::Text(t)) => {
-            let have = match field {
-                Field::Name => &m.name,
-                Field::Id => &m.id,
-                Field::OperatingStatus => &m.operating_status,
-                Field::IpVersion => &m.ip_version,
-                Field::MemberType => &m.member_type,
-                Field::InstanceId => &m.instance_id,
-                Field::AvailabilityZone => &m.availability_zone,
-                _ => return false,
-            };
-            have == t
-        }
+        (field, Want::Text(t)) => match field {
+            Field::Name => m.name == **t,
+            Field::Id => m.id == **t,
+            Field::InstanceId => m.instance_id == **t,
+            Field::OperatingStatus => &*m.operating_status == t,
+            Field::IpVersion => &*m.ip_version == t,
+            Field::MemberType => &*m.member_type == t,
+            Field::AvailabilityZone => &*m.availability_zone == t,
+            _ => false,
+        },
         _ => false,
     }
 }
 
-fn matches(m: &Member, filters: &[(Field, Vec<Want>)]) -> bool {
+fn matches(m: &StoredMember, filters: &[(Field, Vec<Want>)]) -> bool {
     filters
         .iter()
         .all(|(field, wants)| wants.iter().any(|w| matches_one(m, *field, w)))
 }
+
+/// `page_info`, keys sorted.
+#[derive(Serialize)]
+struct PageInfo<'a> {
+    current_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_marker: Option<&'a Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_marker: Option<&'a Text>,
+}
+
+/// The answer, keys sorted: the members are written straight from the store.
+#[derive(Serialize)]
+struct Page<'a> {
+    members: &'a [&'a StoredMember],
+    page_info: PageInfo<'a>,
+    request_id: &'a str,
+}
+
+/// Bytes of JSON per member, about: what the answer's buffer starts with.
+const BYTES_PER_MEMBER: usize = 520;
 
 pub(super) async fn list_members(
     State(st): State<AppState>,
@@ -183,59 +201,57 @@ pub(super) async fn list_members(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, HuaweiError> {
     let q = parse_query(raw.as_deref(), &rid)?;
-    let (page, more) = {
+    let body = {
         let mut store = lock(&st.huawei);
         let pool = pool_mut(&mut store, &pool_id, &rid)?;
         let marker_seq = match &q.marker {
             None => None,
-            Some(m) => Some(*pool.by_id.get(m).ok_or_else(|| {
+            Some(m) => Some(pool.seq_of(m).ok_or_else(|| {
                 HuaweiError::invalid(
                     &rid,
                     format!("Invalid input for marker: member {m} not found in pool {pool_id}."),
                 )
             })?),
         };
-        let ok = |m: &&Member| matches(m, &q.filters);
-        if q.reverse {
-            let upper = marker_seq.map_or(Bound::Unbounded, Bound::Excluded);
-            let mut page: Vec<Member> = pool
-                .members
-                .range((Bound::Unbounded, upper))
-                .rev()
-                .map(|(_, m)| m)
+        let ok = |m: &&StoredMember| matches(m, &q.filters);
+        let (page, more) = if q.reverse {
+            let mut page: Vec<&StoredMember> = pool
+                .before_rev(marker_seq)
                 .filter(ok)
                 .take(q.limit)
-                .cloned()
                 .collect();
             page.reverse();
-            let more =
-                marker_seq.is_some_and(|s| pool.members.range(s..).map(|(_, m)| m).any(|m| ok(&m)));
+            let more = marker_seq.is_some_and(|s| pool.starting_at(s).any(|m| ok(&m)));
             (page, more)
         } else {
-            let lower = marker_seq.map_or(Bound::Unbounded, Bound::Excluded);
-            let mut page: Vec<Member> = pool
-                .members
-                .range((lower, Bound::Unbounded))
-                .map(|(_, m)| m)
+            let mut page: Vec<&StoredMember> = pool
+                .after(marker_seq)
                 .filter(ok)
                 .take(q.limit + 1)
-                .cloned()
                 .collect();
             let more = page.len() > q.limit;
             page.truncate(q.limit);
             (page, more)
-        }
+        };
+        let answer = Page {
+            members: &page,
+            page_info: PageInfo {
+                current_count: page.len(),
+                next_marker: page.last().filter(|_| more).map(|m| &m.id),
+                previous_marker: page.first().map(|m| &m.id),
+            },
+            request_id: &rid,
+        };
+        let mut body = Vec::with_capacity(256 + page.len() * BYTES_PER_MEMBER);
+        serde_json::to_writer(&mut body, &answer).map_err(|e| {
+            HuaweiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "SYS.0500",
+                format!("cannot write the page: {e}"),
+                &rid,
+            )
+        })?;
+        body
     };
-    let mut page_info = serde_json::Map::new();
-    if let Some(first) = page.first() {
-        page_info.insert("previous_marker".into(), json!(first.id));
-    }
-    if let (true, Some(last)) = (more, page.last()) {
-        page_info.insert("next_marker".into(), json!(last.id));
-    }
-    page_info.insert("current_count".into(), json!(page.len()));
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "request_id": rid, "page_info": page_info, "members": page }),
-    ))
+    Ok(body_response(StatusCode::OK, body))
 }

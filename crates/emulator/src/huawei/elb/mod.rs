@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::auth::MAX_BODY;
 use super::errors::{json_response, HuaweiError};
 use super::store::{HuaweiStore, PoolState};
+use crate::compact::Text;
 use crate::state::{lock, AppState, RequestId};
 use crate::util::{format_timestamp, unix_now};
 
@@ -132,7 +133,7 @@ async fn update_member(
             .get_mut(&member_id)
             .ok_or_else(|| HuaweiError::not_found(&rid, "Member", &member_id))?;
         if let Some(name) = update.name {
-            m.name = name;
+            m.name = Text::new(&name);
         }
         if let Some(w) = update.weight {
             m.weight = w;
@@ -140,7 +141,7 @@ async fn update_member(
         if let Some(a) = update.admin_state_up {
             m.admin_state_up = a;
         }
-        m.updated_at = Some(format_timestamp(unix_now()));
+        m.updated_at = Some(Text::new(&format_timestamp(unix_now())));
         m.clone()
     };
     Ok(json_response(
