@@ -7,7 +7,7 @@
 use std::{io::Write, process::ExitCode};
 
 use lb_backends_emulator::{
-    fleet::{apig_demo, demo::*},
+    fleet::{apig_demo, clb3::demo_ids as clb3, demo::*},
     tencent::{DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY},
     Emulator, Fleet, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK,
 };
@@ -62,9 +62,9 @@ fn main() -> ExitCode {
     println!("lb-backends demo");
     println!("================");
     println!();
-    println!("The emulator of the five cloud APIs (Huawei ELB v3, VPC v1, APIG; Tencent CLB");
-    println!("and BMLB, legacy API) listens on {url}, holding a sample fleet:");
-    println!("4 ELB pools, 3 APIG VPC channels, 1 CLB load balancer, 1 BMLB forwarding path.");
+    println!("The emulator of the cloud APIs (Huawei ELB v3, VPC v1, APIG; Tencent CLB on API");
+    println!("3.0 and on the legacy API, BMLB) listens on {url}, holding a sample fleet:");
+    println!("4 ELB pools, 3 APIG VPC channels, a standard and a classic CLB, a BMLB path.");
     println!();
     println!("Every command below is `lbb --endpoint {url} ...`, signed with the emulator's");
     println!("demo credentials from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID and TENCENTCLOUD_*.");
@@ -73,6 +73,7 @@ fn main() -> ExitCode {
     let web = format!("huawei-elb:{POOL_WEB}");
     let empty = format!("huawei-elb:{POOL_EMPTY}");
     let clb = format!("tencent-clb:{TENCENT_CLB}");
+    let tcp = format!("tencent-clb:{}/{}", clb3::STANDARD, clb3::TCP);
     let fleet = fleet_file.display().to_string();
     let steps: Vec<(&str, Vec<&str>, u8)> = vec![
         (
@@ -83,9 +84,9 @@ fn main() -> ExitCode {
         ),
         ("The members of one ELB pool:", vec!["list", &web], 0),
         (
-            "The same, as JSON for scripts (fields documented in docs/cli.md); here a \
-             Tencent CLB:",
-            vec!["list", &clb, "--output", "json"],
+            "The same, as JSON for scripts (fields documented in docs/cli.md); here the \
+             TCP listener of a Tencent standard CLB, on API 3.0 (health per backend):",
+            vec!["list", &tcp, "--output", "json"],
             0,
         ),
         (
@@ -133,7 +134,23 @@ fn main() -> ExitCode {
             0,
         ),
         (
-            "Tencent's legacy API is read-only here: a clear refusal, exit code 2:",
+            "On Tencent a write is an asynchronous task: lbb returns once it has ended \
+             (here a backend registered on the CLB's TCP listener):",
+            vec![
+                "add",
+                &tcp,
+                "--address",
+                "10.0.0.9",
+                "--port",
+                "8080",
+                "--weight",
+                "20",
+            ],
+            0,
+        ),
+        (
+            "A classic CLB takes no writes here yet: a clear refusal before anything is \
+             sent, exit code 2:",
             vec!["add", &clb, "--address", "10.0.0.9", "--port", "80"],
             2,
         ),
