@@ -138,6 +138,20 @@ pub const DECODERS: &[Decoder] = &[
         run: tencent_envelope,
     },
     Decoder {
+        name: "tencent3-envelope",
+        calls: "lb_backends_tencent::v3::envelope::open (API 3.0: status, Response, Error, RequestId)",
+        seeds: &[
+            seed!("tencent3-clb_describe_targets.json"),
+            seed!("tencent3-clb_describe_target_health.json"),
+            seed!("tencent3-clb_describe_task_status_success.json"),
+            seed!("tencent3-clb_batch_register_targets_partial.json"),
+            seed!("tencent3-error_request_limit_exceeded.json"),
+            seed!("tencent3-error_auth_signature_expire.json"),
+        ],
+        statuses: Statuses::Mixed,
+        run: tencent3_envelope,
+    },
+    Decoder {
         name: "clb-page",
         calls: "lb_backends_tencent::fuzzing::clb_page (envelope::check + clb::model::BackendsPage + clb::model::to_backend)",
         seeds: &[seed!("clb-page.json"), seed!("tencent-error.json")],
@@ -482,6 +496,43 @@ fn tencent_envelope(response: &RawResponse, _: &mut Rng) -> Verdict {
     };
     check_status(&mut v, response);
     check_success_signal(&mut v, &response.body);
+    v
+}
+
+/// API 3.0: a success is a 2xx whose body is an object holding a `Response` object
+/// with a non-empty text `RequestId` and no `Error`; the `Response` handed back is
+/// that object, less its `RequestId`.
+fn tencent3_envelope(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let opened = lb_backends_tencent::v3::envelope::open("DescribeTargets", response);
+    let mut v = Verdict {
+        accepted: opened.is_ok(),
+        ..Verdict::default()
+    };
+    check_status(&mut v, response);
+    let Ok((inner, request_id)) = opened else {
+        return v;
+    };
+    let why = match parse(&response.body) {
+        Some(Value::Object(body)) => match body.get("Response") {
+            Some(Value::Object(r)) if r.contains_key("Error") => Some("an Error".to_owned()),
+            Some(Value::Object(r)) => match r.get("RequestId") {
+                Some(Value::String(id)) if !id.is_empty() && *id == request_id => {
+                    (inner.len() + 1 != r.len()).then(|| "a Response of another size".to_owned())
+                }
+                other => Some(format!("RequestId {other:?}")),
+            },
+            other => Some(format!(
+                "Response {}",
+                other.map_or("missing", lenient::json_kind)
+            )),
+        },
+        Some(other) => Some(format!("the body is {}", lenient::json_kind(&other))),
+        // serde_json's `Value` refused it (e.g. a number out of range): so must `open`.
+        None => Some("a body serde_json cannot read as a Value".to_owned()),
+    };
+    if let Some(why) = why {
+        v.violations.push(("success-signal", why));
+    }
     v
 }
 
