@@ -1,0 +1,339 @@
+"""Drive lbb-emulator with the official Tencent Cloud and Huawei Cloud Python SDKs.
+
+Run by `cargo xtask official-sdks` (which makes the venv, installs requirements.txt and
+starts the emulator): python drive.py http://127.0.0.1:PORT
+
+Every call is made as a user of the SDK would make it, with only the endpoint pointed
+at the emulator (http on loopback) and the emulator's demo credentials. Each step
+prints PASS or FAIL (with what differed); the exit status is 1 on any FAIL.
+"""
+
+import json
+import sys
+import time
+import traceback
+from urllib.parse import urlparse
+
+# Emulator-only demo credentials (crates/emulator/src/{huawei,tencent}/mod.rs).
+HW_AK = "EMULATORACCESSKEY000"
+HW_SK = "emulator-secret-key-do-not-use-in-prod"
+HW_PROJECT = "0123456789abcdef0123456789abcdef"
+TC_ID = "AKIDEMULATOR0000000000000000000000000"
+TC_KEY = "emulator-tencent-key-do-not-use-in-prod"
+TC_REGION = "ap-guangzhou"
+
+# Demo fleet ids (crates/emulator/src/fleet).
+CLB_STANDARD = "lb-std00001"
+CLB_CLASSIC = "lb-cls00001"
+CLB_TCP = "lbl-tcp00001"
+ELB_POOL = "36ce7086-a496-4666-9064-5ba0e6840c75"  # 6 members
+ELB_SUBNET = "c09f620e-3492-4429-ac15-445d5dd9ca74"
+APIG_INSTANCE = "eddc4d25480b4cd6b512f270a1b8b341"
+APIG_CHANNEL = "56a7d7358e1b42459c9d730d65b14e59"  # 3 members
+
+RESULTS = []
+
+
+def step(name):
+    """Decorator: run a step, record PASS/FAIL; an exception is a FAIL with its text."""
+
+    def wrap(fn):
+        def run(*args):
+            try:
+                problem = fn(*args)
+            except Exception as e:  # noqa: BLE001 - every SDK error is a FAIL to report
+                problem = f"{type(e).__name__}: {e}"
+                if "-v" in sys.argv:
+                    traceback.print_exc()
+            ok = not problem
+            RESULTS.append((name, ok))
+            print(f"{'PASS' if ok else 'FAIL'}  {name}" + ("" if ok else f"\n      {problem}"))
+            sys.stdout.flush()
+            return ok
+
+        return run
+
+    return wrap
+
+
+def differ(what, got, want):
+    return None if got == want else f"{what}: got {got!r}, want {want!r}"
+
+
+# ---------------------------------------------------------------- Tencent API 3.0
+
+
+def tencent(base):
+    from tencentcloud.clb.v20180317 import clb_client, models
+    from tencentcloud.common import credential
+    from tencentcloud.common.profile.client_profile import ClientProfile
+    from tencentcloud.common.profile.http_profile import HttpProfile
+
+    cred = credential.Credential(TC_ID, TC_KEY)
+    http = HttpProfile(protocol="http", endpoint=urlparse(base).netloc)
+    client = clb_client.ClbClient(cred, TC_REGION, ClientProfile(httpProfile=http))
+
+    def req(cls, **params):
+        r = cls()
+        r.from_json_string(json.dumps(params))
+        return r
+
+    def targets_of(lb, listener):
+        resp = client.DescribeTargets(
+            req(models.DescribeTargetsRequest, LoadBalancerId=lb, ListenerIds=[listener])
+        )
+        out = {}
+        for l in resp.Listeners:
+            for t in l.Targets or []:
+                key = t.InstanceId or (t.PrivateIpAddresses or [""])[0]
+                out[(key, t.Port)] = t.Weight
+        return out
+
+    def wait(task):
+        for _ in range(100):
+            r = client.DescribeTaskStatus(req(models.DescribeTaskStatusRequest, TaskId=task))
+            if r.Status == 0:
+                return None
+            if r.Status != 2:
+                return f"task {task} status {r.Status}"
+            time.sleep(0.05)
+        return f"task {task} still in progress"
+
+    @step("tencent DescribeLoadBalancers (standard and classic)")
+    def describe_lbs():
+        r = client.DescribeLoadBalancers(
+            req(models.DescribeLoadBalancersRequest, LoadBalancerIds=[CLB_STANDARD, CLB_CLASSIC])
+        )
+        got = sorted((lb.LoadBalancerId, lb.Forward) for lb in r.LoadBalancerSet)
+        return differ("(id, Forward)", got, [(CLB_CLASSIC, 0), (CLB_STANDARD, 1)]) or differ(
+            "TotalCount", r.TotalCount, 2
+        )
+
+    @step("tencent DescribeTargets (standard CLB, all listeners)")
+    def describe_targets():
+        r = client.DescribeTargets(req(models.DescribeTargetsRequest, LoadBalancerId=CLB_STANDARD))
+        listeners = sorted(l.ListenerId for l in r.Listeners)
+        n = sum(len(l.Targets or []) for l in r.Listeners) + sum(
+            len(rule.Targets or []) for l in r.Listeners for rule in (l.Rules or [])
+        )
+        return differ("listeners", listeners, ["lbl-http0001", "lbl-tcp00001", "lbl-udp00001"]) or differ(
+            "targets", n, 6
+        )
+
+    @step("tencent DescribeTargetHealth (standard CLB)")
+    def describe_health():
+        r = client.DescribeTargetHealth(
+            req(models.DescribeTargetHealthRequest, LoadBalancerIds=[CLB_STANDARD])
+        )
+        lbs = [lb.LoadBalancerId for lb in r.LoadBalancers]
+        n = sum(
+            len(rule.Targets or []) for lb in r.LoadBalancers for l in lb.Listeners for rule in l.Rules
+        )
+        return differ("load balancers", lbs, [CLB_STANDARD]) or differ("targets", n, 6)
+
+    new = ("ins-eeee5555", 8081)
+
+    @step("tencent RegisterTargets (TCP listener) + DescribeTaskStatus + DescribeTargets")
+    def register():
+        r = client.RegisterTargets(
+            req(
+                models.RegisterTargetsRequest,
+                LoadBalancerId=CLB_STANDARD,
+                ListenerId=CLB_TCP,
+                Targets=[{"InstanceId": new[0], "Port": new[1], "Weight": 20}],
+            )
+        )
+        return wait(r.RequestId) or differ(
+            "new target's weight", targets_of(CLB_STANDARD, CLB_TCP).get(new), 20
+        )
+
+    @step("tencent ModifyTargetWeight + DescribeTaskStatus + DescribeTargets")
+    def modify():
+        r = client.ModifyTargetWeight(
+            req(
+                models.ModifyTargetWeightRequest,
+                LoadBalancerId=CLB_STANDARD,
+                ListenerId=CLB_TCP,
+                Targets=[{"InstanceId": new[0], "Port": new[1]}],
+                Weight=35,
+            )
+        )
+        return wait(r.RequestId) or differ(
+            "target's weight", targets_of(CLB_STANDARD, CLB_TCP).get(new), 35
+        )
+
+    @step("tencent DeregisterTargets + DescribeTaskStatus + DescribeTargets")
+    def deregister():
+        before = targets_of(CLB_STANDARD, CLB_TCP)
+        r = client.DeregisterTargets(
+            req(
+                models.DeregisterTargetsRequest,
+                LoadBalancerId=CLB_STANDARD,
+                ListenerId=CLB_TCP,
+                Targets=[{"InstanceId": new[0], "Port": new[1]}],
+            )
+        )
+        before.pop(new, None)
+        return wait(r.RequestId) or differ("targets", targets_of(CLB_STANDARD, CLB_TCP), before)
+
+    @step("tencent error: DescribeTargets of an unknown CLB raises the cloud's code")
+    def unknown():
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+
+        try:
+            client.DescribeTargets(req(models.DescribeTargetsRequest, LoadBalancerId="lb-nothere1"))
+        except TencentCloudSDKException as e:
+            return None if e.get_code().startswith("InvalidParameter") else f"code {e.get_code()}"
+        return "no error"
+
+    for s in (describe_lbs, describe_targets, describe_health, register, modify, deregister, unknown):
+        s()
+
+
+# ---------------------------------------------------------------- Huawei
+
+
+def huawei(base):
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+
+    cred = BasicCredentials(HW_AK, HW_SK, HW_PROJECT)
+    config = HttpConfig.get_default_config()
+
+    def build(cls):
+        return cls.new_builder().with_http_config(config).with_credentials(cred).with_endpoints([base]).build()
+
+    from huaweicloudsdkelb.v3 import (
+        CreateMemberOption,
+        CreateMemberRequest,
+        CreateMemberRequestBody,
+        DeleteMemberRequest,
+        ElbClient,
+        ListMembersRequest,
+        ShowMemberRequest,
+        UpdateMemberOption,
+        UpdateMemberRequest,
+        UpdateMemberRequestBody,
+    )
+
+    elb = build(ElbClient)
+
+    def all_members(limit):
+        out, marker, pages = [], None, 0
+        while True:
+            r = elb.list_members(ListMembersRequest(pool_id=ELB_POOL, limit=limit, marker=marker))
+            pages += 1
+            out += r.members
+            if len(r.members) < limit or pages > 100:
+                return out, pages
+            marker = r.members[-1].id
+
+    state = {}
+
+    @step("huawei ELB list_members with paging (limit 4 < 6 members)")
+    def list_paged():
+        members, pages = all_members(4)
+        state["before"] = {m.id: m.weight for m in members}
+        return differ("members", len(members), 6) or differ("pages", pages, 2) or differ(
+            "distinct ids", len(state["before"]), 6
+        )
+
+    @step("huawei ELB create_member")
+    def create():
+        r = elb.create_member(
+            CreateMemberRequest(
+                pool_id=ELB_POOL,
+                body=CreateMemberRequestBody(
+                    member=CreateMemberOption(
+                        address="10.0.1.77", protocol_port=8077, subnet_cidr_id=ELB_SUBNET, weight=7, name="sdk-made"
+                    )
+                ),
+            )
+        )
+        state["id"] = r.member.id
+        members, _ = all_members(4)
+        got = {m.id: m.weight for m in members}
+        want = dict(state["before"], **{r.member.id: 7})
+        return differ("created (address, port, weight)", (r.member.address, r.member.protocol_port, r.member.weight), ("10.0.1.77", 8077, 7)) or differ("listing after create", got, want)
+
+    @step("huawei ELB update_member (weight)")
+    def update():
+        r = elb.update_member(
+            UpdateMemberRequest(
+                pool_id=ELB_POOL,
+                member_id=state["id"],
+                body=UpdateMemberRequestBody(member=UpdateMemberOption(weight=42)),
+            )
+        )
+        return differ("weight in answer", r.member.weight, 42)
+
+    @step("huawei ELB show_member")
+    def show():
+        r = elb.show_member(ShowMemberRequest(pool_id=ELB_POOL, member_id=state["id"]))
+        return differ("(id, weight, name)", (r.member.id, r.member.weight, r.member.name), (state["id"], 42, "sdk-made"))
+
+    @step("huawei ELB delete_member + list_members agrees")
+    def delete():
+        elb.delete_member(DeleteMemberRequest(pool_id=ELB_POOL, member_id=state["id"]))
+        members, _ = all_members(4)
+        return differ("listing after delete", {m.id: m.weight for m in members}, state["before"])
+
+    @step("huawei ELB show_member of a deleted member raises 404")
+    def show_gone():
+        from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+        try:
+            elb.show_member(ShowMemberRequest(pool_id=ELB_POOL, member_id=state["id"]))
+        except ClientRequestException as e:
+            return differ("status", e.status_code, 404)
+        return "no error"
+
+    @step("huawei VPC list_ports")
+    def ports():
+        from huaweicloudsdkvpc.v2 import ListPortsRequest, VpcClient
+
+        r = build(VpcClient).list_ports(ListPortsRequest(limit=2000))
+        addrs = {ip.ip_address for p in r.ports for ip in (p.fixed_ips or [])}
+        missing = {"10.0.1.10", "10.0.1.11"} - addrs
+        return f"ports missing the ELB members' addresses {sorted(missing)}" if missing else None
+
+    @step("huawei APIG list_backend_instances_v2 (VPC channel members, paged)")
+    def apig():
+        from huaweicloudsdkapig.v2 import ApigClient, ListBackendInstancesV2Request
+
+        c = build(ApigClient)
+        seen, offset = [], 0
+        while True:
+            r = c.list_backend_instances_v2(
+                ListBackendInstancesV2Request(
+                    instance_id=APIG_INSTANCE, vpc_channel_id=APIG_CHANNEL, offset=offset, limit=2
+                )
+            )
+            seen += r.members
+            offset += len(r.members)
+            if not r.members or offset >= r.total:
+                break
+        return differ("members", len(seen), 3) or differ("distinct", len({m.id for m in seen}), 3)
+
+    for s in (list_paged, create, update, show, delete, show_gone, ports, apig):
+        s()
+
+
+def main():
+    base = [a for a in sys.argv[1:] if not a.startswith("-")][0].rstrip("/")
+    for provider in (tencent, huawei):
+        try:
+            provider(base)
+        except Exception as e:  # noqa: BLE001 - an import or client build failure
+            traceback.print_exc()
+            RESULTS.append((provider.__name__, False))
+            print(f"FAIL  {provider.__name__}: {e}")
+    failed = [n for n, ok in RESULTS if not ok]
+    print(f"\n{len(RESULTS) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
