@@ -9,9 +9,11 @@ prints PASS or FAIL (with what differed); the exit status is 1 on any FAIL.
 """
 
 import json
+import os
 import sys
 import time
 import traceback
+import warnings
 from urllib.parse import urlparse
 
 # Emulator-only demo credentials (crates/emulator/src/{huawei,tencent}/mod.rs).
@@ -32,6 +34,58 @@ APIG_INSTANCE = "eddc4d25480b4cd6b512f270a1b8b341"
 APIG_CHANNEL = "56a7d7358e1b42459c9d730d65b14e59"  # 3 members
 
 RESULTS = []
+
+# Response bodies whose every key was checked against the SDK models
+# (tests/fixtures/tencent3/README.md): the emulator must send every key they hold.
+FIXTURES = [
+    os.environ.get("LBB_TENCENT3_FIXTURES", ""),
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "fixtures", "tencent3"),
+]
+
+
+def key_paths(value, prefix=""):
+    """Every key path of a JSON document, list indexes collapsed to `[]`."""
+    out = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(prefix + k)
+            out |= key_paths(v, prefix + k + ".")
+    elif isinstance(value, list):
+        for v in value:
+            out |= key_paths(v, prefix.rstrip(".") + "[].")
+    return out
+
+
+def fixture(name):
+    for d in FIXTURES:
+        if d and os.path.exists(os.path.join(d, name)):
+            with open(os.path.join(d, name)) as f:
+                return json.load(f)["Response"]
+    return None
+
+
+def huawei_extra_keys(value, model, module, path="$"):
+    """Keys of a Huawei response body that its SDK model does not have (the cloud never
+    sends a key outside the model), walking nested models."""
+    if value is None or model is None:
+        return []
+    if isinstance(model, str):
+        if model.startswith("list["):
+            inner = model[5:-1]
+            return [x for i, v in enumerate(value or []) for x in huawei_extra_keys(v, inner, module, f"{path}[{i}]")]
+        model = getattr(module, model, None)
+        if model is None:
+            return []
+    if not isinstance(value, dict):
+        return [f"{path}: {type(value).__name__} where the model has an object"]
+    by_json = {j: a for a, j in model.attribute_map.items()}
+    out = []
+    for k, v in value.items():
+        if k not in by_json:
+            out.append(f"{path}.{k}")
+        else:
+            out += huawei_extra_keys(v, model.openapi_types[by_json[k]], module, f"{path}.{k}")
+    return out
 
 
 def step(name):
@@ -77,6 +131,35 @@ def tencent(base):
         r = cls()
         r.from_json_string(json.dumps(params))
         return r
+
+    class Strict:
+        """The client, but a response key the SDK model lacks (its `fileds are useless`
+        warning) raises: the cloud sends only the model's keys."""
+
+        def __getattr__(self, action):
+            method = getattr(raw_client, action)
+
+            def call(request):
+                with warnings.catch_warnings(record=True) as seen:
+                    warnings.simplefilter("always")
+                    resp = method(request)
+                useless = [str(w.message) for w in seen if "useless" in str(w.message)]
+                if useless:
+                    raise AssertionError(f"{action}: keys outside the SDK model: {useless}")
+                return resp
+
+            return call
+
+    raw_client = client
+    client = Strict()
+
+    def same_keys(action, fixture_name, params):
+        want = fixture(fixture_name)
+        if want is None:
+            return f"fixture {fixture_name} not found (set LBB_TENCENT3_FIXTURES)"
+        got = raw_client.call_json(action, params)["Response"]
+        missing = sorted(key_paths(want) - key_paths(got))
+        return f"keys the cloud sends that the emulator does not: {missing}" if missing else None
 
     def targets_of(lb, listener):
         resp = client.DescribeTargets(
@@ -188,7 +271,65 @@ def tencent(base):
             return None if e.get_code().startswith("InvalidParameter") else f"code {e.get_code()}"
         return "no error"
 
-    for s in (describe_lbs, describe_targets, describe_health, register, modify, deregister, unknown):
+    @step("tencent a wrong SecretKey is refused: AuthFailure.SignatureFailure")
+    def wrong_key():
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+
+        bad = clb_client.ClbClient(
+            credential.Credential(TC_ID, TC_KEY + "x"), TC_REGION, ClientProfile(httpProfile=http)
+        )
+        try:
+            bad.DescribeLoadBalancers(req(models.DescribeLoadBalancersRequest))
+        except TencentCloudSDKException as e:
+            return differ("code", e.get_code(), "AuthFailure.SignatureFailure")
+        return "no error"
+
+    @step("tencent DescribeTargets body has every key of the SDK-checked fixture")
+    def targets_shape():
+        return same_keys("DescribeTargets", "clb_describe_targets.json", {"LoadBalancerId": CLB_STANDARD})
+
+    @step("tencent DescribeTargetHealth body has every key of the SDK-checked fixture")
+    def health_shape():
+        return same_keys(
+            "DescribeTargetHealth", "clb_describe_target_health.json", {"LoadBalancerIds": [CLB_STANDARD]}
+        )
+
+    @step("tencent DescribeClassicalLBTargets (classic CLB) + fixture keys")
+    def classic_targets():
+        r = client.DescribeClassicalLBTargets(
+            req(models.DescribeClassicalLBTargetsRequest, LoadBalancerId=CLB_CLASSIC)
+        )
+        return differ("targets", len(r.Targets or []), 2) or same_keys(
+            "DescribeClassicalLBTargets", "clb_describe_classical_lb_targets.json", {"LoadBalancerId": CLB_CLASSIC}
+        )
+
+    @step("tencent DescribeClassicalLBHealthStatus (classic CLB) + fixture keys")
+    def classic_health():
+        r = client.DescribeClassicalLBHealthStatus(
+            req(models.DescribeClassicalLBHealthStatusRequest, LoadBalancerId=CLB_CLASSIC)
+        )
+        return differ("statuses", len(r.HealthList or []), 2) or same_keys(
+            "DescribeClassicalLBHealthStatus",
+            "clb_describe_classical_lb_health_status.json",
+            {"LoadBalancerId": CLB_CLASSIC},
+        )
+
+    for s in (
+        describe_lbs,
+        describe_targets,
+        describe_health,
+        register,
+        modify,
+        deregister,
+        unknown,
+        wrong_key,
+        targets_shape,
+        health_shape,
+        classic_targets,
+        classic_health,
+    ):
         s()
 
 
@@ -205,6 +346,14 @@ def huawei(base):
     def build(cls):
         return cls.new_builder().with_http_config(config).with_credentials(cred).with_endpoints([base]).build()
 
+    def strict(resp, module):
+        """FAIL on a body key outside the response's SDK model."""
+        body = json.loads(resp.raw_content or b"{}")
+        extra = huawei_extra_keys(body, type(resp), module)
+        if extra:
+            raise AssertionError(f"{type(resp).__name__}: keys outside the SDK model: {extra}")
+        return resp
+
     from huaweicloudsdkelb.v3 import (
         CreateMemberOption,
         CreateMemberRequest,
@@ -218,12 +367,14 @@ def huawei(base):
         UpdateMemberRequestBody,
     )
 
+    import huaweicloudsdkelb.v3 as elb_models
+
     elb = build(ElbClient)
 
     def all_members(limit):
         out, marker, pages = [], None, 0
         while True:
-            r = elb.list_members(ListMembersRequest(pool_id=ELB_POOL, limit=limit, marker=marker))
+            r = strict(elb.list_members(ListMembersRequest(pool_id=ELB_POOL, limit=limit, marker=marker)), elb_models)
             pages += 1
             out += r.members
             if len(r.members) < limit or pages > 100:
@@ -242,7 +393,7 @@ def huawei(base):
 
     @step("huawei ELB create_member")
     def create():
-        r = elb.create_member(
+        r = strict(elb.create_member(
             CreateMemberRequest(
                 pool_id=ELB_POOL,
                 body=CreateMemberRequestBody(
@@ -251,7 +402,7 @@ def huawei(base):
                     )
                 ),
             )
-        )
+        ), elb_models)
         state["id"] = r.member.id
         members, _ = all_members(4)
         got = {m.id: m.weight for m in members}
@@ -260,18 +411,18 @@ def huawei(base):
 
     @step("huawei ELB update_member (weight)")
     def update():
-        r = elb.update_member(
+        r = strict(elb.update_member(
             UpdateMemberRequest(
                 pool_id=ELB_POOL,
                 member_id=state["id"],
                 body=UpdateMemberRequestBody(member=UpdateMemberOption(weight=42)),
             )
-        )
+        ), elb_models)
         return differ("weight in answer", r.member.weight, 42)
 
     @step("huawei ELB show_member")
     def show():
-        r = elb.show_member(ShowMemberRequest(pool_id=ELB_POOL, member_id=state["id"]))
+        r = strict(elb.show_member(ShowMemberRequest(pool_id=ELB_POOL, member_id=state["id"])), elb_models)
         return differ("(id, weight, name)", (r.member.id, r.member.weight, r.member.name), (state["id"], 42, "sdk-made"))
 
     @step("huawei ELB delete_member + list_members agrees")
@@ -287,37 +438,73 @@ def huawei(base):
         try:
             elb.show_member(ShowMemberRequest(pool_id=ELB_POOL, member_id=state["id"]))
         except ClientRequestException as e:
-            return differ("status", e.status_code, 404)
+            return differ("(status, error_code)", (e.status_code, e.error_code), (404, "ELB.8904"))
+        return "no error"
+
+    @step("huawei ELB create_member of an address:port already in the pool raises 409")
+    def duplicate():
+        from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+        try:
+            elb.create_member(
+                CreateMemberRequest(
+                    pool_id=ELB_POOL,
+                    body=CreateMemberRequestBody(
+                        member=CreateMemberOption(address="10.0.1.10", protocol_port=80, subnet_cidr_id=ELB_SUBNET)
+                    ),
+                )
+            )
+        except ClientRequestException as e:
+            return differ("(status, error_code)", (e.status_code, e.error_code), (409, "ELB.8907"))
+        return "no error"
+
+    @step("huawei a wrong SK is refused: 401")
+    def wrong_sk():
+        from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+        bad = (
+            ElbClient.new_builder()
+            .with_http_config(config)
+            .with_credentials(BasicCredentials(HW_AK, HW_SK + "x", HW_PROJECT))
+            .with_endpoints([base])
+            .build()
+        )
+        try:
+            bad.list_members(ListMembersRequest(pool_id=ELB_POOL, limit=1))
+        except ClientRequestException as e:
+            return differ("status", e.status_code, 401)
         return "no error"
 
     @step("huawei VPC list_ports")
     def ports():
+        import huaweicloudsdkvpc.v2 as vpc_models
         from huaweicloudsdkvpc.v2 import ListPortsRequest, VpcClient
 
-        r = build(VpcClient).list_ports(ListPortsRequest(limit=2000))
+        r = strict(build(VpcClient).list_ports(ListPortsRequest(limit=2000)), vpc_models)
         addrs = {ip.ip_address for p in r.ports for ip in (p.fixed_ips or [])}
         missing = {"10.0.1.10", "10.0.1.11"} - addrs
         return f"ports missing the ELB members' addresses {sorted(missing)}" if missing else None
 
     @step("huawei APIG list_backend_instances_v2 (VPC channel members, paged)")
     def apig():
+        import huaweicloudsdkapig.v2 as apig_models
         from huaweicloudsdkapig.v2 import ApigClient, ListBackendInstancesV2Request
 
         c = build(ApigClient)
         seen, offset = [], 0
         while True:
-            r = c.list_backend_instances_v2(
+            r = strict(c.list_backend_instances_v2(
                 ListBackendInstancesV2Request(
                     instance_id=APIG_INSTANCE, vpc_channel_id=APIG_CHANNEL, offset=offset, limit=2
                 )
-            )
+            ), apig_models)
             seen += r.members
             offset += len(r.members)
             if not r.members or offset >= r.total:
                 break
         return differ("members", len(seen), 3) or differ("distinct", len({m.id for m in seen}), 3)
 
-    for s in (list_paged, create, update, show, delete, show_gone, ports, apig):
+    for s in (list_paged, create, update, show, delete, show_gone, duplicate, wrong_sk, ports, apig):
         s()
 
 
