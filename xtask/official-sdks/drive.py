@@ -271,6 +271,36 @@ def tencent(base):
             return None if e.get_code().startswith("InvalidParameter") else f"code {e.get_code()}"
         return "no error"
 
+    get_http = HttpProfile(protocol="http", endpoint=urlparse(base).netloc, reqMethod="GET")
+    get_client = clb_client.ClbClient(cred, TC_REGION, ClientProfile(httpProfile=get_http))
+
+    @step("tencent GET (reqMethod=GET): DescribeTargets, ModifyTargetWeight, DescribeTaskStatus")
+    def get_method():
+        listed = get_client.DescribeTargets(
+            req(models.DescribeTargetsRequest, LoadBalancerId=CLB_STANDARD, ListenerIds=[CLB_TCP])
+        )
+        got = {(t.InstanceId or t.PrivateIpAddresses[0], t.Port): t.Weight for l in listed.Listeners for t in l.Targets}
+        problem = differ("targets over GET", got, targets_of(CLB_STANDARD, CLB_TCP))
+        if problem:
+            return problem
+        (key, port), weight = sorted(got.items())[-1]
+        r = get_client.ModifyTargetWeight(
+            req(
+                models.ModifyTargetWeightRequest,
+                LoadBalancerId=CLB_STANDARD,
+                ListenerId=CLB_TCP,
+                Targets=[{"InstanceId": key, "Port": port, "Weight": weight + 1}],
+            )
+        )
+        for _ in range(100):
+            status = get_client.DescribeTaskStatus(req(models.DescribeTaskStatusRequest, TaskId=r.RequestId)).Status
+            if status != 2:
+                break
+            time.sleep(0.05)
+        return differ("task status", status, 0) or differ(
+            "weight after GET ModifyTargetWeight", targets_of(CLB_STANDARD, CLB_TCP).get((key, port)), weight + 1
+        )
+
     @step("tencent a wrong SecretKey is refused: AuthFailure.SignatureFailure")
     def wrong_key():
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
@@ -324,6 +354,7 @@ def tencent(base):
         modify,
         deregister,
         unknown,
+        get_method,
         wrong_key,
         targets_shape,
         health_shape,

@@ -1,6 +1,9 @@
-//! Tencent Cloud **API 3.0** (TC3-HMAC-SHA256, JSON): `POST /` on the emulator's one
-//! port, routed by the `Host` header's first label (`clb.…`, `bmlb.…`; on a loopback
-//! address, by the credential scope's service) and `X-TC-Action`.
+//! Tencent Cloud **API 3.0** (TC3-HMAC-SHA256): `POST /` with a JSON body, or `GET /`
+//! with the parameters in the query (the SDKs' `HttpProfile(reqMethod="GET")`: nested
+//! lists and objects flattened to dotted keys, `Targets.0.Port=80`, signed over the
+//! query string exactly as sent), on the emulator's one port, routed by the `Host`
+//! header's first label (`clb.…`, `bmlb.…`; on a loopback address, by the credential
+//! scope's service) and `X-TC-Action`.
 //!
 //! Every answer is HTTP 200 with `{"Response": {..., "RequestId"}}`; errors are
 //! `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`. Checks, in order:
@@ -14,7 +17,7 @@
 //! | the credential date is not the timestamp's UTC date, or the signature is wrong | `AuthFailure.SignatureFailure` |
 //! | `X-TC-Token` missing or wrong (when the account has a token) | `AuthFailure.TokenFailure` |
 //! | the service is not `clb` / the version not `2018-03-17` | `NoSuchProduct` / `NoSuchVersion` |
-//! | `Content-Type` not `application/json`, or the body not a JSON object | `InvalidParameter` |
+//! | `Content-Type` not `application/json` (POST) or `application/x-www-form-urlencoded` (GET), or the body not a JSON object | `InvalidParameter` |
 //! | an action not served | `InvalidAction` |
 //!
 //! The CLB actions and their rules are in [`clb`] (reads) and [`clb_write`] (writes
@@ -24,7 +27,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
@@ -95,7 +98,16 @@ struct Caller {
     action: String,
 }
 
-fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Caller, ApiError> {
+/// The request as signed: its method, its query exactly as sent, its headers and body.
+struct Request<'a> {
+    method: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
+fn authenticate(state: &AppState, req: &Request<'_>) -> Result<Caller, ApiError> {
+    let (headers, body) = (req.headers, req.body);
     let acct = &state.tencent_account;
     let auth = header_str(headers, "authorization")
         .and_then(sign::parse_authorization)
@@ -151,8 +163,8 @@ fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ca
         signed.push((name.as_str(), value));
     }
     let expected = sign::signature(&sign::Signed {
-        method: "POST",
-        query: "",
+        method: req.method,
+        query: req.query,
         headers: &signed,
         body,
         service: &auth.service,
@@ -190,8 +202,94 @@ fn authenticate(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Ca
     })
 }
 
-/// The body as a JSON object.
-fn params(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+/// The parameters of type Integer among the CLB actions served. A GET carries every
+/// value as text; the cloud reads each by its parameter's type, and so does this.
+const INTEGER_PARAMS: &[&str] = &["Limit", "Offset", "Port", "Weight"];
+
+/// A GET's query as the JSON object the SDK flattened (`AbstractClient._format_params`):
+/// `Targets.0.InstanceId=ins-1&Targets.0.Port=80&ListenerIds.0=lbl-1` is
+/// `{"Targets": [{"InstanceId": "ins-1", "Port": 80}], "ListenerIds": ["lbl-1"]}`.
+fn unflatten(query: &str) -> Result<Map<String, Value>, ApiError> {
+    fn put(slot: &mut Value, path: &[&str], value: &str) -> Result<(), ()> {
+        let Some((first, rest)) = path.split_first() else {
+            return Err(());
+        };
+        let leaf = |name: &str| {
+            if INTEGER_PARAMS.contains(&name) {
+                value
+                    .parse::<i64>()
+                    .map_or_else(|_| Value::String(value.into()), Value::from)
+            } else {
+                Value::String(value.into())
+            }
+        };
+        if let Ok(i) = first.parse::<usize>() {
+            if slot.is_null() {
+                *slot = Value::Array(Vec::new());
+            }
+            let Value::Array(items) = slot else {
+                return Err(());
+            };
+            if i > items.len() {
+                return Err(());
+            }
+            if i == items.len() {
+                items.push(Value::Null);
+            }
+            if rest.is_empty() {
+                items[i] = Value::String(value.into());
+                return Ok(());
+            }
+            return put(&mut items[i], rest, value);
+        }
+        if slot.is_null() {
+            *slot = Value::Object(Map::new());
+        }
+        let Value::Object(map) = slot else {
+            return Err(());
+        };
+        let next = map.entry((*first).to_string()).or_insert(Value::Null);
+        if rest.is_empty() {
+            if !next.is_null() {
+                return Err(());
+            }
+            *next = leaf(first);
+            return Ok(());
+        }
+        put(next, rest, value)
+    }
+    let mut root = Value::Object(Map::new());
+    for (k, v) in crate::util::query_pairs(Some(query)) {
+        let path: Vec<&str> = k.split('.').collect();
+        if path.iter().any(|s| s.is_empty()) || put(&mut root, &path, &v).is_err() {
+            return Err(ApiError::new(
+                "InvalidParameter.FormatError",
+                format!("the query parameter {k} does not fit the others"),
+            ));
+        }
+    }
+    match root {
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
+    }
+}
+
+/// The parameters: a POST's body as a JSON object, a GET's query unflattened.
+fn params(req: &Request<'_>) -> Result<Map<String, Value>, ApiError> {
+    let (headers, body) = (req.headers, req.body);
+    if req.method == "GET" {
+        let form = header_str(headers, "content-type").is_some_and(|ct| {
+            ct.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+        if !form {
+            return Err(ApiError::new(
+                "InvalidParameter",
+                "Content-Type of a GET must be application/x-www-form-urlencoded",
+            ));
+        }
+        return unflatten(req.query);
+    }
     let json = header_str(headers, "content-type")
         .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"));
     if !json {
@@ -209,18 +307,34 @@ fn params(headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiErr
     }
 }
 
-/// `POST /`.
+/// `POST /` and `GET /`.
 pub(crate) async fn entry(
     State(state): State<AppState>,
     RequestId(rid): RequestId,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = authenticate(&state, &headers, &body).and_then(|caller| {
+    // The emulator serves every cloud on one port: a GET of `/` that carries neither
+    // `X-TC-Action` nor a TC3 `Authorization` is no API 3.0 call, and gets the 404 of
+    // any unknown path (a POST of `/` is always API 3.0's).
+    let tc3 = headers.contains_key("x-tc-action")
+        || header_str(&headers, "authorization").is_some_and(|a| a.starts_with("TC3-"));
+    if method == Method::GET && !tc3 {
+        return crate::huawei::errors::HuaweiError::no_such_api(&rid).into_response();
+    }
+    let req = Request {
+        method: method.as_str(),
+        query: uri.query().unwrap_or_default(),
+        headers: &headers,
+        body: &body,
+    };
+    let result = authenticate(&state, &req).and_then(|caller| {
         let version = header_str(&headers, "x-tc-version").unwrap_or_default();
         match caller.service.as_str() {
             "clb" if version == CLB_VERSION => {
-                let p = params(&headers, &body)?;
+                let p = params(&req)?;
                 clb_write::dispatch(&state, &caller.action, &p, &rid)
                     .unwrap_or_else(|| clb::dispatch(&state, &caller.action, &p))
             }
