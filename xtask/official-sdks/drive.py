@@ -301,6 +301,37 @@ def tencent(base):
             "weight after GET ModifyTargetWeight", targets_of(CLB_STANDARD, CLB_TCP).get((key, port)), weight + 1
         )
 
+    @step("tencent signature v1 (signMethod HmacSHA256 form POST, HmacSHA1 GET): DescribeTargets, ModifyTargetWeight")
+    def signature_v1():
+        for method, sign in (("POST", "HmacSHA256"), ("GET", "HmacSHA1")):
+            h = HttpProfile(protocol="http", endpoint=urlparse(base).netloc, reqMethod=method)
+            c = clb_client.ClbClient(cred, TC_REGION, ClientProfile(httpProfile=h, signMethod=sign))
+            listed = c.DescribeTargets(
+                req(models.DescribeTargetsRequest, LoadBalancerId=CLB_STANDARD, ListenerIds=[CLB_TCP])
+            )
+            got = {(t.InstanceId or t.PrivateIpAddresses[0], t.Port): t.Weight for l in listed.Listeners for t in l.Targets}
+            problem = differ(f"targets over {method} {sign}", got, targets_of(CLB_STANDARD, CLB_TCP))
+            if problem:
+                return problem
+            (key, port), weight = sorted(got.items())[-1]
+            r = c.ModifyTargetWeight(
+                req(
+                    models.ModifyTargetWeightRequest,
+                    LoadBalancerId=CLB_STANDARD,
+                    ListenerId=CLB_TCP,
+                    Targets=[{"InstanceId": key, "Port": port}],
+                    Weight=weight + 1,
+                )
+            )
+            problem = wait(r.RequestId) or differ(
+                f"weight after {method} {sign} ModifyTargetWeight",
+                targets_of(CLB_STANDARD, CLB_TCP).get((key, port)),
+                weight + 1,
+            )
+            if problem:
+                return problem
+        return None
+
     @step("tencent a wrong SecretKey is refused: AuthFailure.SignatureFailure")
     def wrong_key():
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
@@ -355,6 +386,7 @@ def tencent(base):
         deregister,
         unknown,
         get_method,
+        signature_v1,
         wrong_key,
         targets_shape,
         health_shape,
