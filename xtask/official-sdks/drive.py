@@ -567,7 +567,59 @@ def huawei(base):
                 break
         return differ("members", len(seen), 3) or differ("distinct", len({m.id for m in seen}), 3)
 
-    for s in (list_paged, create, update, show, delete, show_gone, duplicate, wrong_sk, ports, apig):
+    @step("huawei APIG adding_backend_instances_v2 (upsert by address) + delete_backend_instance_v2")
+    def apig_write():
+        import huaweicloudsdkapig.v2 as apig_models
+        from huaweicloudsdkapig.v2 import (
+            AddingBackendInstancesV2Request,
+            ApigClient,
+            DeleteBackendInstanceV2Request,
+            ListBackendInstancesV2Request,
+            MemberInfo,
+            VpcMemberCreate,
+        )
+
+        c = build(ApigClient)
+
+        def listed():
+            r = strict(
+                c.list_backend_instances_v2(
+                    ListBackendInstancesV2Request(instance_id=APIG_INSTANCE, vpc_channel_id=APIG_CHANNEL, limit=500)
+                ),
+                apig_models,
+            )
+            return {m.host: (m.id, m.weight) for m in r.members}
+
+        before = listed()
+
+        def add(weight):
+            r = strict(
+                c.adding_backend_instances_v2(
+                    AddingBackendInstancesV2Request(
+                        instance_id=APIG_INSTANCE,
+                        vpc_channel_id=APIG_CHANNEL,
+                        body=VpcMemberCreate(members=[MemberInfo(host="192.168.7.7", weight=weight, port=8080)]),
+                    )
+                ),
+                apig_models,
+            )
+            return [m for m in r.members if m.host == "192.168.7.7"]
+
+        first, again = add(3), add(4)
+        if len(first) != 1 or len(again) != 1:
+            return f"answers hold the new member {len(first)} and {len(again)} times"
+        after = listed()
+        problem = differ("same id on the second add (an upsert)", again[0].id, first[0].id) or differ(
+            "listed weight after the upsert", after.get("192.168.7.7"), (first[0].id, 4)
+        )
+        if problem:
+            return problem
+        c.delete_backend_instance_v2(
+            DeleteBackendInstanceV2Request(instance_id=APIG_INSTANCE, vpc_channel_id=APIG_CHANNEL, member_id=first[0].id)
+        )
+        return differ("listing after delete", listed(), before)
+
+    for s in (list_paged, create, update, show, delete, show_gone, duplicate, wrong_sk, ports, apig, apig_write):
         s()
 
 
