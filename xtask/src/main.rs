@@ -14,7 +14,12 @@
 //! - `sizes`: release-build `lbb` with each provider alone and with all, print the
 //!   size table of `docs/cli.md`, and fail if a single-provider build holds another
 //!   provider's host names or API names.
+//! - `official-sdks [-v]`: the official Tencent Cloud and Huawei Cloud Python SDKs
+//!   (pinned in `xtask/official-sdks/requirements.txt`, installed in a venv under
+//!   `target/`) against the emulator, each call PASS or FAIL. Needs PyPI: never part
+//!   of `ci`.
 
+mod official_sdks;
 mod sizes;
 
 use std::{
@@ -35,8 +40,9 @@ fn main() -> ExitCode {
         "sizes" => sizes::run(),
         "bench" => bench(),
         "fuzz" => fuzz(),
+        "official-sdks" => official_sdks::run(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|features|demo|bench|fuzz|sizes>");
+            eprintln!("usage: cargo xtask <ci|features|demo|bench|fuzz|sizes|official-sdks>");
             eprintln!("  ci        fmt check, clippy -D warnings, tests, facade feature matrix");
             eprintln!("  features  build the facade and lbb with each feature alone and with none");
             eprintln!("  demo      start the emulator and run lbb against all four providers");
@@ -54,6 +60,12 @@ fn main() -> ExitCode {
             );
             eprintln!(
                 "  sizes     release-build lbb per provider; sizes and a no-other-provider check"
+            );
+            eprintln!(
+                "  official-sdks  the official Tencent and Huawei Python SDKs against the emulator"
+            );
+            eprintln!(
+                "            (venv under target/, needs PyPI; [-v] for tracebacks; not part of ci)"
             );
             return ExitCode::from(2);
         }

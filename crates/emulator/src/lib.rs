@@ -194,7 +194,8 @@
 //! ([`Emulator::set_tencent_clock_offset`] skews it), each `Nonce` usable once: see
 //! [`tencent`] for the checks and [`tencent::codes`] for the error codes.
 //!
-//! API 3.0 (CLB): `POST /`, routed by `Host` and `X-TC-Action`, TC3-HMAC-SHA256
+//! API 3.0 (CLB): `POST /` (JSON) and `GET /` (flattened query), routed by `Host` and
+//! `X-TC-Action`, TC3-HMAC-SHA256 (or signature v1, as the SDKs' `signMethod` chooses)
 //! checked independently of the clients (5 minutes of skew at most); standard and
 //! classic CLBs from the fleet's `tencent.clb3` section ([`fleet::clb3`]) and every
 //! legacy CLB as a classic one: see [`tencent::v3`].

@@ -24,7 +24,7 @@ const GENERATED_BMLB: [&str; 4] = ["lb-genbm001", "lbl-gen00001", "dm-gen00001",
 
 /// A local stand-in for the Huawei Cloud ELB v3 (members) and VPC v1 (ports) APIs and
 /// the Tencent Cloud CLB and BMLB APIs: legacy (/v2/index.php) and, for CLB, API 3.0
-/// (POST /, TC3-HMAC-SHA256).
+/// (POST or GET /, TC3-HMAC-SHA256 or signature v1).
 ///
 /// Serves every API on one loopback port, with token (X-Auth-Token) and AK/SK
 /// (SDK-HMAC-SHA256) authentication, the create-member rules, marker paging, Tencent

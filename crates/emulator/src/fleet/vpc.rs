@@ -107,8 +107,10 @@ pub struct Port {
     /// Empty in a fixture: the account's project id.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub tenant_id: String,
-    /// Empty in a fixture: the account's project id.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Accepted in a fixture and never served: a VPC v1 port carries the project in
+    /// `tenant_id` only (the cloud's Port, and the official SDKs' `Port` model, have no
+    /// `project_id`).
+    #[serde(default, skip_serializing)]
     pub project_id: String,
     /// The device (for an ECS NIC, the ECS id).
     #[serde(default)]

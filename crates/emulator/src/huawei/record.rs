@@ -196,7 +196,6 @@ pub(crate) struct StoredPort {
     pub mac_address: Text,
     pub network_id: Arc<str>,
     pub tenant_id: Arc<str>,
-    pub project_id: Arc<str>,
     pub device_id: Text,
     pub device_owner: Arc<str>,
     pub security_groups: Box<[Arc<str>]>,
@@ -226,7 +225,6 @@ impl StoredPort {
             mac_address: Text::new(&p.mac_address),
             network_id: strings.get(&p.network_id),
             tenant_id: strings.get(&p.tenant_id),
-            project_id: strings.get(&p.project_id),
             device_id: Text::new(&p.device_id),
             device_owner: strings.get(&p.device_owner),
             security_groups: p.security_groups.iter().map(|g| strings.get(g)).collect(),
@@ -255,7 +253,6 @@ impl StoredPort {
         p.mac_address = self.mac_address.to_owned_string();
         p.network_id = self.network_id.to_string();
         p.tenant_id = self.tenant_id.to_string();
-        p.project_id = self.project_id.to_string();
         p.device_id = self.device_id.to_owned_string();
         p.device_owner = self.device_owner.to_string();
         p.security_groups = self.security_groups.iter().map(|g| g.to_string()).collect();
@@ -290,9 +287,6 @@ impl Serialize for StoredPort {
         map.serialize_entry("name", &self.name)?;
         if !self.network_id.is_empty() {
             map.serialize_entry("network_id", &*self.network_id)?;
-        }
-        if !self.project_id.is_empty() {
-            map.serialize_entry("project_id", &*self.project_id)?;
         }
         map.serialize_entry("security_groups", &Strs(&self.security_groups))?;
         map.serialize_entry("status", &*self.status)?;

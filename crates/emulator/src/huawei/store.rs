@@ -348,10 +348,8 @@ impl HuaweiStore {
                 .map(|f| f.subnet_id.clone())
                 .unwrap_or_default();
         }
-        for field in [&mut p.tenant_id, &mut p.project_id] {
-            if field.is_empty() {
-                *field = project_id.to_string();
-            }
+        if p.tenant_id.is_empty() {
+            p.tenant_id = project_id.to_string();
         }
         if p.instance_id.is_empty() && p.device_owner.starts_with("compute:") {
             p.instance_id.clone_from(&p.device_id);

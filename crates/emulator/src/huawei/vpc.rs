@@ -158,17 +158,13 @@ async fn list_ports(
                 .collect()
         }
     };
-    /// The answer, keys sorted.
+    /// The answer: `{"ports": [...]}` only, as the cloud's VPC v1 (and the SDKs'
+    /// `ListPortsResponse`) has it; the request id is in `X-Request-Id`.
     #[derive(Serialize)]
     struct Answer<'a> {
         ports: &'a [&'a StoredPort],
-        request_id: &'a str,
     }
-    let body = serde_json::to_vec(&Answer {
-        ports: &ports,
-        request_id: &rid,
-    })
-    .unwrap_or_default();
+    let body = serde_json::to_vec(&Answer { ports: &ports }).unwrap_or_default();
     drop(ports);
     drop(store);
     Ok(body_response(StatusCode::OK, body))
@@ -196,6 +192,7 @@ async fn show_port(
         })?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "port": port, "request_id": rid }),
+        // `{"port": ...}` only, as the cloud's VPC v1 (`ShowPortResponse`) has it.
+        &json!({ "port": port }),
     ))
 }

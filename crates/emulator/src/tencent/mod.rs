@@ -30,7 +30,7 @@
 
 use std::fmt;
 
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 
 use crate::state::AppState;
@@ -171,10 +171,10 @@ impl fmt::Debug for TencentAccount {
     }
 }
 
-/// The Tencent routes: `GET` and `POST` on [`TENCENT_PATH`] (legacy), `POST` on
+/// The Tencent routes: `GET` and `POST` on [`TENCENT_PATH`] (legacy) and on
 /// [`v3::TC3_PATH`] (API 3.0).
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(TENCENT_PATH, get(api::entry).post(api::entry))
-        .route(v3::TC3_PATH, post(v3::entry))
+        .route(v3::TC3_PATH, get(v3::entry).post(v3::entry))
 }

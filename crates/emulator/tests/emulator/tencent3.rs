@@ -336,3 +336,230 @@ async fn writes_are_tasks_and_one_task_at_a_time_per_lb() {
         .await;
     assert_eq!(code(&unknown), "InvalidParameter");
 }
+
+/// `GET /` as the official SDK sends it with `HttpProfile(reqMethod="GET")`: the
+/// parameters flattened into the query (`Targets.0.Port=8080`), signed over that query
+/// exactly as sent, with `application/x-www-form-urlencoded` and an empty body.
+/// `cargo xtask official-sdks` found the emulator answering it with a 404.
+async fn get(emu: &Emulator, action: &str, query: &str, signed_query: &str, ct: &str) -> Value {
+    let host = emu.addr().to_string();
+    let ts = now_unix();
+    let auth = authorization(&Signed {
+        method: "GET",
+        query: signed_query,
+        headers: &[("content-type", ct), ("host", &host)],
+        body: b"",
+        service: "clb",
+        timestamp: ts,
+        secret_id: DEFAULT_TENCENT_SECRET_ID,
+        secret_key: DEFAULT_TENCENT_SECRET_KEY,
+    });
+    let resp = client()
+        .get(format!("{}/?{query}", emu.base_url()))
+        .header("Content-Type", ct)
+        .header("X-TC-Action", action)
+        .header("X-TC-Version", "2018-03-17")
+        .header("X-TC-Timestamp", ts.to_string())
+        .header("X-TC-Region", "ap-guangzhou")
+        .header("Authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert!(v["Response"]["RequestId"].is_string(), "{v}");
+    v["Response"].clone()
+}
+
+#[tokio::test]
+async fn get_with_flattened_parameters_as_the_sdk_sends_it() {
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let emu = demo().await;
+    let q = format!(
+        "LoadBalancerId={}&ListenerIds.0={}",
+        ids::STANDARD,
+        ids::TCP
+    );
+    let r = get(&emu, "DescribeTargets", &q, &q, FORM).await;
+    assert_eq!(code(&r), "", "{r}");
+    let listeners = r["Listeners"].as_array().unwrap();
+    assert_eq!(listeners.len(), 1);
+    assert_eq!(listeners[0]["ListenerId"], ids::TCP);
+    assert_eq!(listeners[0]["Targets"].as_array().unwrap().len(), 2);
+
+    // A write: Targets.0.* is one target, its Port and Weight read as integers.
+    let q = format!(
+        "LoadBalancerId={}&ListenerId={}&Targets.0.InstanceId=ins-aaaa1111&Targets.0.Port=8080&Targets.0.Weight=77",
+        ids::STANDARD,
+        ids::TCP
+    );
+    let r = get(&emu, "ModifyTargetWeight", &q, &q, FORM).await;
+    assert_eq!(code(&r), "", "{r}");
+    let task = r["RequestId"].as_str().unwrap().to_string();
+    let mut status = 2;
+    for _ in 0..50 {
+        let q = format!("TaskId={task}");
+        status = get(&emu, "DescribeTaskStatus", &q, &q, FORM).await["Status"]
+            .as_i64()
+            .unwrap();
+        if status != 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 0);
+    let r = Call::new(
+        "DescribeTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerIds": [ids::TCP]}),
+    )
+    .send(&emu)
+    .await;
+    let weights: Vec<(&str, i64)> = r["Listeners"][0]["Targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["InstanceId"].as_str().unwrap(),
+                t["Weight"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(weights.contains(&("ins-aaaa1111", 77)), "{weights:?}");
+
+    // Integers that are not: the same error as in JSON.
+    let r = get(
+        &emu,
+        "DescribeLoadBalancers",
+        "Limit=ten",
+        "Limit=ten",
+        FORM,
+    )
+    .await;
+    assert_eq!(code(&r), "InvalidParameter.FormatError", "{r}");
+
+    // The query is signed as sent: another order of the same parameters does not verify.
+    let sent = format!(
+        "ListenerIds.0={}&LoadBalancerId={}",
+        ids::TCP,
+        ids::STANDARD
+    );
+    let signed = format!(
+        "LoadBalancerId={}&ListenerIds.0={}",
+        ids::STANDARD,
+        ids::TCP
+    );
+    let r = get(&emu, "DescribeTargets", &sent, &signed, FORM).await;
+    assert_eq!(code(&r), "AuthFailure.SignatureFailure");
+
+    // A GET is form-encoded; a list index that skips is malformed.
+    let q = format!("LoadBalancerId={}", ids::STANDARD);
+    let r = get(&emu, "DescribeTargets", &q, &q, "application/json").await;
+    assert_eq!(code(&r), "InvalidParameter");
+    let q = format!(
+        "LoadBalancerId={}&ListenerIds.1={}",
+        ids::STANDARD,
+        ids::TCP
+    );
+    let r = get(&emu, "DescribeTargets", &q, &q, FORM).await;
+    assert_eq!(code(&r), "InvalidParameter.FormatError");
+}
+
+/// Signature v1 on API 3.0, as the official SDK sends it with
+/// `ClientProfile(signMethod="HmacSHA256")` (or `"HmacSHA1"`): every parameter, the
+/// common ones included, in a form POST (or a GET's query), signed over
+/// `METHOD host /?sorted k=v`. `cargo xtask official-sdks` found the emulator refusing
+/// it (`AuthFailure.InvalidAuthorization`: it knew only TC3 on `/`).
+async fn v1(
+    emu: &Emulator,
+    method: &str,
+    sig_method: &str,
+    key: &str,
+    nonce: u64,
+    own: &[(&str, &str)],
+) -> Value {
+    use lb_backends_emulator::tencent::sign;
+    let host = emu.addr().to_string();
+    let mut params: Vec<(String, String)> = own
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    for (k, v) in [
+        ("Version", "2018-03-17".to_string()),
+        ("Region", "ap-guangzhou".to_string()),
+        ("Timestamp", now_unix().to_string()),
+        ("Nonce", nonce.to_string()),
+        ("SecretId", DEFAULT_TENCENT_SECRET_ID.to_string()),
+        ("SignatureMethod", sig_method.to_string()),
+        ("RequestClient", "SDK_PYTHON_3.1.195".to_string()),
+    ] {
+        params.push((k.to_string(), v));
+    }
+    let text = sign::string_to_sign(method, &host, "/", &params);
+    params.push((
+        "Signature".into(),
+        sign::signature(sig_method, key, &text).unwrap(),
+    ));
+    let form: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    let req = if method == "GET" {
+        client().get(format!("{}/?{form}", emu.base_url()))
+    } else {
+        client()
+            .post(format!("{}/", emu.base_url()))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form)
+    };
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let v: Value = resp.json().await.unwrap();
+    assert!(v["Response"]["RequestId"].is_string(), "{v}");
+    v["Response"].clone()
+}
+
+#[tokio::test]
+async fn signature_v1_as_the_sdk_sends_it() {
+    let emu = demo().await;
+    let key = DEFAULT_TENCENT_SECRET_KEY;
+    let describe = [
+        ("Action", "DescribeTargets"),
+        ("LoadBalancerId", ids::STANDARD),
+        ("ListenerIds.0", ids::TCP),
+    ];
+    for (method, sig, nonce) in [
+        ("POST", "HmacSHA256", 11),
+        ("POST", "HmacSHA1", 12),
+        ("GET", "HmacSHA256", 13),
+    ] {
+        let r = v1(&emu, method, sig, key, nonce, &describe).await;
+        assert_eq!(code(&r), "", "{method} {sig}: {r}");
+        assert_eq!(r["Listeners"][0]["ListenerId"], ids::TCP);
+        assert_eq!(r["Listeners"][0]["Targets"].as_array().unwrap().len(), 2);
+    }
+    // A write, its integers read as such.
+    let r = v1(
+        &emu,
+        "POST",
+        "HmacSHA256",
+        key,
+        14,
+        &[
+            ("Action", "ModifyTargetWeight"),
+            ("LoadBalancerId", ids::STANDARD),
+            ("ListenerId", ids::TCP),
+            ("Targets.0.InstanceId", "ins-aaaa1111"),
+            ("Targets.0.Port", "8080"),
+            ("Weight", "42"),
+        ],
+    )
+    .await;
+    assert_eq!(code(&r), "", "{r}");
+    // The same nonce again is a replay; a wrong key fails; so does a missing Action.
+    let r = v1(&emu, "POST", "HmacSHA256", key, 11, &describe).await;
+    assert_eq!(code(&r), "AuthFailure.SignatureFailure", "{r}");
+    let r = v1(&emu, "POST", "HmacSHA256", "wrong", 15, &describe).await;
+    assert_eq!(code(&r), "AuthFailure.SignatureFailure", "{r}");
+    let r = v1(&emu, "POST", "HmacSHA256", key, 16, &describe[1..]).await;
+    assert_eq!(code(&r), "MissingParameter", "{r}");
+}
