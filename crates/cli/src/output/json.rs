@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use super::{Record, Sink};
 
@@ -29,14 +30,13 @@ impl Sink for JsonArraySink {
     fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()> {
         out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
         self.count += 1;
-        // Indent the pretty object by one level inside the array.
-        let text = serde_json::to_string_pretty(record)?;
-        for (i, l) in text.lines().enumerate() {
-            if i > 0 {
-                out.write_all(b"\n")?;
-            }
-            write!(out, "  {l}")?;
-        }
+        out.write_all(b"  ")?;
+        // Written directly, one level deep: the pretty formatter starts inside the
+        // array, so the object's lines are indented as an element's are.
+        let mut element = PrettyFormatter::new();
+        element.begin_array(&mut io::sink())?;
+        let mut serializer = serde_json::Serializer::with_formatter(&mut *out, element);
+        record.serialize(&mut serializer)?;
         Ok(())
     }
 

@@ -118,9 +118,9 @@ pub struct Record {
     /// Only from `get --instance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_lookup: Option<LookupRecord>,
-    /// Only with `--raw`: the cloud's record, whole.
+    /// Only with `--raw`: the cloud's record, whole, written as the cloud sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub raw: Option<serde_json::Value>,
+    pub raw: Option<lb_backends::RawRecord>,
 }
 
 /// `text` with every control character and every bidirectional formatting character
@@ -229,6 +229,16 @@ impl Record {
 /// A model enum as one stable word: its serde name (`not_reported`), or
 /// `unknown:VALUE` for a value the cloud added that we do not know.
 pub fn label<T: Serialize>(value: &T) -> String {
+    // A unit variant serializes as a plain string: take it without building a value.
+    if let Ok(text) = serde_json::to_string(value) {
+        if let Some(word) = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|w| !w.contains(['\\', '"']))
+        {
+            return word.to_owned();
+        }
+    }
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(serde_json::Value::Object(map)) if map.len() == 1 => {
