@@ -327,7 +327,7 @@ pub struct RawRecord(Box<serde_json::value::RawValue>);
 impl RawRecord {
     /// JSON `null`: no record.
     pub fn null() -> Self {
-        Self::from_text("null").expect("null is JSON")
+        Self(serde_json::value::RawValue::NULL.to_owned())
     }
 
     /// A record from its JSON text, checked to be one JSON value (kept verbatim; blanks
