@@ -252,28 +252,26 @@ pub(crate) fn page_of(
     #[derive(Deserialize)]
     struct Envelope<'a> {
         #[serde(default, borrow)]
-        members: Option<&'a RawValue>,
+        members: Option<Vec<&'a RawValue>>,
         #[serde(default, borrow)]
         page_info: Option<&'a RawValue>,
     }
     let body = response.body.trim_ascii_start();
+    // An object (serde's sequence form of a struct is not one) with both keys, once
+    // each, `members` an array: anything else takes the slow path below.
     if body.starts_with(b"{") {
         if let Ok(Envelope {
             members: Some(members),
             page_info: Some(page_info),
         }) = serde_json::from_slice::<Envelope<'_>>(body)
         {
-            if members.get().starts_with('[') {
-                if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(members.get()) {
-                    let records = items.into_iter().map(RawRecord::from_raw).collect();
-                    let info = serde_json::from_str::<Value>(page_info.get()).ok();
-                    let signal = match &info {
-                        Some(info) => page_signal(Some(info)),
-                        None => Err("\"page_info\" cannot be read".to_owned()),
-                    };
-                    return Ok((records, signal));
-                }
-            }
+            let records = members.into_iter().map(RawRecord::from_raw).collect();
+            let info = serde_json::from_str::<Value>(page_info.get()).ok();
+            let signal = match &info {
+                Some(info) => page_signal(Some(info)),
+                None => Err("\"page_info\" cannot be read".to_owned()),
+            };
+            return Ok((records, signal));
         }
     }
     let mut body: Value = decode_json(action, response)?;
@@ -489,6 +487,43 @@ mod tests {
         }
         let err = member_of("ShowMember", &resp(200, r#"{"member": {"id": "m""#)).unwrap_err();
         assert!(err.is_retryable(), "a truncated body is retryable");
+    }
+
+    #[test]
+    fn a_page_keeps_each_member_as_the_text_the_cloud_sent() {
+        // Key order, blanks, escapes and numbers as sent: `--raw` gives them back.
+        let first = r#"{"weight": 1.50, "id": "a",  "name": "w\u00e9b", "zz": [1, {}]}"#;
+        let second = r#"{"id":"b","address":"10.0.0.2","protocol_port":80}"#;
+        let body =
+            format!(r#"{{"members": [ {first} ,{second}], "page_info": {{"next_marker": "b"}}}}"#);
+        let (records, signal) = page_of("ListMembers", &resp(200, &body)).unwrap();
+        assert_eq!(signal.unwrap().next_marker.as_deref(), Some("b"));
+        let texts: Vec<&str> = records.iter().map(RawRecord::as_str).collect();
+        assert_eq!(texts, [first, second]);
+        let b = from_record(records[0].clone(), None).unwrap();
+        assert_eq!(
+            (b.id.as_str(), b.name.as_deref(), b.weight),
+            ("a", Some("wéb"), None)
+        );
+        assert_eq!(b.raw.as_str(), first);
+        let b = from_record(records[1].clone(), None).unwrap();
+        assert_eq!((b.port, b.address), (Some(80), "10.0.0.2".parse().ok()));
+        // A key twice is read as a JSON value reads it (the last wins), not refused.
+        let twice = RawRecord::from_text(r#"{"id": "x", "id": "y", "weight": 5}"#).unwrap();
+        let b = from_record(twice, None).unwrap();
+        assert_eq!((b.id.as_str(), b.weight), ("y", Some(5)));
+        // So is an envelope with a key twice, or members of the wrong shape.
+        let body = r#"{"members": [{"id": "a"}], "members": [{"id": "c"}], "page_info": {}}"#;
+        let (records, _) = page_of("ListMembers", &resp(200, body)).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(from_record(records[0].clone(), None).unwrap().id, "c");
+        let body = r#"[[{"id": "a"}], {}]"#;
+        let err = page_of("ListMembers", &resp(200, body)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Incomplete,
+            "the sequence form is no object"
+        );
     }
 
     #[test]
