@@ -14,7 +14,8 @@
 //! this page:
 //!
 //! 1. Records are de-duplicated by member id (a record without an id by its whole
-//!    content); a member is yielded once, the first time it is seen. A page that
+//!    content) within the current page and the two before it (the bounded window of
+//!    [`PageGuard::admit`]); a member is yielded once, the first time it is seen there. A page that
 //!    holds records but none new (a service ignoring `offset`) ends the listing
 //!    with [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete) at once, as does a page of more than `limit`
 //!    records.
