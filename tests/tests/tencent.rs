@@ -112,10 +112,13 @@ async fn clb_lists_250_backends_in_three_pages_with_every_field_in_place() {
     assert_eq!(i.id, "ins-123test1");
     assert_eq!(i.name.as_deref(), Some("my-backend-name1"));
     assert_eq!(i.state, Some(InstanceState::Running));
-    assert_eq!(b.raw["instanceId"], "qcvm2ed56d3399a1b92f31cf0891fdba700b");
-    assert_eq!(b.raw["wanIpSet"], json!(["203.195.179.123"]));
+    assert_eq!(
+        b.raw_value()["instanceId"],
+        "qcvm2ed56d3399a1b92f31cf0891fdba700b"
+    );
+    assert_eq!(b.raw_value()["wanIpSet"], json!(["203.195.179.123"]));
     assert_eq!(seed[1].id, "ins-123test2");
-    assert_eq!(seed[1].raw["wanIpSet"], json!(["203.195.179.124"]));
+    assert_eq!(seed[1].raw_value()["wanIpSet"], json!(["203.195.179.124"]));
 }
 
 #[tokio::test]
@@ -145,14 +148,18 @@ async fn bmlb_lists_130_bindings_of_both_kinds_with_every_field_in_place() {
     assert_eq!(i.id, "cpm-abcdefgh");
     assert_eq!(i.name.as_deref(), Some("XXX测试"));
     assert_eq!(i.kind, InstanceKind::BareMetal);
-    assert_eq!(host.raw["bindType"], 0);
-    assert_eq!(host.raw["mgtIp"], "2.2.2.2");
-    assert_eq!(host.raw["operates"].as_array().unwrap().len(), 12);
+    assert_eq!(host.raw_value()["bindType"], 0);
+    assert_eq!(host.raw_value()["mgtIp"], "2.2.2.2");
+    assert_eq!(host.raw_value()["operates"].as_array().unwrap().len(), 12);
     let vm = &seed[1];
     assert!(vm.instance.is_none());
     assert_eq!(
         vm.id,
-        format!("{}:{}", vm.raw["lanIp"].as_str().unwrap(), vm.port.unwrap())
+        format!(
+            "{}:{}",
+            vm.raw_value()["lanIp"].as_str().unwrap(),
+            vm.port.unwrap()
+        )
     );
 }
 

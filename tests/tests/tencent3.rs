@@ -69,9 +69,9 @@ async fn a_standard_clb_with_320_targets_lists_each_once_with_place_and_health()
     for b in &all {
         let id: BackendId = b.id.parse().unwrap();
         *per_listener.entry(id.listener_id.clone()).or_default() += 1;
-        assert_eq!(b.raw["ListenerId"], id.listener_id.as_str());
+        assert_eq!(b.raw_value()["ListenerId"], id.listener_id.as_str());
         assert_eq!(b.port, Some(id.port));
-        assert!(b.raw["ListenerPort"].is_number());
+        assert!(b.raw_value()["ListenerPort"].is_number());
         let n: usize = id.target[5..].parse().unwrap();
         let want = [
             Health::Healthy,
@@ -82,7 +82,10 @@ async fn a_standard_clb_with_320_targets_lists_each_once_with_place_and_health()
             .clone();
         assert_eq!(b.health, want, "{}", b.id);
         assert_eq!(b.weight, Some((n % 101) as u8));
-        assert_eq!(id.location_id.is_some(), b.raw["Protocol"] == "HTTP");
+        assert_eq!(
+            id.location_id.is_some(),
+            b.raw_value()["Protocol"] == "HTTP"
+        );
     }
     assert_eq!(per_listener.len(), 3);
     assert_eq!(emu.request_count(), 3, "kind, targets, health");

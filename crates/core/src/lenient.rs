@@ -36,7 +36,12 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use serde::{de::DeserializeOwned, Deserialize, Deserializer};
+use std::borrow::Cow;
+
+use serde::{
+    de::{DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor},
+    Deserialize, Deserializer,
+};
 use serde_json::Value;
 
 /// A short name for the JSON type of `v` (`"null"`, `"a boolean"`, `"a number"`,
@@ -147,6 +152,140 @@ where
             .filter_map(|v| serde_json::from_value(v).ok())
             .collect(),
         _ => Vec::new(),
+    })
+}
+
+/// The JSON type of a value from its text (as [`RawRecord`](crate::RawRecord) or
+/// serde_json's `RawValue` hold it: no blanks before it), named as [`json_kind`]
+/// names it, without parsing it.
+///
+/// ```
+/// use lb_backends_core::lenient::raw_kind;
+///
+/// assert_eq!(raw_kind("[1]"), "an array");
+/// assert_eq!(raw_kind("-3"), "a number");
+/// ```
+pub fn raw_kind(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+/// A JSON scalar as the typed borrowing readers see it.
+enum Scalar<'de> {
+    Str(Cow<'de, str>),
+    Bool(bool),
+    Int(i64),
+    Other,
+}
+
+/// Reads any JSON value without building it: a string (borrowed when it has no
+/// escapes), a boolean or an `i64`; anything else (other numbers, `null`, arrays and
+/// objects, skipped) is `Other`.
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Scalar::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v)))
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Self::Value, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Other)
+    }
+}
+
+/// `deserialize_with` for optional text, typed as [`opt`]`::<String>` is (`None` for
+/// anything but a string) but without building a value: the text is borrowed from the
+/// input when it holds no escapes. Pair it with `#[serde(default, borrow)]`.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Record<'a> {
+///     #[serde(default, borrow, deserialize_with = "lb_backends_core::lenient::opt_str")]
+///     name: Option<Cow<'a, str>>,
+///     #[serde(default, deserialize_with = "lb_backends_core::lenient::opt_int")]
+///     port: Option<i64>,
+///     #[serde(default, deserialize_with = "lb_backends_core::lenient::opt_bool")]
+///     up: Option<bool>,
+/// }
+///
+/// let r: Record<'_> = serde_json::from_str(r#"{"name": "web", "port": "80", "up": true}"#)?;
+/// assert!(matches!(r.name, Some(Cow::Borrowed("web"))));
+/// assert_eq!((r.port, r.up), (None, Some(true))); // "80" is not a number
+/// let r: Record<'_> = serde_json::from_str(r#"{"name": [1, {"a": 2}], "port": 80, "up": 1}"#)?;
+/// assert_eq!((r.name, r.port, r.up), (None, Some(80), None));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    Ok(match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Str(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// `deserialize_with` for an optional boolean, typed as [`opt`]`::<bool>` is, without
+/// building a value (see [`opt_str`]).
+pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Bool(b) => Some(b),
+        _ => None,
+    })
+}
+
+/// `deserialize_with` for an optional integer, typed as [`opt`]`::<i64>` is (a JSON
+/// integer in `i64`'s range; not a float, not text), without building a value (see
+/// [`opt_str`]).
+pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match d.deserialize_any(ScalarVisitor)? {
+        Scalar::Int(n) => Some(n),
+        _ => None,
     })
 }
 

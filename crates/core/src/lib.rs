@@ -41,7 +41,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use ext::BackendProviderExt;
 pub use model::{
     AdminState, Backend, Health, InstanceKind, InstanceLookup, InstanceRef, InstanceState,
-    ListenerHealth, ProviderKind,
+    ListenerHealth, ProviderKind, RawRecord,
 };
 pub use provider::{BackendProvider, BackendStream, BackendUpdate, Capabilities, NewBackend};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -270,8 +270,9 @@ pub struct Backend {
     pub name: Option<String>,
     /// When it was created, as the cloud wrote it (RFC 3339 UTC).
     pub created_at: Option<String>,
-    /// The provider's record, whole.
-    pub raw: serde_json::Value,
+    /// The provider's record, whole: the JSON text the cloud sent for it, parsed
+    /// only when asked ([`raw_value`](Self::raw_value), [`RawRecord::parse`]).
+    pub raw: RawRecord,
 }
 
 impl Backend {
@@ -289,8 +290,145 @@ impl Backend {
             instance: None,
             name: None,
             created_at: None,
-            raw: serde_json::Value::Null,
+            raw: RawRecord::null(),
         }
+    }
+
+    /// The provider's record ([`raw`](Self::raw)) parsed into a JSON value; `null` if it
+    /// cannot be (see [`RawRecord::to_value`]).
+    pub fn raw_value(&self) -> serde_json::Value {
+        self.raw.to_value()
+    }
+}
+
+/// A record as the cloud sent it: its JSON text, verbatim (the providers' listings
+/// keep the bytes of the page), so writing it out (`lbb --raw`) gives back exactly
+/// what the cloud sent, and nothing is decoded into a tree unless asked for.
+///
+/// It serializes as the JSON it holds (not as a string), and compares by text.
+///
+/// ```
+/// use lb_backends_core::RawRecord;
+/// use serde_json::json;
+///
+/// let raw = RawRecord::from_text(r#"{"id": "m1", "weight": 10}"#)?;
+/// assert_eq!(raw.as_str(), r#"{"id": "m1", "weight": 10}"#);
+/// assert!(raw.is_object());
+/// assert_eq!(raw.to_value()["weight"], 10);
+/// assert_eq!(raw, json!({"id": "m1", "weight": 10}));
+/// assert_eq!(serde_json::to_string(&raw)?, r#"{"id": "m1", "weight": 10}"#);
+/// assert!(RawRecord::from_text("{").is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawRecord(Box<serde_json::value::RawValue>);
+
+impl RawRecord {
+    /// JSON `null`: no record.
+    pub fn null() -> Self {
+        Self(serde_json::value::RawValue::NULL.to_owned())
+    }
+
+    /// A record from its JSON text, checked to be one JSON value (kept verbatim; blanks
+    /// around it are an error, as serde_json's `RawValue` has it).
+    pub fn from_text(text: &str) -> serde_json::Result<Self> {
+        serde_json::value::RawValue::from_string(text.to_owned()).map(Self)
+    }
+
+    /// A record already checked as one JSON value (borrowed from a page).
+    pub fn from_raw(raw: &serde_json::value::RawValue) -> Self {
+        Self(raw.to_owned())
+    }
+
+    /// A record from a parsed value (written compactly).
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        Self::from_serialize(value)
+    }
+
+    /// A record from anything that serializes as JSON (written compactly); `null` if
+    /// it does not.
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Self {
+        serde_json::value::to_raw_value(value).map_or_else(|_| Self::null(), Self)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The record as the borrowed `RawValue` it is.
+    pub fn as_raw_value(&self) -> &serde_json::value::RawValue {
+        &self.0
+    }
+
+    /// Whether the record is a JSON object (from its first byte: no parsing).
+    pub fn is_object(&self) -> bool {
+        self.as_str().starts_with('{')
+    }
+
+    /// The record decoded as `T`.
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> serde_json::Result<T> {
+        serde_json::from_str(self.as_str())
+    }
+
+    /// The record parsed into a JSON value; `null` if it cannot be: well-formed JSON
+    /// that a value cannot hold (nested deeper than serde_json's recursion limit, or a
+    /// number beyond `f64`'s range), which is kept as sent all the same.
+    ///
+    /// ```
+    /// use lb_backends_core::RawRecord;
+    ///
+    /// let odd = RawRecord::from_text(r#"{"id": "m", "big": 1e999}"#)?;
+    /// assert!(odd.is_object());
+    /// assert_eq!(odd.to_value(), serde_json::Value::Null);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn to_value(&self) -> serde_json::Value {
+        self.parse().unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Default for RawRecord {
+    fn default() -> Self {
+        Self::null()
+    }
+}
+
+impl fmt::Debug for RawRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawRecord({})", self.as_str())
+    }
+}
+
+impl fmt::Display for RawRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for RawRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+/// Equal when the text parses to that value (key order and blanks aside).
+impl PartialEq<serde_json::Value> for RawRecord {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        self.parse::<serde_json::Value>().is_ok_and(|v| v == *other)
+    }
+}
+
+impl From<serde_json::Value> for RawRecord {
+    fn from(value: serde_json::Value) -> Self {
+        Self::from_value(&value)
+    }
+}
+
+impl From<&serde_json::Value> for RawRecord {
+    fn from(value: &serde_json::Value) -> Self {
+        Self::from_value(value)
     }
 }
 

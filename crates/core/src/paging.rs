@@ -2,7 +2,9 @@
 //! makes of the pages it is sent.
 //!
 //! Providers describe one page fetch and what comes next; [`paginate`] does the rest:
-//! it fetches a page only when the caller has consumed the previous one, and ends
+//! nothing is fetched before the stream is first polled; then, as soon as a page is in
+//! and names the next cursor, the next page is requested and driven while the caller
+//! consumes this one (at most one page ahead, so memory stays bounded); the stream ends
 //! after the first error.
 //!
 //! **The rule of every listing.** A listing succeeds only when the cloud's own
@@ -20,12 +22,17 @@
 //! follows".
 
 use std::{
-    collections::{HashSet, VecDeque},
+    collections::HashSet,
     fmt,
     future::Future,
+    pin::Pin,
+    task::{Context, Poll},
 };
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::{
+    future::{BoxFuture, FutureExt},
+    stream::{BoxStream, Stream, StreamExt},
+};
 use serde_json::Value;
 
 use crate::{Error, ErrorKind, ResourceId, Result};
@@ -39,7 +46,9 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
-/// A lazy stream over every item of every page, starting at cursor `first`.
+/// A stream over every item of every page, starting at cursor `first`: lazy until
+/// first polled, then one page ahead (the next page is requested as soon as its cursor
+/// is known, and driven while the current page is consumed).
 ///
 /// ```
 /// use futures::{StreamExt, TryStreamExt};
@@ -69,33 +78,83 @@ where
     F: FnMut(C) -> Fut + Send + 'a,
     Fut: Future<Output = Result<Page<T, C>>> + Send + 'a,
 {
-    struct State<T, C, F> {
-        buffered: VecDeque<T>,
-        next: Option<C>,
-        fetch: F,
-    }
-    let state = State {
-        buffered: VecDeque::new(),
-        next: Some(first),
+    Paginate {
+        first: Some(first),
         fetch,
-    };
-    stream::unfold(state, |mut state| async move {
+        buffered: Vec::new().into_iter(),
+        since_poll: 0,
+        pending: None,
+        ready: None,
+    }
+    .boxed()
+}
+
+/// How many items [`paginate`] yields between two polls of the page it fetches ahead.
+/// Polling drives the request (and the decoding of its answer) while the current page
+/// is consumed; polling on every item would cost more than it gains.
+const POLL_AHEAD_EVERY: u32 = 32;
+
+/// The stream behind [`paginate`]: the items of the current page, the fetch of the
+/// next page (started as soon as its cursor is known), and its result once it is in.
+/// At most one page is fetched ahead of the one being consumed.
+struct Paginate<'a, T, C, F> {
+    /// The first cursor, until the first poll.
+    first: Option<C>,
+    fetch: F,
+    buffered: std::vec::IntoIter<T>,
+    /// Items yielded since `pending` was last polled.
+    since_poll: u32,
+    pending: Option<BoxFuture<'a, Result<Page<T, C>>>>,
+    ready: Option<Result<Page<T, C>>>,
+}
+
+// Nothing of `Paginate` is pinned structurally: the fetch in flight is boxed.
+impl<T, C, F> Unpin for Paginate<'_, T, C, F> {}
+
+impl<'a, T, C, F, Fut> Stream for Paginate<'a, T, C, F>
+where
+    F: FnMut(C) -> Fut,
+    Fut: Future<Output = Result<Page<T, C>>> + Send + 'a,
+{
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Some(first) = this.first.take() {
+            this.pending = Some((this.fetch)(first).boxed());
+        }
         loop {
-            if let Some(item) = state.buffered.pop_front() {
-                return Some((Ok(item), state));
-            }
-            let cursor = state.next.take()?;
-            match (state.fetch)(cursor).await {
-                Ok(page) => {
-                    state.buffered = page.items.into();
-                    state.next = page.next;
+            let empty = this.buffered.len() == 0;
+            if empty || this.since_poll >= POLL_AHEAD_EVERY {
+                this.since_poll = 0;
+                if let Some(fetching) = &mut this.pending {
+                    if let Poll::Ready(page) = fetching.as_mut().poll(cx) {
+                        this.pending = None;
+                        this.ready = Some(page);
+                    }
                 }
-                // `next` is already None, so the stream ends after this error.
-                Err(e) => return Some((Err(e), state)),
+            }
+            if let Some(item) = this.buffered.next() {
+                this.since_poll += 1;
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match this.ready.take() {
+                Some(Ok(page)) => {
+                    this.buffered = page.items.into_iter();
+                    if let Some(next) = page.next {
+                        // Fetch ahead: the next page is requested now and driven while
+                        // this one is consumed.
+                        this.pending = Some((this.fetch)(next).boxed());
+                        this.since_poll = POLL_AHEAD_EVERY;
+                    }
+                }
+                // Nothing is pending after an error, so the stream ends after it.
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                None if this.pending.is_some() => return Poll::Pending,
+                None => return Poll::Ready(None),
             }
         }
-    })
-    .boxed()
+    }
 }
 
 /// [`paginate`] for fetches whose pages end with an error after their items (as
@@ -162,7 +221,12 @@ pub struct PageGuard {
     pages: u64,
     received: u64,
     total: Option<u64>,
-    seen: HashSet<String>,
+    /// Distinct records admitted (repeats within the window not counted).
+    distinct: u64,
+    /// The ids of the previous page and of the page before it: the window
+    /// de-duplication looks in (see [`admit`](Self::admit)).
+    previous: HashSet<String>,
+    older: HashSet<String>,
     cursors: HashSet<String>,
 }
 
@@ -205,7 +269,9 @@ impl PageGuard {
             pages: 0,
             received: 0,
             total: None,
-            seen: HashSet::new(),
+            distinct: 0,
+            previous: HashSet::new(),
+            older: HashSet::new(),
             cursors: HashSet::new(),
         }
     }
@@ -245,9 +311,10 @@ impl PageGuard {
         self.received
     }
 
-    /// Distinct records received so far.
+    /// Distinct records received so far: records admitted as new (see
+    /// [`admit`](Self::admit) for the window repeats are looked for in).
     pub fn distinct(&self) -> u64 {
-        self.seen.len() as u64
+        self.distinct
     }
 
     /// An [`ErrorKind::Incomplete`] error for this listing: `why`, and how much was
@@ -268,16 +335,37 @@ impl PageGuard {
     /// and a problem when the page holds more records than asked for, holds records
     /// but none new (the server repeats itself), or takes the listing past its
     /// [`max_records`](Self::max_records).
+    ///
+    /// **The de-duplication window.** A record is "seen before" when its id is on this
+    /// page already or on one of the two pages admitted before it. The ids of those
+    /// three pages are all the guard keeps (memory bounded by three pages, whatever
+    /// the listing's length), so a record the server repeats three or more pages
+    /// later is yielded again and counted as distinct. What that costs: nothing for
+    /// the end signals (a cycle of markers is caught by [`follow`](Self::follow),
+    /// which remembers every cursor, at most [`max_pages`](Self::max_pages)), and the
+    /// page cap still bounds every listing; a total is checked against the distinct
+    /// count, which can then only be too high, never too low (a listing that repeats
+    /// far-apart pages ends incomplete as "more records than the total", or, in the
+    /// worst case of a server that both repeats and hides records in the same number,
+    /// is not recognised as such: no cloud pages this way, and a moving page of an
+    /// honest cloud repeats a record on the next page, which the window sees).
     pub fn admit<T>(&mut self, records: Vec<T>, mut key: impl FnMut(&T) -> String) -> Admitted<T> {
         self.pages += 1;
         let got = records.len() as u64;
         self.received = self.received.saturating_add(got);
         let mut items = Vec::with_capacity(records.len());
+        let mut current = HashSet::with_capacity(records.len());
         for record in records {
-            if self.seen.insert(key(&record)) {
+            let id = key(&record);
+            if self.previous.contains(&id) || self.older.contains(&id) {
+                continue;
+            }
+            if current.insert(id) {
                 items.push(record);
             }
         }
+        self.distinct = self.distinct.saturating_add(items.len() as u64);
+        self.older = std::mem::replace(&mut self.previous, current);
         let problem = if got > u64::from(self.limit) {
             Some(self.incomplete(format_args!(
                 "page {} holds {got} records, more than the {} asked for",
@@ -425,7 +513,7 @@ mod tests {
     };
 
     #[tokio::test]
-    async fn fetches_lazily_and_stops_after_error() {
+    async fn fetches_lazily_then_one_page_ahead_and_stops_after_error() {
         let calls = Arc::new(AtomicUsize::new(0));
         let c = calls.clone();
         let mut s = paginate(0u32, move |page| {
@@ -446,18 +534,55 @@ mod tests {
             "nothing fetched before polling"
         );
         assert_eq!(s.try_next().await.unwrap(), Some(0));
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Page 0 named page 1: it is requested while page 0 is consumed...
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert_eq!(s.try_next().await.unwrap(), Some(1));
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            1,
-            "second page not fetched yet"
-        );
+        // ...but never more than one page ahead.
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "page 2 not fetched yet");
         assert_eq!(s.try_next().await.unwrap(), Some(10));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
         assert_eq!(s.try_next().await.unwrap(), Some(11));
+        // The failed page's error comes after every item before it.
         assert!(s.try_next().await.is_err());
         assert!(s.next().await.is_none(), "stream ends after the error");
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn the_page_ahead_is_driven_while_the_current_one_is_consumed() {
+        use std::sync::atomic::AtomicBool;
+        // Page 1's fetch completes only once it has been polled a few times: it must
+        // be in before the consumer runs out of page 0.
+        let done = Arc::new(AtomicBool::new(false));
+        let d = done.clone();
+        let mut s = paginate(0u32, move |page| {
+            let d = d.clone();
+            async move {
+                if page == 1 {
+                    for _ in 0..3 {
+                        tokio::task::yield_now().await;
+                    }
+                    d.store(true, Ordering::SeqCst);
+                    return Ok(Page {
+                        items: vec![1000],
+                        next: None,
+                    });
+                }
+                Ok(Page {
+                    items: (0..200).collect(),
+                    next: Some(1),
+                })
+            }
+        });
+        for want in 0..200 {
+            assert_eq!(s.try_next().await.unwrap(), Some(want));
+        }
+        assert!(
+            done.load(Ordering::SeqCst),
+            "page 1 fetched while page 0 was read"
+        );
+        assert_eq!(s.try_next().await.unwrap(), Some(1000));
+        assert_eq!(s.try_next().await.unwrap(), None);
     }
 
     #[tokio::test]
@@ -502,6 +627,25 @@ mod tests {
             .admit(Vec::<String>::new(), Clone::clone)
             .problem
             .is_none());
+    }
+
+    #[test]
+    fn de_duplication_looks_back_two_pages_and_no_further() {
+        let mut g = PageGuard::new("t", 3);
+        assert_eq!(g.admit(ids(0..3), Clone::clone).items.len(), 3);
+        assert_eq!(g.admit(ids(3..6), Clone::clone).items.len(), 3);
+        // m0 was two pages ago: still in the window.
+        let page = g.admit(vec!["m0".into(), "m6".into(), "m6".into()], Clone::clone);
+        assert_eq!(page.items, ["m6"], "repeats within a page are dropped too");
+        // The window is now pages 2 and 3: m0..m2 (page 1) are no longer in it.
+        let page = g.admit(vec!["m1".into(), "m4".into(), "m7".into()], Clone::clone);
+        assert_eq!(page.items, ["m1", "m7"]);
+        assert_eq!(g.distinct(), 9, "a far repeat counts as distinct");
+        // Memory: the ids of two pages, whatever the listing's length.
+        for n in 0..1000 {
+            let _ = g.admit(ids(10 + 3 * n..13 + 3 * n), Clone::clone);
+        }
+        assert_eq!(g.previous.len() + g.older.len(), 6);
     }
 
     #[test]

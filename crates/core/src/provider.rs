@@ -12,7 +12,8 @@ use crate::{
     Target, Weight,
 };
 
-/// A lazily paged listing: each page is fetched only when the caller reaches it.
+/// A paged listing: lazy until first polled, then fetching at most one page ahead of
+/// the caller ([`paging::paginate`](crate::paging::paginate)).
 /// The stream ends after the first error.
 pub type BackendStream<'a> = BoxStream<'a, Result<Backend>>;
 

@@ -288,8 +288,17 @@ fn check_records(v: &mut Verdict, body: &[u8], backends: &[Backend], ids_require
                 format!(
                     "record {:?} decoded from {}",
                     b.id,
-                    lenient::json_kind(&b.raw)
+                    lenient::raw_kind(b.raw.as_str())
                 ),
+            ));
+        }
+        // The record is kept as text and parsed only when asked: it must be one
+        // well-formed JSON value (a value beyond what `Value` holds, such as 1e999,
+        // is well-formed and kept as sent).
+        if b.raw.parse::<&serde_json::value::RawValue>().is_err() {
+            v.violations.push((
+                "raw-is-json",
+                format!("record {:?} keeps text that is not JSON", b.id),
             ));
         }
         if (ids_required && b.id.is_empty()) || b.id.len() > body.len() {

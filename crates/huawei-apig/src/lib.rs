@@ -6,8 +6,8 @@
 //! endpoints and error envelopes come from `huawei-core`).
 //!
 //! - **List** (`GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members`):
-//!   lazily, 500 members a request by default, `offset` being an **item** offset.
-//!   Members are de-duplicated by id; a `total` that disagrees with the pages ends
+//!   lazily (then one page ahead), 500 members a request by default, `offset` being an **item** offset.
+//!   Members are de-duplicated by id (within the last pages); a `total` that disagrees with the pages ends
 //!   the stream with [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete)
 //!   after what was read, and the number of requests is bounded (the exact rule is
 //!   in `docs/providers/huawei-apig.md` and the `listing` module). Filters:

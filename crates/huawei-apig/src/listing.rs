@@ -14,7 +14,8 @@
 //! this page:
 //!
 //! 1. Records are de-duplicated by member id (a record without an id by its whole
-//!    content); a member is yielded once, the first time it is seen. A page that
+//!    content) within the current page and the two before it (the bounded window of
+//!    [`PageGuard::admit`]); a member is yielded once, the first time it is seen there. A page that
 //!    holds records but none new (a service ignoring `offset`) ends the listing
 //!    with [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete) at once, as does a page of more than `limit`
 //!    records.
@@ -200,16 +201,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn pages_are_fetched_lazily() {
+    async fn pages_are_fetched_lazily_then_one_ahead() {
         let fake = Fake::new(30);
         let mut s = honest(&fake, 10);
-        assert_eq!(fake.calls(), 0);
-        for _ in 0..10 {
+        assert_eq!(fake.calls(), 0, "nothing before the first poll");
+        s.next().await.unwrap().unwrap();
+        // The next offset is known once page 1 is read: page 2 is fetched ahead.
+        assert_eq!(fake.calls(), 2);
+        for _ in 1..10 {
             s.next().await.unwrap().unwrap();
         }
-        assert_eq!(fake.calls(), 1);
+        assert_eq!(fake.calls(), 2, "never more than one page ahead");
         s.next().await.unwrap().unwrap();
-        assert_eq!(fake.calls(), 2);
+        assert_eq!(fake.calls(), 3);
     }
 
     /// A service that serves `served` members but reports `total`.

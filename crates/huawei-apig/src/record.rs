@@ -12,7 +12,8 @@ use lb_backends_core::{
     lenient::json_kind,
     paging::read_count,
     transport::{decode_json, RawResponse},
-    AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
+    AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind,
+    RawRecord, Result,
 };
 use serde_json::{Map, Value};
 
@@ -164,7 +165,7 @@ pub(crate) fn to_backend(record: &Map<String, Value>) -> Backend {
         state: None,
     });
     b.created_at = text(record, "create_time").map(str::to_owned);
-    b.raw = Value::Object(record.clone());
+    b.raw = RawRecord::from_serialize(record);
     b
 }
 
@@ -216,8 +217,8 @@ mod tests {
             (b.port, b.admin_state, b.health),
             (Some(8080), AdminState::Down, Health::Healthy)
         );
-        assert_eq!(b.raw["is_backup"], json!(true));
-        assert_eq!(b.raw["member_group_name"], json!("blue"));
+        assert_eq!(b.raw.to_value()["is_backup"], json!(true));
+        assert_eq!(b.raw.to_value()["member_group_name"], json!("blue"));
     }
 
     #[test]

@@ -94,7 +94,11 @@ impl ApigProvider {
                 if slot.is_none() {
                     *slot = listed
                         .iter()
-                        .find(|b| b.raw.as_object().is_some_and(|r| member.matches(r)))
+                        .find(|b| {
+                            b.raw
+                                .parse::<serde_json::Map<String, serde_json::Value>>()
+                                .is_ok_and(|r| member.matches(&r))
+                        })
                         .cloned();
                 }
             }
@@ -151,7 +155,8 @@ impl ApigProvider {
         let (member, answer) = {
             let _guard = self.write_lock.lock().await;
             let current = self.get_member(id).await?;
-            let record = current.raw.as_object().cloned().unwrap_or_default();
+            let record: serde_json::Map<String, serde_json::Value> =
+                current.raw.parse().unwrap_or_default();
             let mut member = ApigMember::from_record(&record)?;
             if let Some(w) = change.weight {
                 member = member.with_weight(w);

@@ -1,5 +1,5 @@
 //! Listing a pool's members (API.md 2.2): the filters of [`ListQuery`], and marker
-//! paging that fetches a page only when the caller reaches it.
+//! paging that fetches at most one page ahead of the caller.
 
 use std::{net::IpAddr, sync::Arc};
 
@@ -260,7 +260,7 @@ impl Cursor {
 
 impl ElbProvider {
     /// The members of the pool that match `query`, page by page as the caller reads
-    /// them (a page is fetched only when the previous one is used up).
+    /// them (nothing is fetched before the first poll, then at most one page ahead).
     ///
     /// Pages hold [`page_size`](Self::with_page_size) members; the next page starts
     /// at `page_info.next_marker` (sent as `marker`). The listing ends cleanly only
@@ -314,7 +314,7 @@ impl ElbProvider {
         let count = raw.len();
         let items = raw
             .into_iter()
-            .map(|m| mapping::to_backend(m, None))
+            .map(|m| mapping::from_record(m, None))
             .collect::<Result<Vec<_>>>()?;
         let last_id = items.last().map(|b| b.id.clone());
         let admitted = cursor.guard.admit(items, |b| b.id.clone());

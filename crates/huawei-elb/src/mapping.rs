@@ -3,15 +3,17 @@
 
 use std::net::IpAddr;
 
+use std::borrow::Cow;
+
 use lb_backends_core::{
-    lenient::json_kind,
+    lenient::{self, json_kind},
     paging::read_count,
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ListenerHealth,
-    ProviderKind, Result, Weight,
+    ProviderKind, RawRecord, Result, Weight,
 };
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 
 use crate::model::{non_empty, Member};
 
@@ -42,6 +44,48 @@ pub(crate) fn instance_ref(member: &Member) -> Option<InstanceRef> {
     })
 }
 
+/// The fields of a member that normalisation reads, borrowed from the member's JSON
+/// text (typed and lenient as [`Member`] is: a value of another type is `None`).
+#[derive(Debug, Default, Deserialize)]
+struct MemberRef<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    admin_state_up: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_int")]
+    protocol_port: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::opt_int")]
+    weight: Option<i64>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    address: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    operating_status: Option<Cow<'a, str>>,
+    /// Kept as text: each entry is read as [`MemberStatusRef`], entries that are not
+    /// one dropped (as [`lenient::list`] does).
+    #[serde(default, borrow)]
+    status: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    instance_id: Option<Cow<'a, str>>,
+}
+
+/// One entry of a member's `status`, borrowed.
+#[derive(Debug, Default, Deserialize)]
+struct MemberStatusRef<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    listener_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    operating_status: Option<Cow<'a, str>>,
+}
+
+/// Text that is present and not blank.
+fn filled<'s>(field: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    field.as_deref().filter(|s| !s.trim().is_empty())
+}
+
 /// A member JSON object into a [`Backend`]; `raw` keeps the object whole.
 ///
 /// `fallback_id` is used when the member carries no id (a `get` knows which id it
@@ -53,8 +97,42 @@ pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backen
             format!("a member is not a JSON object but {}", json_kind(&raw)),
         ));
     }
-    let member = Member::deserialize(&raw).unwrap_or_default();
-    let id = non_empty(member.id.as_ref())
+    from_record(RawRecord::from_value(&raw), fallback_id)
+}
+
+/// A member, as the JSON text the cloud sent, into a [`Backend`] whose `raw` is that
+/// text: decoded once, its fields borrowed from the text.
+pub(crate) fn from_record(raw: RawRecord, fallback_id: Option<&str>) -> Result<Backend> {
+    if !raw.is_object() {
+        return Err(Error::new(
+            ErrorKind::Decode,
+            format!(
+                "a member is not a JSON object but {}",
+                lenient::raw_kind(raw.as_str())
+            ),
+        ));
+    }
+    let deduplicated;
+    let member = match raw.parse::<MemberRef<'_>>() {
+        Ok(member) => member,
+        // Only an object with a key twice (a typed decode refuses it, a JSON value
+        // keeps the last): read it as the value reads it.
+        Err(_) => {
+            deduplicated = serde_json::from_str::<Value>(raw.as_str())
+                .ok()
+                .and_then(|v| serde_json::to_string(&v).ok())
+                .unwrap_or_default();
+            serde_json::from_str(&deduplicated).unwrap_or_default()
+        }
+    };
+    let mut b = normalize(&member, fallback_id)?;
+    drop(member);
+    b.raw = raw;
+    Ok(b)
+}
+
+fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backend> {
+    let id = filled(&member.id)
         .or(fallback_id)
         .ok_or_else(|| Error::new(ErrorKind::Decode, "a member in the response has no id"))?;
     let mut b = Backend::new(ProviderKind::HuaweiElb, id);
@@ -71,25 +149,32 @@ pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backen
         .and_then(|w| Weight::new(w).ok())
         .map(Weight::get);
     b.health = health(member.operating_status.as_deref());
-    b.listener_health = member
-        .status
-        .iter()
-        .filter_map(|s| {
-            Some(ListenerHealth {
-                listener_id: non_empty(s.listener_id.as_ref())?.to_owned(),
-                health: health(s.operating_status.as_deref()),
+    if let Some(status) = member.status.filter(|s| s.get().starts_with('[')) {
+        let entries: Vec<&RawValue> = serde_json::from_str(status.get()).unwrap_or_default();
+        b.listener_health = entries
+            .into_iter()
+            .filter_map(|entry| {
+                let s: MemberStatusRef<'_> = serde_json::from_str(entry.get()).ok()?;
+                Some(ListenerHealth {
+                    listener_id: filled(&s.listener_id)?.to_owned(),
+                    health: health(s.operating_status.as_deref()),
+                })
             })
-        })
-        .collect();
+            .collect();
+    }
     b.admin_state = match member.admin_state_up {
         Some(true) => AdminState::Up,
         Some(false) => AdminState::Down,
         None => AdminState::NotReported,
     };
-    b.instance = instance_ref(&member);
-    b.name = member.name.clone();
-    b.created_at = non_empty(member.created_at.as_ref()).map(str::to_owned);
-    b.raw = raw;
+    b.instance = filled(&member.instance_id).map(|id| InstanceRef {
+        id: id.to_owned(),
+        name: None,
+        kind: InstanceKind::Ecs,
+        state: None,
+    });
+    b.name = member.name.as_deref().map(str::to_owned);
+    b.created_at = filled(&member.created_at).map(str::to_owned);
     Ok(b)
 }
 
@@ -148,16 +233,47 @@ pub(crate) struct PageSignal {
     pub current_count: Option<u64>,
 }
 
-/// One page of a listing: the member objects, and what `page_info` says, or why
-/// it cannot be read (the listing must then end as incomplete, never as complete).
+/// One page of a listing: the member objects (each kept as the text the cloud sent),
+/// and what `page_info` says, or why it cannot be read (the listing must then end as
+/// incomplete, never as complete).
 ///
 /// `page_info` must be an object; `next_marker` absent or `null` means no more, a
 /// non-empty string means more, anything else is malformed; `current_count` is
 /// absent, `null` or a count ([`read_count`]).
+///
+/// The page is read once, borrowing: the envelope as an object whose `members` and
+/// `page_info` are kept as text, the members split from their array without being
+/// decoded. A body that is not that (not JSON, the wrong shape, a key twice) is read
+/// as a JSON value, which says exactly what is wrong with it.
 pub(crate) fn page_of(
     action: &str,
     response: &RawResponse,
-) -> Result<(Vec<Value>, std::result::Result<PageSignal, String>)> {
+) -> Result<(Vec<RawRecord>, std::result::Result<PageSignal, String>)> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(default, borrow)]
+        members: Option<Vec<&'a RawValue>>,
+        #[serde(default, borrow)]
+        page_info: Option<&'a RawValue>,
+    }
+    let body = response.body.trim_ascii_start();
+    // An object (serde's sequence form of a struct is not one) with both keys, once
+    // each, `members` an array: anything else takes the slow path below.
+    if body.starts_with(b"{") {
+        if let Ok(Envelope {
+            members: Some(members),
+            page_info: Some(page_info),
+        }) = serde_json::from_slice::<Envelope<'_>>(body)
+        {
+            let records = members.into_iter().map(RawRecord::from_raw).collect();
+            let info = serde_json::from_str::<Value>(page_info.get()).ok();
+            let signal = match &info {
+                Some(info) => page_signal(Some(info)),
+                None => Err("\"page_info\" cannot be read".to_owned()),
+            };
+            return Ok((records, signal));
+        }
+    }
     let mut body: Value = decode_json(action, response)?;
     let members = match body.get_mut("members").map(Value::take) {
         Some(Value::Array(items)) => items,
@@ -175,7 +291,8 @@ pub(crate) fn page_of(
             .with_response(response));
         }
     };
-    Ok((members, page_signal(body.get("page_info"))))
+    let records = members.iter().map(RawRecord::from_value).collect();
+    Ok((records, page_signal(body.get("page_info"))))
 }
 
 fn page_signal(page_info: Option<&Value>) -> std::result::Result<PageSignal, String> {
@@ -308,7 +425,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!((b.weight, b.port, b.address), (None, None, None));
-        assert_eq!(b.raw["address"], "not-an-ip", "the raw address is kept");
+        assert_eq!(
+            b.raw_value()["address"],
+            "not-an-ip",
+            "the raw address is kept"
+        );
         assert_eq!(b.instance, None);
         assert_eq!(b.admin_state, AdminState::NotReported);
         let b = to_backend(
@@ -366,6 +487,43 @@ mod tests {
         }
         let err = member_of("ShowMember", &resp(200, r#"{"member": {"id": "m""#)).unwrap_err();
         assert!(err.is_retryable(), "a truncated body is retryable");
+    }
+
+    #[test]
+    fn a_page_keeps_each_member_as_the_text_the_cloud_sent() {
+        // Key order, blanks, escapes and numbers as sent: `--raw` gives them back.
+        let first = r#"{"weight": 1.50, "id": "a",  "name": "w\u00e9b", "zz": [1, {}]}"#;
+        let second = r#"{"id":"b","address":"10.0.0.2","protocol_port":80}"#;
+        let body =
+            format!(r#"{{"members": [ {first} ,{second}], "page_info": {{"next_marker": "b"}}}}"#);
+        let (records, signal) = page_of("ListMembers", &resp(200, &body)).unwrap();
+        assert_eq!(signal.unwrap().next_marker.as_deref(), Some("b"));
+        let texts: Vec<&str> = records.iter().map(RawRecord::as_str).collect();
+        assert_eq!(texts, [first, second]);
+        let b = from_record(records[0].clone(), None).unwrap();
+        assert_eq!(
+            (b.id.as_str(), b.name.as_deref(), b.weight),
+            ("a", Some("wéb"), None)
+        );
+        assert_eq!(b.raw.as_str(), first);
+        let b = from_record(records[1].clone(), None).unwrap();
+        assert_eq!((b.port, b.address), (Some(80), "10.0.0.2".parse().ok()));
+        // A key twice is read as a JSON value reads it (the last wins), not refused.
+        let twice = RawRecord::from_text(r#"{"id": "x", "id": "y", "weight": 5}"#).unwrap();
+        let b = from_record(twice, None).unwrap();
+        assert_eq!((b.id.as_str(), b.weight), ("y", Some(5)));
+        // So is an envelope with a key twice, or members of the wrong shape.
+        let body = r#"{"members": [{"id": "a"}], "members": [{"id": "c"}], "page_info": {}}"#;
+        let (records, _) = page_of("ListMembers", &resp(200, body)).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(from_record(records[0].clone(), None).unwrap().id, "c");
+        let body = r#"[[{"id": "a"}], {}]"#;
+        let err = page_of("ListMembers", &resp(200, body)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Incomplete,
+            "the sequence form is no object"
+        );
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn page(members: &[serde_json::Value], next: Option<&str>) -> Reply {
 }
 
 #[tokio::test]
-async fn pages_are_fetched_lazily_with_the_last_id_as_marker() {
+async fn pages_are_fetched_lazily_then_one_ahead_with_the_last_id_as_marker() {
     let s = ScriptedServer::start_with(|req| {
         if req.target.contains("marker=b") {
             page(&[member("c", "10.0.0.3", 80)], None)
@@ -63,7 +63,9 @@ async fn pages_are_fetched_lazily_with_the_last_id_as_marker() {
     assert_eq!(s.request_count(), 0, "nothing before the first poll");
     assert_eq!(stream.try_next().await.unwrap().unwrap().id, "a");
     assert_eq!(stream.try_next().await.unwrap().unwrap().id, "b");
-    assert_eq!(s.request_count(), 1, "the second page waits until needed");
+    // The second page is requested while the first is read (one page ahead): whether
+    // the server has seen it yet depends on the scheduling, never more than that.
+    assert!(s.request_count() <= 2, "at most one page ahead");
     assert_eq!(stream.try_next().await.unwrap().unwrap().id, "c");
     assert!(stream.try_next().await.unwrap().is_none());
     let reqs = s.requests();

@@ -17,9 +17,13 @@ pub async fn run(ctx: &Ctx, target: &Target, atomic: bool) -> Result<u8, Failure
     let mut out = ListingOut::new(atomic)?;
     let mut sink = list_sink(ctx.style, false);
     let mut backends = provider.list();
+    let target_text = target.to_string();
     loop {
         match backends.try_next().await {
-            Ok(Some(b)) => sink.record(&mut out, &Record::new(target, &b, ctx.global.raw))?,
+            Ok(Some(b)) => {
+                let record = Record::with_target(target_text.clone(), &b, ctx.global.raw);
+                sink.record(&mut out, &record)?;
+            }
             Ok(None) => break,
             Err(e) => {
                 if !atomic {

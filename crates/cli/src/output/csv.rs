@@ -30,6 +30,8 @@ pub const COLUMNS: &[&str] = &[
 pub struct CsvSink {
     header_done: bool,
     with_lookup: bool,
+    /// One line, reused: the record reaches the output in one write.
+    line: String,
 }
 
 impl CsvSink {
@@ -38,6 +40,7 @@ impl CsvSink {
         Self {
             header_done: false,
             with_lookup,
+            line: String::new(),
         }
     }
 
@@ -57,34 +60,45 @@ impl CsvSink {
 impl Sink for CsvSink {
     fn record(&mut self, out: &mut dyn Write, r: &Record) -> io::Result<()> {
         self.header(out)?;
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        // Borrowed from the record, each field escaped only when it must be.
+        fn opt(v: &Option<String>) -> &str {
+            v.as_deref().unwrap_or_default()
+        }
         let inst = r.instance.as_ref();
-        let mut fields = vec![
-            r.provider.clone(),
-            r.target.clone(),
-            r.id.clone(),
+        let port = r.port.map(|p| p.to_string()).unwrap_or_default();
+        let weight = r.weight.map(|w| w.to_string()).unwrap_or_default();
+        let mut fields: Vec<&str> = vec![
+            &r.provider,
+            &r.target,
+            &r.id,
             opt(&r.address),
-            r.port.map(|p| p.to_string()).unwrap_or_default(),
-            r.weight.map(|w| w.to_string()).unwrap_or_default(),
-            r.health.clone(),
-            r.admin_state.clone(),
-            inst.map(|i| i.id.clone()).unwrap_or_default(),
-            inst.and_then(|i| i.name.clone()).unwrap_or_default(),
-            inst.map(|i| i.kind.clone()).unwrap_or_default(),
-            inst.and_then(|i| i.state.clone()).unwrap_or_default(),
+            &port,
+            &weight,
+            &r.health,
+            &r.admin_state,
+            inst.map_or("", |i| i.id.as_str()),
+            inst.and_then(|i| i.name.as_deref()).unwrap_or_default(),
+            inst.map_or("", |i| i.kind.as_str()),
+            inst.and_then(|i| i.state.as_deref()).unwrap_or_default(),
             opt(&r.name),
             opt(&r.created_at),
         ];
         if self.with_lookup {
-            fields.push(
-                r.instance_lookup
-                    .as_ref()
-                    .map(|l| l.result.clone())
-                    .unwrap_or_default(),
-            );
+            fields.push(r.instance_lookup.as_ref().map_or("", |l| l.result.as_str()));
         }
-        let line: Vec<String> = fields.iter().map(|f| escape(f)).collect();
-        writeln!(out, "{}", line.join(","))
+        self.line.clear();
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                self.line.push(',');
+            }
+            if field.contains([',', '"', '\n', '\r']) {
+                self.line.push_str(&escape(field));
+            } else {
+                self.line.push_str(field);
+            }
+        }
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use super::{Record, Sink};
 
@@ -23,21 +24,23 @@ pub fn line<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
 #[derive(Debug, Default)]
 pub struct JsonArraySink {
     count: usize,
+    /// One record's text, reused: the record reaches the output in one write.
+    buf: Vec<u8>,
 }
 
 impl Sink for JsonArraySink {
     fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()> {
-        out.write_all(if self.count == 0 { b"[\n" } else { b",\n" })?;
+        self.buf.clear();
+        self.buf
+            .extend_from_slice(if self.count == 0 { b"[\n  " } else { b",\n  " });
         self.count += 1;
-        // Indent the pretty object by one level inside the array.
-        let text = serde_json::to_string_pretty(record)?;
-        for (i, l) in text.lines().enumerate() {
-            if i > 0 {
-                out.write_all(b"\n")?;
-            }
-            write!(out, "  {l}")?;
-        }
-        Ok(())
+        // Written directly, one level deep: the pretty formatter starts inside the
+        // array, so the object's lines are indented as an element's are.
+        let mut element = PrettyFormatter::new();
+        element.begin_array(&mut io::sink())?;
+        let mut serializer = serde_json::Serializer::with_formatter(&mut self.buf, element);
+        record.serialize(&mut serializer)?;
+        out.write_all(&self.buf)
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
@@ -50,12 +53,18 @@ impl Sink for JsonArraySink {
 }
 
 /// One compact object per line.
-#[derive(Debug)]
-pub struct NdjsonSink;
+#[derive(Debug, Default)]
+pub struct NdjsonSink {
+    /// One line, reused: the record reaches the output in one write.
+    buf: Vec<u8>,
+}
 
 impl Sink for NdjsonSink {
     fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()> {
-        line(out, record)
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, record)?;
+        self.buf.push(b'\n');
+        out.write_all(&self.buf)
     }
 
     fn finish(&mut self, _out: &mut dyn Write) -> io::Result<()> {

@@ -10,7 +10,7 @@ mod table;
 
 use std::io::{self, IsTerminal, Write};
 
-use lb_backends::{Backend, InstanceLookup, InstanceRef, Target};
+use lb_backends::{AdminState, Backend, Health, InstanceLookup, InstanceRef, Target};
 use serde::Serialize;
 
 use crate::cli::Format;
@@ -118,9 +118,9 @@ pub struct Record {
     /// Only from `get --instance`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_lookup: Option<LookupRecord>,
-    /// Only with `--raw`: the cloud's record, whole.
+    /// Only with `--raw`: the cloud's record, whole, written as the cloud sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub raw: Option<serde_json::Value>,
+    pub raw: Option<lb_backends::RawRecord>,
 }
 
 /// `text` with every control character and every bidirectional formatting character
@@ -200,23 +200,34 @@ impl Record {
 
     /// The record of `backend` of `target`; its raw record kept when `raw`.
     pub fn new(target: &Target, backend: &Backend, raw: bool) -> Self {
+        Self::with_target(target.to_string(), backend, raw)
+    }
+
+    /// [`new`](Self::new) with the target already written out (a listing writes it
+    /// once, not once per backend).
+    pub fn with_target(target: String, backend: &Backend, raw: bool) -> Self {
         Self {
             provider: backend.provider.as_str().to_owned(),
-            target: target.to_string(),
+            target,
             id: backend.id.clone(),
             address: backend.address.map(|a| a.to_string()),
             port: backend.port,
             weight: backend.weight,
-            health: label(&backend.health),
+            health: health_label(&backend.health),
             listener_health: backend
                 .listener_health
                 .iter()
                 .map(|l| ListenerHealthRecord {
                     listener_id: l.listener_id.clone(),
-                    health: label(&l.health),
+                    health: health_label(&l.health),
                 })
                 .collect(),
-            admin_state: label(&backend.admin_state),
+            admin_state: match backend.admin_state {
+                AdminState::Up => "up".to_owned(),
+                AdminState::Down => "down".to_owned(),
+                AdminState::NotReported => "not_reported".to_owned(),
+                other => label(&other),
+            },
             instance: backend.instance.as_ref().map(InstanceRecord::from),
             name: backend.name.clone(),
             created_at: backend.created_at.clone(),
@@ -226,9 +237,32 @@ impl Record {
     }
 }
 
+/// [`label`] of a health, without serializing the known ones.
+fn health_label(health: &Health) -> String {
+    match health {
+        Health::Healthy => "healthy",
+        Health::Unhealthy => "unhealthy",
+        Health::Pending => "pending",
+        Health::Unmonitored => "unmonitored",
+        Health::NotReported => "not_reported",
+        other => return label(other),
+    }
+    .to_owned()
+}
+
 /// A model enum as one stable word: its serde name (`not_reported`), or
 /// `unknown:VALUE` for a value the cloud added that we do not know.
 pub fn label<T: Serialize>(value: &T) -> String {
+    // A unit variant serializes as a plain string: take it without building a value.
+    if let Ok(text) = serde_json::to_string(value) {
+        if let Some(word) = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|w| !w.contains(['\\', '"']))
+        {
+            return word.to_owned();
+        }
+    }
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(serde_json::Value::Object(map)) if map.len() == 1 => {
@@ -297,7 +331,7 @@ pub fn list_sink(style: Style, with_target: bool) -> Box<dyn Sink> {
     match style.format {
         Format::Table => Box::new(table::TableSink::new(style, with_target)),
         Format::Json => Box::new(json::JsonArraySink::default()),
-        Format::Ndjson => Box::new(json::NdjsonSink),
+        Format::Ndjson => Box::new(json::NdjsonSink::default()),
         Format::Csv => Box::new(csv::CsvSink::new(false)),
     }
 }
@@ -333,7 +367,7 @@ pub fn print_message<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lb_backends::{AdminState, Health, InstanceKind, InstanceState};
+    use lb_backends::{InstanceKind, InstanceState};
 
     #[test]
     fn control_characters_never_reach_a_terminal() {
@@ -348,6 +382,20 @@ mod tests {
             shown,
             "web\\u{202e}1-bew\\u{2066}x\\u{2069}\\u{200f}\\u{61c}\\u{2028}"
         );
+    }
+
+    #[test]
+    fn the_quick_labels_are_the_serde_ones() {
+        for h in [
+            Health::Healthy,
+            Health::Unhealthy,
+            Health::Pending,
+            Health::Unmonitored,
+            Health::NotReported,
+            Health::Unknown("X".into()),
+        ] {
+            assert_eq!(health_label(&h), label(&h));
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use lb_backends_core::{
     lenient::{self, json_kind},
-    Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, Result,
+    Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ProviderKind, RawRecord, Result,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -139,7 +139,7 @@ pub(crate) fn to_backend(raw: Value) -> Result<Mapped> {
         },
         state: None,
     });
-    backend.raw = raw;
+    backend.raw = RawRecord::from_value(&raw);
     Ok(Mapped {
         backend,
         binding_key,
@@ -178,8 +178,8 @@ mod tests {
         assert_eq!(i.name.as_deref(), Some("XXX测试"));
         assert_eq!(i.kind, InstanceKind::BareMetal);
         assert_eq!(b.raw, seed());
-        assert_eq!(b.raw["mgtIp"], "2.2.2.2");
-        assert_eq!(b.raw["operates"].as_array().unwrap().len(), 12);
+        assert_eq!(b.raw.to_value()["mgtIp"], "2.2.2.2");
+        assert_eq!(b.raw.to_value()["operates"].as_array().unwrap().len(), 12);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 use lb_backends_core::{
     lenient::{self, json_kind},
     paging::read_count,
-    Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind, Result,
+    Backend, Error, ErrorKind, InstanceKind, InstanceRef, InstanceState, ProviderKind, RawRecord,
+    Result,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -141,7 +142,7 @@ pub(crate) fn to_backend(raw: Value) -> Result<Backend> {
         kind: InstanceKind::Cvm,
         state: instance_state(&record.instance_status),
     });
-    backend.raw = raw;
+    backend.raw = RawRecord::from_value(&raw);
     Ok(backend)
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use lb_backends_core::{
     lenient, Backend, Health, InstanceKind, InstanceRef, InstanceState, ListenerHealth,
-    ProviderKind,
+    ProviderKind, RawRecord,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -293,7 +293,7 @@ pub(crate) fn standard_backend(
         },
         state: None,
     });
-    b.raw = json!({
+    b.raw = RawRecord::from_value(&json!({
         "LoadBalancerId": place.load_balancer_id,
         "ListenerId": listener_id,
         "Protocol": place.listener.protocol,
@@ -303,7 +303,7 @@ pub(crate) fn standard_backend(
         "Url": place.rule.and_then(|r| r.url.clone()),
         "Target": record,
         "Health": health_record,
-    });
+    }));
     Some(b)
 }
 
@@ -363,10 +363,10 @@ pub(crate) fn classic_backend(
         kind: InstanceKind::Cvm,
         state: t.run_flag.map(run_state),
     });
-    b.raw = json!({
+    b.raw = RawRecord::from_value(&json!({
         "LoadBalancerId": load_balancer_id,
         "Target": record,
         "Health": mine,
-    });
+    }));
     Some(b)
 }

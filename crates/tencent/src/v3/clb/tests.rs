@@ -94,7 +94,7 @@ async fn standard_listing_joins_health_and_keeps_the_place() {
     assert_eq!(all[1].weight, Some(0));
     assert_eq!(all[2].port, Some(9000));
     assert_eq!(all[2].address, Some("10.0.0.11".parse().unwrap()));
-    let raw = &all[2].raw;
+    let raw = &all[2].raw_value();
     assert_eq!(raw["ListenerId"], "lbl-http0001");
     assert_eq!(raw["LocationId"], "loc-rule0001");
     assert_eq!(raw["Protocol"], "HTTP");
