@@ -68,7 +68,9 @@ pub trait AttemptHook: Send + Sync + fmt::Debug {
 /// fair (attempts go in the order they asked). Clones share the limit, so one
 /// `RateLimit` given to several transports or clients limits them together.
 ///
-/// Each attempt reserves the next free slot and sleeps until it. Slots are spaced
+/// Each attempt reserves the next free slot and sleeps until it, and is let through
+/// no sooner than one interval after the attempt before it actually was (a waiter
+/// the runtime woke late never lets the next ones catch up in a burst). Slots are spaced
 /// `(1 s + JITTER_GUARD) / n` apart, slightly under the rate: a server counts the
 /// requests on its own clock, and sees each one a little after we sent it, by a delay
 /// that varies. With the guard, any `n + 1` consecutive attempts span at least
@@ -90,8 +92,18 @@ pub trait AttemptHook: Send + Sync + fmt::Debug {
 #[derive(Debug, Clone)]
 pub struct RateLimit {
     interval: Duration,
-    /// The start of the next free slot.
-    next: Arc<Mutex<Option<Instant>>>,
+    slots: Arc<Mutex<Slots>>,
+}
+
+/// Where the limit stands.
+#[derive(Debug, Default)]
+struct Slots {
+    /// The start of the next free slot (the order attempts go in).
+    next: Option<Instant>,
+    /// When the last attempt was actually let through. A waiter woken late (a busy
+    /// runtime) must not let the next ones catch up in a burst: every attempt is let
+    /// through at least `interval` after the one before, however late it woke.
+    last_release: Option<Instant>,
 }
 
 impl RateLimit {
@@ -115,7 +127,7 @@ impl RateLimit {
     pub fn every(interval: Duration) -> Self {
         Self {
             interval,
-            next: Arc::new(Mutex::new(None)),
+            slots: Arc::new(Mutex::new(Slots::default())),
         }
     }
 
@@ -124,16 +136,31 @@ impl RateLimit {
         self.interval
     }
 
-    /// Wait for the next free slot.
+    /// Wait for the next free slot, and at least one interval after the attempt
+    /// let through before (so a late wake-up never turns into a burst).
     pub async fn acquire(&self) {
-        let at = {
-            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut at = {
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
-            let at = next.map_or(now, |n| n.max(now));
-            *next = Some(at + self.interval);
+            let at = slots.next.map_or(now, |n| n.max(now));
+            slots.next = Some(at + self.interval);
             at
         };
-        tokio::time::sleep_until(at).await;
+        loop {
+            tokio::time::sleep_until(at).await;
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            match slots.last_release.map(|last| last + self.interval) {
+                Some(earliest) if now < earliest => at = earliest,
+                _ => {
+                    slots.last_release = Some(now);
+                    // Later reservations never start before this release's interval.
+                    let floor = now + self.interval;
+                    slots.next = Some(slots.next.map_or(floor, |n| n.max(floor)));
+                    return;
+                }
+            }
+        }
     }
 
     /// This limit as a hook for a transport.
@@ -159,6 +186,33 @@ mod tests {
             .start_paused(true)
             .build()
             .unwrap()
+    }
+
+    #[test]
+    fn a_late_wake_up_never_lets_the_next_attempt_catch_up() {
+        use std::{future::Future, pin::pin, task::Poll};
+        paused().block_on(async {
+            let limit = RateLimit::every(Duration::from_millis(100));
+            let start = Instant::now();
+            limit.acquire().await; // let through at 0
+                                   // Two waiters reserve the slots at 100 ms and 200 ms...
+            let mut first = pin!(limit.acquire());
+            let mut second = pin!(limit.acquire());
+            let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+            assert!(first.as_mut().poll(&mut cx).is_pending());
+            assert!(second.as_mut().poll(&mut cx).is_pending());
+            // ...but the first is not run until 190 ms (a busy runtime).
+            tokio::time::advance(Duration::from_millis(190)).await;
+            assert!(matches!(first.as_mut().poll(&mut cx), Poll::Ready(())));
+            // The second's slot (200 ms) is not enough: it waits until 290 ms.
+            tokio::time::advance(Duration::from_millis(10)).await;
+            assert!(second.as_mut().poll(&mut cx).is_pending());
+            tokio::time::advance(Duration::from_millis(89)).await;
+            assert!(second.as_mut().poll(&mut cx).is_pending());
+            tokio::time::advance(Duration::from_millis(1)).await;
+            assert!(matches!(second.as_mut().poll(&mut cx), Poll::Ready(())));
+            assert_eq!(start.elapsed(), Duration::from_millis(290));
+        });
     }
 
     #[test]
