@@ -73,32 +73,14 @@ struct Record {
 
 /// The instance state for a CVM `instanceStatus` (a number, or its text).
 pub(crate) fn instance_state(status: &Value) -> Option<InstanceState> {
-    use InstanceState::*;
     if status.is_null() {
         return None;
     }
     let Some(code) = lenient::as_i64(status) else {
-        return lenient::as_string(status).map(Unknown);
+        return lenient::as_string(status).map(InstanceState::Unknown);
     };
-    Some(match code {
-        1 => Fault,
-        2 => Running,
-        3 => Creating,
-        4 => Stopped,
-        5 => Returned,
-        6 => Returning,
-        7 => Rebooting,
-        8 => Starting,
-        9 => ShuttingDown,
-        10 => PasswordResetting,
-        11 => Formatting,
-        12 => MakingImage,
-        13 => SettingBandwidth,
-        14 => Reinstalling,
-        19 => Upgrading,
-        21 => HotMigrating,
-        other => Unknown(other.to_string()),
-    })
+    // The same table as API 3.0's `RunFlag`.
+    Some(crate::v3::clb::model::run_state(code))
 }
 
 /// Map one `backendSet` record.

@@ -203,7 +203,7 @@ pub fn health_of(detail: Option<&str>, status: Option<bool>) -> Health {
     }
 }
 
-/// The CVM state of a `RunFlag` (the legacy `instanceStatus` table).
+/// The CVM state of a `RunFlag`; the legacy API's `instanceStatus` uses the same table.
 pub(crate) fn run_state(flag: i64) -> InstanceState {
     use InstanceState::*;
     match flag {
