@@ -250,16 +250,7 @@ async fn under_20_percent_faults_each_member_still_comes_once() {
 
 /// Everything a listing yields: the members, then its error if it had one.
 async fn drain(apig: &ApigProvider) -> (Vec<Backend>, Option<lb_backends_core::Error>) {
-    let items: Vec<_> = apig.list().collect().await;
-    let mut members = Vec::new();
-    let mut error = None;
-    for item in items {
-        match item {
-            Ok(b) => members.push(b),
-            Err(e) => error = Some(e),
-        }
-    }
-    (members, error)
+    lb_backends_core::BackendProviderExt::collect_partial(apig).await
 }
 
 #[tokio::test]

@@ -23,6 +23,32 @@ pub trait BackendProviderExt: BackendProvider {
         self.list().try_collect().await
     }
 
+    /// Every backend the listing yielded, and the error it ended with, if any. A
+    /// listing that ends with an error (e.g. [`ErrorKind::Incomplete`]) has still
+    /// yielded valid backends before it: this keeps them, where
+    /// [`collect_all`](Self::collect_all) drops them for the error.
+    ///
+    /// ```no_run
+    /// # async fn demo(provider: &dyn lb_backends_core::BackendProvider) {
+    /// use lb_backends_core::BackendProviderExt;
+    /// let (read, error) = provider.collect_partial().await;
+    /// if let Some(e) = error {
+    ///     eprintln!("{} backends read, then: {e}", read.len());
+    /// }
+    /// # }
+    /// ```
+    async fn collect_partial(&self) -> (Vec<Backend>, Option<Error>) {
+        let mut stream = self.list();
+        let mut read = Vec::new();
+        loop {
+            match stream.try_next().await {
+                Ok(Some(b)) => read.push(b),
+                Ok(None) => return (read, None),
+                Err(e) => return (read, Some(e)),
+            }
+        }
+    }
+
     /// The backends at `address` (and `port`, when given).
     async fn find_by_address(&self, address: IpAddr, port: Option<u16>) -> Result<Vec<Backend>> {
         self.list()

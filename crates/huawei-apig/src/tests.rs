@@ -367,15 +367,11 @@ async fn writes_to_one_channel_never_overlap() {
 
 /// Everything a listing yields: the ids, then the kind of error it ended with.
 async fn drain(p: &ApigProvider) -> (Vec<String>, Option<ErrorKind>) {
-    let items: Vec<_> = futures::StreamExt::collect::<Vec<_>>(p.list()).await;
-    let mut ids = Vec::new();
-    for item in items {
-        match item {
-            Ok(b) => ids.push(b.id),
-            Err(e) => return (ids, Some(e.kind())),
-        }
-    }
-    (ids, None)
+    let (read, error) = lb_backends_core::BackendProviderExt::collect_partial(p).await;
+    (
+        read.into_iter().map(|b| b.id).collect(),
+        error.map(|e| e.kind()),
+    )
 }
 
 /// Defect 1: a server that ignores `offset`, repeats one full page and reports a

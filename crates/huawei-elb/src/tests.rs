@@ -336,15 +336,11 @@ fn pool(
 
 /// Everything a listing yields: the ids, then the error it ended with.
 async fn drain(p: &ElbProvider) -> (Vec<String>, Option<ErrorKind>) {
-    let items: Vec<_> = p.list().collect().await;
-    let mut ids = Vec::new();
-    for item in items {
-        match item {
-            Ok(b) => ids.push(b.id),
-            Err(e) => return (ids, Some(e.kind())),
-        }
-    }
-    (ids, None)
+    let (read, error) = lb_backends_core::BackendProviderExt::collect_partial(p).await;
+    (
+        read.into_iter().map(|b| b.id).collect(),
+        error.map(|e| e.kind()),
+    )
 }
 
 /// Defect 3a: "more follows" written in a way lenient decoding turned into "end".

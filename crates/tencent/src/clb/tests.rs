@@ -238,15 +238,11 @@ fn for_target_checks_the_variant() {
 
 /// Everything a listing yields: the ids, then the kind of error it ended with.
 async fn drain(p: &ClbProvider) -> (Vec<String>, Option<ErrorKind>) {
-    let items: Vec<_> = p.list().collect().await;
-    let mut ids = Vec::new();
-    for item in items {
-        match item {
-            Ok(b) => ids.push(b.id),
-            Err(e) => return (ids, Some(e.kind())),
-        }
-    }
-    (ids, None)
+    let (read, error) = p.collect_partial().await;
+    (
+        read.into_iter().map(|b| b.id).collect(),
+        error.map(|e| e.kind()),
+    )
 }
 
 /// Defect 2: 250 backends served under a wrong `totalCount` gave exit 0 with a
