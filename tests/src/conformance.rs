@@ -176,7 +176,7 @@ pub async fn capabilities_are_honest(harness: &dyn Harness) {
             .clone()
             .unwrap_or_else(|| panic!("{name}: can add, so the harness gives a new backend"));
         let added = s.provider.add(&spec).await.expect("add");
-        assert_eq!(added.address, Some(spec.address), "{name}: added address");
+        assert_eq!(added.address, spec.address, "{name}: added address");
         let id = ResourceId::new(added.id.clone()).expect("valid id");
         let got = s.provider.get(&id).await.expect("get the added backend");
         assert_eq!(got.port, Some(spec.port.get()), "{name}: added port");

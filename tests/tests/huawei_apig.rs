@@ -326,7 +326,7 @@ async fn invalid_input_fails_before_any_request() {
     let apig = provider(&emu, demo::INSTANCE, demo::CHANNEL_EMPTY, patient());
     emu.reset_request_count();
 
-    assert!(Weight::new(101).is_err());
+    assert!(Weight::new(10_001).is_err());
     assert!(Port::new(0).is_err());
     assert!(ResourceId::new(format!("{}/x", demo::CHANNEL_IP)).is_err());
     assert!(

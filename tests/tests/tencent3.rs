@@ -81,7 +81,7 @@ async fn a_standard_clb_with_320_targets_lists_each_once_with_place_and_health()
         ][n % 4]
             .clone();
         assert_eq!(b.health, want, "{}", b.id);
-        assert_eq!(b.weight, Some((n % 101) as u8));
+        assert_eq!(b.weight, Some((n % 101) as u16));
         assert_eq!(
             id.location_id.is_some(),
             b.raw_value()["Protocol"] == "HTTP"

@@ -65,7 +65,7 @@ async fn cycles(provider: &dyn BackendProvider, count: impl Fn(&str, u16) -> usi
     let mut failures = Vec::new();
     for i in 0..CYCLES {
         let spec = spec(i);
-        let (address, port) = (spec.address.to_string(), spec.port.get());
+        let (address, port) = (spec.place(), spec.port.get());
         match provider.add(&spec).await {
             Ok(member) => {
                 let n = count(&address, port);

@@ -40,10 +40,12 @@ pub mod validate;
 pub use error::{Error, ErrorKind, Result};
 pub use ext::BackendProviderExt;
 pub use model::{
-    AdminState, Backend, Health, InstanceKind, InstanceLookup, InstanceRef, InstanceState,
-    ListenerHealth, ProviderKind, RawRecord,
+    AdminState, Backend, Health, HealthDetail, InstanceKind, InstanceLookup, InstanceRef,
+    InstanceState, ListenerHealth, ProviderKind, RawRecord,
 };
-pub use provider::{BackendProvider, BackendStream, BackendUpdate, Capabilities, NewBackend};
+pub use provider::{
+    BackendProvider, BackendStream, BackendUpdate, BatchOutcome, Capabilities, NewBackend,
+};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use target::Target;
 pub use validate::{BackendName, Endpoint, Port, ResourceId, Weight};

@@ -121,6 +121,83 @@ pub struct ListenerHealth {
     pub listener_id: String,
     /// The health that listener sees.
     pub health: Health,
+    /// Why, when the cloud says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<HealthDetail>,
+}
+
+impl ListenerHealth {
+    /// The health one listener sees, without detail.
+    pub fn new(listener_id: impl Into<String>, health: Health) -> Self {
+        Self {
+            listener_id: listener_id.into(),
+            health,
+            detail: None,
+        }
+    }
+}
+
+/// Why a backend's health is what it is, as the cloud explains it. Every field is the
+/// cloud's own text; none is interpreted.
+///
+/// ```
+/// use lb_backends_core::HealthDetail;
+/// let why = HealthDetail::code("CONNECT_TIMEOUT").with_expected("200").with_observed("timeout");
+/// assert_eq!(why.to_string(), "CONNECT_TIMEOUT (expected 200, got timeout)");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HealthDetail {
+    /// A reason code (ELB `reason_code`, Tencent `HealthStatusDetail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// What the health check expected (ELB `expected_response`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What it got (ELB `healthcheck_response`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<String>,
+}
+
+impl HealthDetail {
+    /// A detail with a reason code.
+    pub fn code(code: impl Into<String>) -> Self {
+        Self {
+            code: Some(code.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Set what was expected.
+    #[must_use]
+    pub fn with_expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// Set what was observed.
+    #[must_use]
+    pub fn with_observed(mut self, observed: impl Into<String>) -> Self {
+        self.observed = Some(observed.into());
+        self
+    }
+
+    /// Whether the cloud said nothing.
+    pub fn is_empty(&self) -> bool {
+        self.code.is_none() && self.expected.is_none() && self.observed.is_none()
+    }
+}
+
+impl fmt::Display for HealthDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.as_deref().unwrap_or("-"))?;
+        match (&self.expected, &self.observed) {
+            (Some(e), Some(o)) => write!(f, " (expected {e}, got {o})"),
+            (Some(e), None) => write!(f, " (expected {e})"),
+            (None, Some(o)) => write!(f, " (got {o})"),
+            (None, None) => Ok(()),
+        }
+    }
 }
 
 /// What kind of cloud instance a backend is.
@@ -256,9 +333,13 @@ pub struct Backend {
     /// The port traffic is sent to, when the cloud reports it.
     pub port: Option<u16>,
     /// The weight, when the cloud reports one in range.
-    pub weight: Option<u8>,
+    pub weight: Option<u16>,
     /// Health-check result.
     pub health: Health,
+    /// Why the health is what it is, when the cloud says (ELB `reason`, Tencent
+    /// `HealthStatusDetail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_detail: Option<HealthDetail>,
     /// Per-listener health, when the cloud reports it (where a listener is listed,
     /// its entry wins over `health`).
     pub listener_health: Vec<ListenerHealth>,
@@ -285,6 +366,7 @@ impl Backend {
             port: None,
             weight: None,
             health: Health::NotReported,
+            health_detail: None,
             listener_health: Vec::new(),
             admin_state: AdminState::NotReported,
             instance: None,

@@ -97,6 +97,10 @@ pub fn removed(result: Result<()>) -> Result<()> {
 }
 
 /// What a provider can do, so a caller can ask before it tries.
+///
+/// The default checks of [`BackendProvider::check_add`] and
+/// [`BackendProvider::check_update`] read it, so what it says and what is refused
+/// before sending cannot disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Capabilities {
@@ -110,6 +114,19 @@ pub struct Capabilities {
     pub remove: bool,
     /// [`BackendProvider::instance_of`] works.
     pub instance_lookup: bool,
+    /// The highest weight the target takes (0 to this); `None`: backends have no
+    /// weight there.
+    pub max_weight: Option<u16>,
+    /// An update can change a backend's port.
+    pub update_port: bool,
+    /// The admin state can be written (on add or update); where it is read-only (ELB)
+    /// or absent, a write that sets it is refused before sending.
+    pub admin_state: bool,
+    /// A backend can be added by cloud instance id ([`NewBackend::instance`]).
+    pub add_by_instance: bool,
+    /// The batch operations use the cloud's own batch calls (else one call per
+    /// backend).
+    pub native_batch: bool,
 }
 
 impl Capabilities {
@@ -120,15 +137,26 @@ impl Capabilities {
         update: false,
         remove: false,
         instance_lookup: false,
+        max_weight: Some(100),
+        update_port: false,
+        admin_state: false,
+        add_by_instance: false,
+        native_batch: false,
     };
 
-    /// Everything.
+    /// Reading and writing, with weights 0 to 100 and a writable admin state; no port
+    /// change, no add by instance, no native batches.
     pub const ALL: Self = Self {
         get: true,
         add: true,
         update: true,
         remove: true,
         instance_lookup: true,
+        max_weight: Some(100),
+        update_port: false,
+        admin_state: true,
+        add_by_instance: false,
+        native_batch: false,
     };
 
     /// The same, with `add`, `update` and `remove` set to `writable`.
@@ -153,6 +181,107 @@ impl Capabilities {
         self.instance_lookup = lookup;
         self
     }
+
+    /// The same, with `max_weight` set.
+    #[must_use]
+    pub const fn with_max_weight(mut self, max: Option<u16>) -> Self {
+        self.max_weight = max;
+        self
+    }
+
+    /// The same, with `update_port` set.
+    #[must_use]
+    pub const fn with_update_port(mut self, yes: bool) -> Self {
+        self.update_port = yes;
+        self
+    }
+
+    /// The same, with `admin_state` set.
+    #[must_use]
+    pub const fn with_admin_state(mut self, writable: bool) -> Self {
+        self.admin_state = writable;
+        self
+    }
+
+    /// The same, with `add_by_instance` set.
+    #[must_use]
+    pub const fn with_add_by_instance(mut self, yes: bool) -> Self {
+        self.add_by_instance = yes;
+        self
+    }
+
+    /// The same, with `native_batch` set.
+    #[must_use]
+    pub const fn with_native_batch(mut self, yes: bool) -> Self {
+        self.native_batch = yes;
+        self
+    }
+
+    /// Refuse a weight this target does not take, naming its range.
+    pub fn check_weight(&self, kind: ProviderKind, weight: Weight) -> Result<()> {
+        match self.max_weight {
+            Some(max) if weight.get() <= max => Ok(()),
+            Some(max) => Err(Error::invalid_input(format!(
+                "weight {weight} is out of range for {kind}: it must be 0 to {max}"
+            ))),
+            None => Err(Error::invalid_input(format!(
+                "{kind} backends have no weight here"
+            ))),
+        }
+    }
+
+    /// Every check of a new backend that these capabilities decide: writes allowed,
+    /// the weight in range, the admin state writable, the place given in a form the
+    /// target takes.
+    pub fn check_new(&self, kind: ProviderKind, spec: &NewBackend) -> Result<()> {
+        if !self.add {
+            return Err(Error::unsupported(kind, "adding a backend"));
+        }
+        spec.check_place()?;
+        if spec.instance_id.is_some() && !self.add_by_instance {
+            return Err(Error::invalid_input(format!(
+                "{kind} cannot add a backend by instance id here: give its address"
+            )));
+        }
+        if spec.address.is_none() && !self.add_by_instance {
+            return Err(Error::invalid_input(format!(
+                "{kind} needs the backend's address"
+            )));
+        }
+        if let Some(w) = spec.weight {
+            self.check_weight(kind, w)?;
+        }
+        if spec.admin_up.is_some() && !self.admin_state {
+            return Err(admin_state_read_only(kind));
+        }
+        Ok(())
+    }
+
+    /// Every check of an update that these capabilities decide: updates allowed, not
+    /// empty, the weight in range, a port change and the admin state supported.
+    pub fn check_change(&self, kind: ProviderKind, change: &BackendUpdate) -> Result<()> {
+        if !self.update {
+            return Err(Error::unsupported(kind, "updating a backend"));
+        }
+        change.ensure_not_empty()?;
+        if let Some(w) = change.weight {
+            self.check_weight(kind, w)?;
+        }
+        if change.port.is_some() && !self.update_port {
+            return Err(Error::unsupported(kind, "changing a backend's port"));
+        }
+        if change.admin_up.is_some() && !self.admin_state {
+            return Err(admin_state_read_only(kind));
+        }
+        Ok(())
+    }
+}
+
+fn admin_state_read_only(kind: ProviderKind) -> Error {
+    Error::invalid_input(format!(
+        "the admin state of a {kind} backend cannot be set: to take it out of rotation, \
+         set its weight to 0 (or drain it)"
+    ))
 }
 
 /// A backend to register. Fields a provider cannot use are refused by it with
@@ -168,8 +297,12 @@ impl Capabilities {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NewBackend {
-    /// The address traffic will be sent to.
-    pub address: IpAddr,
+    /// The address traffic will be sent to; `None` when the backend is given by
+    /// [`instance_id`](Self::instance_id).
+    pub address: Option<IpAddr>,
+    /// The cloud instance to register (Tencent `InstanceId`, APIG `ecs_id`), where the
+    /// target takes one ([`Capabilities::add_by_instance`]).
+    pub instance_id: Option<ResourceId>,
     /// The port traffic will be sent to.
     pub port: Port,
     /// The weight (provider default when `None`).
@@ -186,12 +319,56 @@ impl NewBackend {
     /// A backend at `address:port`, everything else left to the provider's default.
     pub fn new(address: IpAddr, port: Port) -> Self {
         Self {
-            address,
+            address: Some(address),
+            instance_id: None,
             port,
             weight: None,
             name: None,
             subnet_id: None,
             admin_up: None,
+        }
+    }
+
+    /// The cloud instance `instance_id` on `port`, where the target takes instances
+    /// ([`Capabilities::add_by_instance`]).
+    ///
+    /// ```
+    /// use lb_backends_core::{NewBackend, Port, ResourceId};
+    /// let spec = NewBackend::instance(ResourceId::new("ins-abc12345")?, Port::new(80)?);
+    /// assert!(spec.address.is_none());
+    /// # Ok::<(), lb_backends_core::Error>(())
+    /// ```
+    pub fn instance(instance_id: ResourceId, port: Port) -> Self {
+        Self {
+            address: None,
+            instance_id: Some(instance_id),
+            port,
+            weight: None,
+            name: None,
+            subnet_id: None,
+            admin_up: None,
+        }
+    }
+
+    /// Where the backend is, as text: its address, else its instance id.
+    pub fn place(&self) -> String {
+        match (&self.address, &self.instance_id) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(i)) => i.to_string(),
+            (None, None) => "-".into(),
+        }
+    }
+
+    /// Refuse a spec that gives neither an address nor an instance, or both.
+    pub fn check_place(&self) -> Result<()> {
+        match (&self.address, &self.instance_id) {
+            (Some(_), None) | (None, Some(_)) => Ok(()),
+            (None, None) => Err(Error::invalid_input(
+                "a new backend needs an address or an instance id",
+            )),
+            (Some(_), Some(_)) => Err(Error::invalid_input(
+                "give a new backend's address or its instance id, not both",
+            )),
         }
     }
 
@@ -230,6 +407,8 @@ impl NewBackend {
 pub struct BackendUpdate {
     /// New weight.
     pub weight: Option<Weight>,
+    /// New port (where [`Capabilities::update_port`] holds).
+    pub port: Option<Port>,
     /// New name.
     pub name: Option<BackendName>,
     /// New admin state.
@@ -256,6 +435,13 @@ impl BackendUpdate {
         self
     }
 
+    /// Change the port.
+    #[must_use]
+    pub fn with_port(mut self, port: Port) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     /// Change the admin state.
     #[must_use]
     pub fn with_admin_up(mut self, up: bool) -> Self {
@@ -265,14 +451,17 @@ impl BackendUpdate {
 
     /// Whether this changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.weight.is_none() && self.name.is_none() && self.admin_up.is_none()
+        self.weight.is_none()
+            && self.port.is_none()
+            && self.name.is_none()
+            && self.admin_up.is_none()
     }
 
     /// Refuse an update that changes nothing, before anything is sent.
     pub fn ensure_not_empty(&self) -> Result<()> {
         if self.is_empty() {
             Err(Error::invalid_input(
-                "the update changes nothing: give a weight, a name or an admin state",
+                "the update changes nothing: give a weight, a port, a name or an admin state",
             ))
         } else {
             Ok(())
@@ -308,7 +497,7 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     /// Every check [`add`](Self::add) makes before it sends anything, run without
     /// sending anything: what a dry run runs. A provider that checks a spec in `add`
     /// checks it here, and its `add` calls this first, so the two cannot disagree.
-    /// By default: [`ErrorKind::Unsupported`] unless [`Capabilities::add`] holds.
+    /// By default: what [`Capabilities::check_new`] decides.
     ///
     /// ```
     /// use lb_backends_core::{provider::BackendProvider, NewBackend, Port};
@@ -318,12 +507,15 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     /// # Ok(()) }
     /// ```
     fn check_add(&self, spec: &NewBackend) -> Result<()> {
-        let _ = spec;
-        if self.capabilities().add {
-            Ok(())
-        } else {
-            Err(Error::unsupported(self.kind(), "adding a backend"))
-        }
+        self.capabilities().check_new(self.kind(), spec)
+    }
+
+    /// Every check [`update`](Self::update) makes before it sends anything, sending
+    /// nothing. By default: what [`Capabilities::check_change`] decides; a provider
+    /// with more to check adds to that, and its `update` calls this first.
+    fn check_update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<()> {
+        let _ = id;
+        self.capabilities().check_change(self.kind(), change)
     }
 
     /// Register a backend and return it as the cloud now has it.
@@ -348,6 +540,77 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
         let _ = id;
         Err(Error::unsupported(self.kind(), "looking up the instance"))
+    }
+
+    /// Register many backends: one result per spec, in order. A provider with batch
+    /// calls ([`Capabilities::native_batch`]) uses them, splitting at the cloud's
+    /// limit, and reports a backend that was already there as `unchanged`; by default,
+    /// one [`add`](Self::add) after another.
+    async fn add_many(&self, specs: &[NewBackend]) -> Vec<Result<BatchOutcome<Backend>>> {
+        let mut out = Vec::with_capacity(specs.len());
+        for spec in specs {
+            out.push(self.add(spec).await.map(BatchOutcome::changed));
+        }
+        out
+    }
+
+    /// Apply many updates: one result per change, in order; by default one
+    /// [`update`](Self::update) after another.
+    async fn update_many(
+        &self,
+        changes: &[(ResourceId, BackendUpdate)],
+    ) -> Vec<Result<BatchOutcome<Backend>>> {
+        let mut out = Vec::with_capacity(changes.len());
+        for (id, change) in changes {
+            out.push(self.update(id, change).await.map(BatchOutcome::changed));
+        }
+        out
+    }
+
+    /// Deregister many backends: one result per id, in order. A backend already
+    /// absent is success, reported as `unchanged` (the caller wants it gone); by
+    /// default one [`remove`](Self::remove) after another.
+    async fn remove_many(&self, ids: &[ResourceId]) -> Vec<Result<BatchOutcome<ResourceId>>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(match self.remove(id).await {
+                Ok(()) => Ok(BatchOutcome::changed(id.clone())),
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    Ok(BatchOutcome::unchanged(id.clone()))
+                }
+                Err(e) => Err(e),
+            });
+        }
+        out
+    }
+}
+
+/// One item of a batch write that succeeded: the backend (or id) as it now is, and
+/// whether the world already was as asked (added: it was there; removed: it was gone).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BatchOutcome<T> {
+    /// The backend as the cloud now has it (for a removal: its id).
+    pub value: T,
+    /// `true`: nothing needed doing.
+    pub unchanged: bool,
+}
+
+impl<T> BatchOutcome<T> {
+    /// The write changed something.
+    pub fn changed(value: T) -> Self {
+        Self {
+            value,
+            unchanged: false,
+        }
+    }
+
+    /// The world already was as asked.
+    pub fn unchanged(value: T) -> Self {
+        Self {
+            value,
+            unchanged: true,
+        }
     }
 }
 

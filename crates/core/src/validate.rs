@@ -102,25 +102,32 @@ impl<'de> Deserialize<'de> for ResourceId {
     }
 }
 
-/// A backend weight, 0 to 100 (0: takes no new requests).
+/// A backend weight, 0 to [`Weight::MAX`] (0: takes no new requests).
+///
+/// The clouds differ: ELB and Tencent take 0 to 100, APIG 0 to 10,000. This type holds
+/// the widest range; each provider states its own in
+/// [`Capabilities::max_weight`](crate::Capabilities::max_weight) and refuses a weight
+/// above it before sending anything.
 ///
 /// ```
 /// use lb_backends_core::Weight;
 /// assert_eq!(Weight::new(100)?.get(), 100);
-/// assert!(Weight::new(101).is_err());
+/// assert_eq!(Weight::new(5000)?.get(), 5000);
+/// assert!(Weight::new(10_001).is_err());
+/// assert!(Weight::new(-1).is_err());
 /// # Ok::<(), lb_backends_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "u8")]
-pub struct Weight(u8);
+#[serde(try_from = "i64", into = "u16")]
+pub struct Weight(u16);
 
 impl Weight {
-    /// The highest weight the clouds accept.
-    pub const MAX: u8 = 100;
+    /// The highest weight any supported cloud accepts (APIG).
+    pub const MAX: u16 = 10_000;
 
     /// Check and wrap a weight.
     pub fn new(weight: i64) -> Result<Self> {
-        match u8::try_from(weight) {
+        match u16::try_from(weight) {
             Ok(w) if w <= Self::MAX => Ok(Self(w)),
             _ => Err(Error::invalid_input(format!(
                 "weight {weight} is out of range: it must be 0 to {}",
@@ -130,7 +137,7 @@ impl Weight {
     }
 
     /// The weight as a number.
-    pub fn get(self) -> u8 {
+    pub fn get(self) -> u16 {
         self.0
     }
 }
@@ -142,8 +149,8 @@ impl TryFrom<i64> for Weight {
     }
 }
 
-impl From<Weight> for u8 {
-    fn from(w: Weight) -> u8 {
+impl From<Weight> for u16 {
+    fn from(w: Weight) -> u16 {
         w.0
     }
 }
@@ -430,7 +437,7 @@ mod tests {
         assert!("-1".parse::<Weight>().is_err());
         assert!("x".parse::<Port>().is_err());
         assert_eq!(serde_json::from_str::<Weight>("7").unwrap().get(), 7);
-        assert!(serde_json::from_str::<Weight>("101").is_err());
+        assert!(serde_json::from_str::<Weight>("10001").is_err());
     }
 
     proptest! {
@@ -444,8 +451,8 @@ mod tests {
         }
 
         #[test]
-        fn weight_accepts_exactly_0_to_100(n in -1000i64..1000) {
-            prop_assert_eq!(Weight::new(n).is_ok(), (0..=100).contains(&n));
+        fn weight_accepts_exactly_0_to_max(n in -1000i64..20_000) {
+            prop_assert_eq!(Weight::new(n).is_ok(), (0..=10_000).contains(&n));
         }
     }
 }

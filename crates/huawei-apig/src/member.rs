@@ -51,7 +51,7 @@ impl MemberAddress {
 ///     .with_admin_up(true);
 /// let ecs = ApigMember::ecs(ResourceId::new("5e1d3a6c-0b9f-4c3a-9c5e-2a7d8e9f0a1b")?, "web-01")?;
 /// assert!(ApigMember::ecs(ResourceId::new("e1")?, "").is_err());
-/// assert!(Weight::new(101).is_err() && Port::new(0).is_err());
+/// assert!(Weight::new(10_001).is_err() && Port::new(0).is_err());
 /// # Ok::<(), lb_backends_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl ApigMember {
         self
     }
 
-    /// The weight, 0 to 100 (only channels of type 2 use it).
+    /// The weight, 0 to 10,000 (only channels of type 2 use it).
     #[must_use]
     pub fn with_weight(mut self, weight: Weight) -> Self {
         self.weight = Some(weight);

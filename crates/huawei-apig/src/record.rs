@@ -150,8 +150,8 @@ pub(crate) fn to_backend(record: &Map<String, Value>) -> Backend {
     b.weight = record
         .get("weight")
         .and_then(Value::as_u64)
-        .and_then(|w| u8::try_from(w).ok())
-        .filter(|w| *w <= 100);
+        .and_then(|w| u16::try_from(w).ok())
+        .filter(|w| *w <= lb_backends_core::Weight::MAX);
     b.admin_state = match record.get("status").and_then(Value::as_i64) {
         Some(1) => AdminState::Up,
         Some(2) => AdminState::Down,

@@ -125,7 +125,10 @@ impl ApigProvider {
     /// no name and no subnet, so a spec with either is refused.
     pub(crate) async fn add_backend(&self, spec: &NewBackend) -> Result<Backend> {
         check_new_backend(spec)?;
-        let mut member = ApigMember::host(spec.address).with_port(spec.port);
+        let address = spec.address.ok_or_else(|| {
+            Error::invalid_input("an APIG member is added by its address here: give the address")
+        })?;
+        let mut member = ApigMember::host(address).with_port(spec.port);
         if let Some(w) = spec.weight {
             member = member.with_weight(w);
         }

@@ -120,7 +120,7 @@ impl CreateMember {
     /// `NewBackend` has its ELB counterpart, so nothing is dropped.
     pub fn from_new_backend(spec: &NewBackend) -> Self {
         Self {
-            address: spec.address.to_string(),
+            address: spec.address.map(|a| a.to_string()).unwrap_or_default(),
             protocol_port: i64::from(spec.port.get()),
             subnet_cidr_id: spec.subnet_id.as_ref().map(ToString::to_string),
             weight: spec.weight.map(|w| i64::from(w.get())),
@@ -153,9 +153,8 @@ impl CreateMember {
         }
         let weight = self
             .weight
-            .map(|w| Weight::new(w).map_err(|e| e.context("member weight")))
-            .transpose()?
-            .map(Weight::get);
+            .map(|w| check_weight(w).map_err(|e| e.context("member weight")))
+            .transpose()?;
         let name = self
             .name
             .as_deref()
@@ -193,7 +192,7 @@ pub struct CheckedMember {
     #[serde(skip_serializing_if = "Option::is_none")]
     subnet_cidr_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    weight: Option<u8>,
+    weight: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -218,6 +217,19 @@ impl CheckedMember {
 
 const MAX_ADDRESS_CHARS: usize = 64;
 const MAX_ZONE_CHARS: usize = 255;
+
+/// ELB takes weights 0 to 100 (the core's [`Weight`] goes higher, for APIG).
+pub(crate) const MAX_WEIGHT: u16 = 100;
+
+fn check_weight(weight: i64) -> Result<u16> {
+    let w = Weight::new(weight)?;
+    if w.get() > MAX_WEIGHT {
+        return Err(Error::invalid_input(format!(
+            "weight {weight} is out of range: an ELB member's weight is 0 to {MAX_WEIGHT}"
+        )));
+    }
+    Ok(w.get())
+}
 
 fn check_address(address: &str) -> Result<IpAddr> {
     let len = address.chars().count();

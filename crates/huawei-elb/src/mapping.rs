@@ -155,10 +155,10 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
             .into_iter()
             .filter_map(|entry| {
                 let s: MemberStatusRef<'_> = serde_json::from_str(entry.get()).ok()?;
-                Some(ListenerHealth {
-                    listener_id: filled(&s.listener_id)?.to_owned(),
-                    health: health(s.operating_status.as_deref()),
-                })
+                Some(ListenerHealth::new(
+                    filled(&s.listener_id)?.to_owned(),
+                    health(s.operating_status.as_deref()),
+                ))
             })
             .collect();
     }

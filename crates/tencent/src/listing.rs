@@ -46,10 +46,13 @@ pub(crate) fn check_page_size(size: u32, max: u32) -> Result<u32, Error> {
     }
 }
 
-/// A weight in the clouds' range, else `None` (the record keeps the value).
-pub(crate) fn weight(w: Option<i64>) -> Option<u8> {
-    w.and_then(|w| u8::try_from(w).ok())
-        .filter(|w| *w <= lb_backends_core::Weight::MAX)
+/// The highest weight Tencent takes.
+pub(crate) const MAX_WEIGHT: u16 = 100;
+
+/// A weight in Tencent's range, else `None` (the record keeps the value).
+pub(crate) fn weight(w: Option<i64>) -> Option<u16> {
+    w.and_then(|w| u16::try_from(w).ok())
+        .filter(|w| *w <= MAX_WEIGHT)
 }
 
 /// The records of a required array of objects `name`.

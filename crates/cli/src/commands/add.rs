@@ -36,7 +36,8 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
             "dry_run": true,
             "provider": args.target.provider().as_str(),
             "target": args.target.to_string(),
-            "address": spec.address.to_string(),
+            "address": spec.address.map(|a| a.to_string()),
+            "instance_id": spec.instance_id.as_ref().map(|i| i.as_str()),
             "port": spec.port.get(),
             "weight": spec.weight.map(|w| w.get()),
             "name": spec.name.as_ref().map(|n| n.as_str()),
@@ -75,7 +76,7 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
 
 fn fmt_addr(spec: &NewBackend) -> String {
     match spec.address {
-        std::net::IpAddr::V6(a) => format!("[{a}]"),
-        a => a.to_string(),
+        Some(std::net::IpAddr::V6(a)) => format!("[{a}]"),
+        _ => spec.place(),
     }
 }

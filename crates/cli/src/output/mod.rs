@@ -102,7 +102,7 @@ pub struct Record {
     /// Port.
     pub port: Option<u16>,
     /// Weight 0-100.
-    pub weight: Option<u8>,
+    pub weight: Option<u16>,
     /// `healthy`, `unhealthy`, `pending`, `unmonitored`, `not_reported`, `unknown:VALUE`.
     pub health: String,
     /// Health per listener, when the cloud reports it.

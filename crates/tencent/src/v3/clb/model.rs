@@ -227,9 +227,7 @@ pub(crate) fn run_state(flag: i64) -> InstanceState {
     }
 }
 
-fn weight(w: Option<i64>) -> Option<u8> {
-    w.and_then(|w| u8::try_from(w).ok()).filter(|w| *w <= 100)
-}
+use crate::listing::weight;
 
 /// Health records by (listener, location for layer 7, IP, port).
 pub(crate) type HealthIndex = HashMap<(String, Option<String>, String, i64), Value>;
@@ -278,10 +276,7 @@ pub(crate) fn standard_backend(
     b.address = ip.as_deref().and_then(|ip| ip.parse().ok());
     b.port = u16::try_from(port).ok().filter(|p| *p > 0);
     b.weight = weight(t.weight);
-    b.listener_health = vec![ListenerHealth {
-        listener_id: listener_id.clone(),
-        health: status.clone(),
-    }];
+    b.listener_health = vec![ListenerHealth::new(listener_id.clone(), status.clone())];
     b.health = status;
     b.instance = t.instance().map(|id| InstanceRef {
         id: id.to_owned(),
@@ -329,14 +324,14 @@ pub(crate) fn classic_backend(
                 Some(n) => Health::Unknown(n.to_string()),
                 None => Health::NotReported,
             };
-            b.listener_health.push(ListenerHealth {
-                listener_id: format!(
+            b.listener_health.push(ListenerHealth::new(
+                format!(
                     "{}:{}",
                     h.protocol.as_deref().unwrap_or("?"),
                     h.listener_port.unwrap_or(0)
                 ),
-                health: status,
-            });
+                status,
+            ));
             mine.push(raw.clone());
         }
     }

@@ -251,9 +251,12 @@ impl ClbV3Provider {
                  address, port and weight",
             ));
         }
+        let address = spec.address.ok_or_else(|| {
+            Error::invalid_input("a Tencent CLB target is added by its address here: give it")
+        })?;
         let (listener, location) = self.place().await?;
         let mut target = json!({
-            "EniIp": spec.address.to_string(),
+            "EniIp": address.to_string(),
             "Port": spec.port.get(),
         });
         if let Some(w) = spec.weight {
@@ -268,12 +271,7 @@ impl ClbV3Provider {
             body["LocationId"] = json!(loc);
         }
         self.write_and_wait("RegisterTargets", body).await?;
-        let id = BackendId::new(
-            listener,
-            location,
-            spec.address.to_string(),
-            spec.port.get(),
-        );
+        let id = BackendId::new(listener, location, address.to_string(), spec.port.get());
         self.get(&ResourceId::new(id.to_string())?).await
     }
 
