@@ -256,9 +256,12 @@ pub struct SetArgs {
     /// The backend's id.
     #[arg(value_parser = parse_id)]
     pub backend_id: ResourceId,
-    /// New weight (0-100).
+    /// New weight (the target's range: 0-100; APIG 0-10000).
     #[arg(long, value_parser = parse_lbb::<Weight>, value_name = "W")]
     pub weight: Option<Weight>,
+    /// New port (where the target can change it: Tencent CLB).
+    #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N")]
+    pub port: Option<Port>,
     /// New name.
     #[arg(long, value_parser = parse_lbb::<BackendName>, value_name = "S")]
     pub name: Option<BackendName>,

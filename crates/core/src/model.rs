@@ -123,7 +123,7 @@ pub struct ListenerHealth {
     pub health: Health,
     /// Why, when the cloud says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<HealthDetail>,
+    pub detail: Option<Box<HealthDetail>>,
 }
 
 impl ListenerHealth {
@@ -338,8 +338,9 @@ pub struct Backend {
     pub health: Health,
     /// Why the health is what it is, when the cloud says (ELB `reason`, Tencent
     /// `HealthStatusDetail`).
+    /// Boxed: most backends have none, and a listing moves many records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_detail: Option<HealthDetail>,
+    pub health_detail: Option<Box<HealthDetail>>,
     /// Per-listener health, when the cloud reports it (where a listener is listed,
     /// its entry wins over `health`).
     pub listener_health: Vec<ListenerHealth>,

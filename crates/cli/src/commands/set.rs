@@ -1,4 +1,4 @@
-//! `lbb set TARGET BACKEND_ID [--weight W] [--name S] [--admin-up BOOL]`.
+//! `lbb set TARGET BACKEND_ID [--weight W] [--port N] [--name S] [--admin-up BOOL]`.
 
 use lb_backends::BackendUpdate;
 
@@ -14,6 +14,9 @@ pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
     if let Some(w) = args.weight {
         change = change.with_weight(w);
     }
+    if let Some(p) = args.port {
+        change = change.with_port(p);
+    }
     if let Some(n) = args.name {
         change = change.with_name(n);
     }
@@ -23,6 +26,8 @@ pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
     change.ensure_not_empty()?;
     let provider = ctx.provider(&args.target)?;
     require(caps(&*provider).update, &*provider, "updating a backend")?;
+    // Every check the provider makes before sending, so a refusal costs no request.
+    provider.check_update(&args.backend_id, &change)?;
     let backend = provider.update(&args.backend_id, &change).await?;
     let mut out = stdout();
     print_one(
