@@ -445,8 +445,13 @@ mod writes {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let heavy = NewBackend::new("10.0.9.9".parse().unwrap(), Port::new(80).unwrap())
+            .with_weight(Weight::new(101).unwrap());
+        let err = l4.add(&heavy).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(err.message().contains("0 to 100"), "{err}");
         assert_eq!(emu.request_count(), 0, "nothing sent");
-        assert!(Weight::new(101).is_err() && Port::new(0).is_err());
+        assert!(Port::new(0).is_err());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -440,6 +440,7 @@ impl BackendProvider for ClbV3Provider {
         Capabilities::READ_ONLY
             .with_instance_lookup(true)
             .with_writes(!classic)
+            .with_admin_state(false)
     }
 
     /// One `DescribeTargets` (or `DescribeClassicalLBTargets`) and one health call,
@@ -463,11 +464,13 @@ impl BackendProvider for ClbV3Provider {
     /// on the one listener or rule of the target, then `DescribeTaskStatus` until the
     /// task ends; returns the new backend as listed.
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        self.check_add(spec)?;
         self.add_impl(spec).await
     }
 
     /// `ModifyTargetWeight` (only the weight changes), then the task, then the backend.
     async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        self.check_update(id, change)?;
         self.update_impl(id, change).await
     }
 
