@@ -41,7 +41,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use ext::BackendProviderExt;
 pub use model::{
     AdminState, Backend, Health, HealthDetail, InstanceKind, InstanceLookup, InstanceRef,
-    InstanceState, ListenerHealth, ProviderKind, RawRecord,
+    InstanceState, ListenerHealth, ProviderKind, RawRecord, TargetInfo,
 };
 pub use provider::{
     BackendProvider, BackendStream, BackendUpdate, BatchOutcome, Capabilities, NewBackend,

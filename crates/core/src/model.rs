@@ -538,3 +538,101 @@ mod tests {
         assert_eq!(Health::Unknown("UNKNOWN".into()).label(), "unknown");
     }
 }
+
+/// What the cloud says about a target itself: the ELB pool, the APIG channel, the
+/// Tencent load balancer, listener or rule, the BMLB location. Workflows read it (a
+/// drain's default grace is [`drain_timeout`](Self::drain_timeout)); `lbb describe`
+/// prints it.
+///
+/// ```
+/// use lb_backends_core::{TargetInfo, Target};
+/// let target: Target = "huawei-elb:0f8e4e7b-7b58-4d4c-9a87-7c2ecdd2c3b4".parse()?;
+/// let info = TargetInfo::new(target).with_name("web");
+/// assert_eq!(info.name.as_deref(), Some("web"));
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct TargetInfo {
+    /// The target described.
+    pub target: crate::Target,
+    /// Its name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The protocol traffic arrives with (`TCP`, `HTTP`, ...), where the target has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The port traffic arrives on (a listener's port), where the target has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// The load balancer it belongs to, where that is not the target itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<String>,
+    /// How long the cloud keeps a removed backend's connections (ELB
+    /// `connection_drain`), when it does.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "secs")]
+    pub drain_timeout: Option<std::time::Duration>,
+    /// The cloud's own record of the target, whole.
+    pub settings: RawRecord,
+}
+
+fn secs<S: serde::Serializer>(
+    d: &Option<std::time::Duration>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_u64(d.as_secs()),
+        None => s.serialize_none(),
+    }
+}
+
+impl TargetInfo {
+    /// A description of `target` with nothing known yet.
+    pub fn new(target: crate::Target) -> Self {
+        Self {
+            target,
+            name: None,
+            protocol: None,
+            port: None,
+            load_balancer: None,
+            drain_timeout: None,
+            settings: RawRecord::null(),
+        }
+    }
+
+    /// Set the name.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Set the protocol and port traffic arrives with.
+    #[must_use]
+    pub fn with_listener(mut self, protocol: impl Into<String>, port: Option<u16>) -> Self {
+        self.protocol = Some(protocol.into());
+        self.port = port;
+        self
+    }
+
+    /// Set the load balancer.
+    #[must_use]
+    pub fn with_load_balancer(mut self, id: impl Into<String>) -> Self {
+        self.load_balancer = Some(id.into());
+        self
+    }
+
+    /// Set the connection-drain timeout.
+    #[must_use]
+    pub fn with_drain_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.drain_timeout = Some(timeout);
+        self
+    }
+
+    /// Set the cloud's own record.
+    #[must_use]
+    pub fn with_settings(mut self, settings: RawRecord) -> Self {
+        self.settings = settings;
+        self
+    }
+}

@@ -542,6 +542,12 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
         Err(Error::unsupported(self.kind(), "looking up the instance"))
     }
 
+    /// What the cloud says about the target itself (pool, channel, load balancer,
+    /// listener, location): one read. By default: [`ErrorKind::Unsupported`].
+    async fn describe(&self) -> Result<crate::TargetInfo> {
+        Err(Error::unsupported(self.kind(), "describing the target"))
+    }
+
     /// Register many backends: one result per spec, in order. A provider with batch
     /// calls ([`Capabilities::native_batch`]) uses them, splitting at the cloud's
     /// limit, and reports a backend that was already there as `unchanged`; by default,
