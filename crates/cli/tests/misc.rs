@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{Env, HUAWEI_SECURITY_TOKEN, TENCENT_SESSION_TOKEN};
+use common::Env;
+#[cfg(feature = "huawei-elb")]
+use common::{HUAWEI_SECURITY_TOKEN, TENCENT_SESSION_TOKEN};
 use lb_backends_emulator::Fleet;
 
 #[test]

@@ -1,6 +1,7 @@
 //! `lbb inventory`'s rate limit as the server counts it (issue 8, item 5). Its own test
 //! binary, so no other test of the same binary loads the machine while it runs: the
 //! guarantee holds while arrival delays differ by less than the limiter's guard.
+#![cfg(feature = "huawei-elb")]
 
 mod common;
 
@@ -10,7 +11,6 @@ use common::Env;
 use lb_backends_emulator::Fleet;
 
 /// A fleet file of `targets`, with `extra` TOML before the targets.
-#[allow(dead_code)]
 fn fleet_file(extra: &str, targets: &[String]) -> String {
     let mut text = extra.to_owned();
     for t in targets {
@@ -29,7 +29,6 @@ fn fleet_file(extra: &str, targets: &[String]) -> String {
 /// docs/cli.md), so 21 requests span at least 1.1 s when sent; the emulator sees them
 /// a little later each, and only a difference of more than 100 ms between two of
 /// those delays could put 21 in one of its seconds.
-#[cfg(feature = "huawei-elb")]
 #[test]
 fn the_rate_holds_in_every_second_of_the_servers_log_with_retries() {
     use lb_backends_emulator::{FaultKind, Faults};
