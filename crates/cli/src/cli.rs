@@ -146,6 +146,13 @@ pub struct GlobalArgs {
     /// Only errors on stderr: no progress bar, no summary.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    // issue 12
+    /// A JMESPath expression applied to the JSON form of the output (as aws-cli and
+    /// tccli take it); the result is printed as JSON, e.g.
+    /// `--query "[?health=='unhealthy'].address"`.
+    #[arg(long, global = true, value_parser = crate::output::query::parse, value_name = "EXPR")]
+    pub query: Option<String>,
 }
 
 /// How results are printed on stdout.

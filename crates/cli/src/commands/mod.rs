@@ -3,6 +3,7 @@
 mod add;
 // issue 12: operate safely
 pub mod apply;
+mod desired_file;
 pub mod drain;
 mod get;
 mod hooks;
@@ -45,6 +46,7 @@ impl Ctx {
     pub fn new(global: GlobalArgs) -> Result<Self> {
         let transport = connect::transport(global.timeout, global.deadline, global.max_attempts)?;
         let style = Style::detect(global.output);
+        crate::output::query::set(global.query.as_deref())?; // issue 12: --query
         Ok(Self {
             global,
             transport,

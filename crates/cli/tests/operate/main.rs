@@ -6,5 +6,6 @@
     feature = "tencent-clb"
 ))]
 
+mod desired;
 mod harness;
 mod waiting;

@@ -165,11 +165,13 @@ pub fn in_service(backend: &Backend) -> bool {
         && backend.weight != Some(0)
 }
 
-/// Whether `backend` is the one `spec` would register: the same port, and the same
-/// address (or, for a spec by instance, the same instance). What makes an add
-/// idempotent ([`add_or_existing`](crate::BackendProviderExt::add_or_existing)).
+/// Whether `backend` is the one `spec` would register: the same address (or, for a
+/// spec by instance, the same instance) and the same port (a backend whose port the
+/// cloud does not report, such as an APIG member on its channel's port, matches by
+/// place alone). What makes an add idempotent
+/// ([`add_or_existing`](crate::BackendProviderExt::add_or_existing)).
 pub fn same_place(spec: &crate::NewBackend, backend: &Backend) -> bool {
-    if backend.port != Some(spec.port.get()) {
+    if backend.port.is_some_and(|p| p != spec.port.get()) {
         return false;
     }
     match (&spec.address, &spec.instance_id) {
