@@ -297,3 +297,48 @@ fn remove_if_exists_and_a_missing_backend() {
         .ok();
     assert_eq!(run.json()["removed"], false);
 }
+
+#[test]
+fn set_wait_returns_once_the_listing_shows_the_weight() {
+    let env = Env::demo();
+    let target = pool(POOL_WEB);
+    let run = env
+        .lbb([
+            "set",
+            &target,
+            MEMBER_PORT_MATCH,
+            "--weight",
+            "7",
+            "--wait",
+            "--interval",
+            "100ms",
+            "-o",
+            "json",
+        ])
+        .ok();
+    assert_eq!(run.json()["weight"], 7);
+}
+
+#[test]
+fn a_profile_gives_the_waiter_its_defaults_and_a_bad_one_is_exit_2() {
+    let env = Env::start(Fleet::demo(), Duration::from_secs(600));
+    let config = env.home.path().join("config/lb-backends");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[profile.default]\nwait_timeout = \"300ms\"\nwait_interval = \"100ms\"\n",
+    )
+    .unwrap();
+    let target = pool(POOL_WEB);
+    let run = env.lbb(add_args(&target, &["--wait"])).code(6);
+    assert!(run.stderr.contains("300ms"), "{}", run.stderr);
+    std::fs::write(
+        config.join("config.toml"),
+        "[profile.default]\nwait_timeout = \"soon\"\n",
+    )
+    .unwrap();
+    let run = env
+        .lbb(["wait", &target, MEMBER_WITH_INSTANCE, "--for", "present"])
+        .code(2);
+    assert!(run.stderr.contains("wait_timeout"), "{}", run.stderr);
+}
