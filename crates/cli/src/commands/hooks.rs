@@ -4,8 +4,7 @@
 use lb_backends::{
     provider::removed,
     workflow::{Condition, Selector, WorkflowError},
-    Backend, BackendProvider, BackendProviderExt, BatchOutcome, Error, ErrorKind, NewBackend,
-    ResourceId,
+    Backend, BackendProvider, BackendProviderExt, BatchOutcome, ErrorKind, NewBackend, ResourceId,
 };
 
 use super::{
@@ -15,28 +14,17 @@ use super::{
 use crate::{exit::Failure, output::printable};
 
 /// Register `spec`, or, when a backend with its address and port is there already,
-/// take that one ("exists"; with `--strict`: a conflict, nothing sent). Returns it.
+/// take that one ("exists"; with `--strict`: the add is sent as it is, and the cloud's
+/// conflict is the error). Returns it.
 pub async fn add(
     ctx: &Ctx,
     provider: &dyn BackendProvider,
     spec: &NewBackend,
     flags: &AddFlags,
 ) -> Result<Backend, Failure> {
+    // --strict: the add as it was before issue 12, sent as it is; the cloud's own
+    // conflict error (ELB 409 ELB.8907) comes back as it is.
     let outcome = if flags.strict {
-        provider.check_add(spec)?;
-        if let Some(b) = provider.find_same(spec).await? {
-            return Err(Error::new(
-                ErrorKind::Conflict,
-                format!(
-                    "a backend at {}:{} already exists in {} ({}); --strict makes that an error",
-                    spec.place(),
-                    spec.port,
-                    provider.target(),
-                    b.id
-                ),
-            )
-            .into());
-        }
         BatchOutcome::changed(provider.add(spec).await?)
     } else {
         provider.add_or_existing(spec).await?

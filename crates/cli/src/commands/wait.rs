@@ -38,8 +38,8 @@ pub struct WaitFlags {
 /// `add`'s flags of issue 12.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AddFlags {
-    /// A backend already there at the same address and port is an error (exit 1),
-    /// not success with the existing record.
+    /// Send the add as it is, without looking for an existing backend first: the
+    /// cloud's conflict (exit 1) where one is already at that address and port.
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]

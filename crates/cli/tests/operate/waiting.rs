@@ -271,13 +271,15 @@ fn add_twice_is_exists_and_strict_is_a_conflict() {
     assert_eq!(again.json()["id"], first["id"]);
     assert!(again.stderr.contains("exists"), "{}", again.stderr);
     assert_eq!(posts(), 1, "the second add sent nothing");
+    // --strict: the add is sent as before, and the cloud's conflict comes back.
     let strict = env.lbb(add_args(&target, &["--strict"])).code(1);
     assert!(
-        strict.stderr.contains("already exists"),
+        strict.stderr.contains("lbb: conflict: "),
         "{}",
         strict.stderr
     );
-    assert_eq!(posts(), 1);
+    assert!(strict.stderr.contains("ELB.8907"), "{}", strict.stderr);
+    assert_eq!(posts(), 2);
 }
 
 #[test]
