@@ -344,3 +344,19 @@ fn a_profile_gives_the_waiter_its_defaults_and_a_bad_one_is_exit_2() {
         .code(2);
     assert!(run.stderr.contains("wait_timeout"), "{}", run.stderr);
 }
+
+#[test]
+fn waiting_for_absent_on_a_missing_target_is_not_found() {
+    let env = Env::demo();
+    let missing = pool("5a1e9999-0000-4000-8000-000000009999");
+    env.lbb([
+        "wait",
+        &missing,
+        MEMBER_WITH_INSTANCE,
+        "--for",
+        "absent",
+        "--interval",
+        "100ms",
+    ])
+    .code(4);
+}

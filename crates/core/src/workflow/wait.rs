@@ -258,7 +258,11 @@ async fn observe<P: BackendProvider + ?Sized>(
     selection: &[Selector],
     condition: Condition,
 ) -> Result<Vec<Observed>> {
-    let by_get = selection.len() <= GET_AT_MOST && selection.iter().all(|s| s.id().is_some());
+    // Waiting for absent always lists: a `get` answers "not found" for a missing
+    // target too, which must not pass for a backend gone.
+    let by_get = condition != Condition::Absent
+        && selection.len() <= GET_AT_MOST
+        && selection.iter().all(|s| s.id().is_some());
     let mut found: Vec<Option<Backend>> = Vec::with_capacity(selection.len());
     if by_get {
         for s in selection {
