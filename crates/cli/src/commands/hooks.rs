@@ -11,17 +11,21 @@ use super::{
     wait::{options, wait, AddFlags, WaitFlags},
     Ctx,
 };
-use crate::{exit::Failure, output::printable};
+use crate::{
+    cli::Format,
+    exit::Failure,
+    output::{print_message, print_one, printable, Record},
+};
 
 /// Register `spec`, or, when a backend with its address and port is there already,
 /// take that one ("exists"; with `--strict`: the add is sent as it is, and the cloud's
-/// conflict is the error). Returns it.
+/// conflict is the error). Returns it, and whether it was there already.
 pub async fn add(
     ctx: &Ctx,
     provider: &dyn BackendProvider,
     spec: &NewBackend,
     flags: &AddFlags,
-) -> Result<Backend, Failure> {
+) -> Result<(Backend, bool), Failure> {
     // --strict: the add as it was before issue 12, sent as it is; the cloud's own
     // conflict error (ELB 409 ELB.8907) comes back as it is.
     let outcome = if flags.strict {
@@ -37,7 +41,29 @@ pub async fn add(
             spec.port
         )));
     }
-    Ok(outcome.value)
+    Ok((outcome.value, outcome.unchanged))
+}
+
+/// `add`'s output: the backend, and in JSON also `"exists"` (true: it was there
+/// already and nothing was sent).
+pub fn print_added(
+    ctx: &Ctx,
+    out: &mut dyn std::io::Write,
+    record: &Record,
+    exists: bool,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Added<'a> {
+        #[serde(flatten)]
+        record: &'a Record,
+        exists: bool,
+    }
+    match ctx.style.format {
+        Format::Json | Format::Ndjson => {
+            print_message(out, ctx.style, &Added { record, exists }, "")
+        }
+        Format::Table | Format::Csv => print_one(out, ctx.style, record),
+    }
 }
 
 /// With `--wait`, wait for `condition` on `backend`, then return it as last seen; a

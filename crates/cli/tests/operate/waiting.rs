@@ -267,8 +267,10 @@ fn add_twice_is_exists_and_strict_is_a_conflict() {
             .count()
     };
     assert_eq!(posts(), 1);
+    assert_eq!(first["exists"], false);
     let again = env.lbb(add_args(&target, &[])).ok();
     assert_eq!(again.json()["id"], first["id"]);
+    assert_eq!(again.json()["exists"], true);
     assert!(again.stderr.contains("exists"), "{}", again.stderr);
     assert_eq!(posts(), 1, "the second add sent nothing");
     // --strict: the add is sent as before, and the cloud's conflict comes back.
