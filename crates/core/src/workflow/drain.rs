@@ -317,35 +317,60 @@ pub async fn plan_drain<P: BackendProvider + ?Sized>(
     })
 }
 
-/// Run the steps of `plan` in order; `on_step` hears of each before it runs. Stops at
-/// the first step that fails. A backend already gone when removed is success.
+/// Run the steps of `plan` in order; `on_step` hears of each before it runs. The
+/// weight (or admin state) changes go in one [`update_many`] and the removals in one
+/// [`remove_many`] (the provider's batch calls where it has them). Stops at the first
+/// failure. A backend already gone when removed is success.
+///
+/// [`update_many`]: BackendProvider::update_many
+/// [`remove_many`]: BackendProvider::remove_many
 pub async fn execute_drain<P: BackendProvider + ?Sized>(
     provider: &P,
     plan: &DrainPlan,
     on_step: &mut (dyn FnMut(&DrainStep) + Send),
 ) -> Result<(), WorkflowError> {
-    for step in &plan.steps {
-        on_step(step);
-        match step {
-            DrainStep::SetWeight { id, to, .. } => {
-                let change = BackendUpdate::new().with_weight(Weight::new(i64::from(*to))?);
-                provider
-                    .update(&ResourceId::new(id.clone())?, &change)
-                    .await?;
+    let mut i = 0;
+    while i < plan.steps.len() {
+        match &plan.steps[i] {
+            DrainStep::Wait { .. } => {
+                on_step(&plan.steps[i]);
+                tokio::time::sleep(plan.grace).await;
+                i += 1;
             }
-            DrainStep::Disable { id } => {
-                let change = BackendUpdate::new().with_admin_up(false);
-                provider
-                    .update(&ResourceId::new(id.clone())?, &change)
-                    .await?;
+            DrainStep::SetWeight { .. } | DrainStep::Disable { .. } => {
+                let mut changes = Vec::new();
+                while let Some(step) = plan.steps.get(i) {
+                    let change = match step {
+                        DrainStep::SetWeight { to, .. } => {
+                            BackendUpdate::new().with_weight(Weight::new(i64::from(*to))?)
+                        }
+                        DrainStep::Disable { .. } => BackendUpdate::new().with_admin_up(false),
+                        _ => break,
+                    };
+                    let (DrainStep::SetWeight { id, .. } | DrainStep::Disable { id }) = step else {
+                        break;
+                    };
+                    on_step(step);
+                    changes.push((ResourceId::new(id.clone())?, change));
+                    i += 1;
+                }
+                for result in provider.update_many(&changes).await {
+                    result?;
+                }
             }
-            DrainStep::Wait { .. } => tokio::time::sleep(plan.grace).await,
-            DrainStep::Remove { id } => {
-                match crate::provider::removed(provider.remove(&ResourceId::new(id.clone())?).await)
-                {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e.into()),
+            DrainStep::Remove { .. } => {
+                let mut ids = Vec::new();
+                while let Some(step @ DrainStep::Remove { id }) = plan.steps.get(i) {
+                    on_step(step);
+                    ids.push(ResourceId::new(id.clone())?);
+                    i += 1;
+                }
+                for result in provider.remove_many(&ids).await {
+                    match result {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == ErrorKind::NotFound => {}
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             }
         }
@@ -451,6 +476,41 @@ mod tests {
             .unwrap();
         assert_eq!(back.weight, Some(3));
         assert!(undrain(&fake, &sel("m1"), None).await.is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn several_backends_are_drained_in_batches_in_order() {
+        let fake = Fake::new(vec![
+            backend("m1", "10.0.0.1", 80, 10, Health::Healthy),
+            backend("m2", "10.0.0.2", 80, 7, Health::Healthy),
+            backend("m3", "10.0.0.3", 80, 7, Health::Healthy),
+        ]);
+        let plan = plan_drain(
+            &fake,
+            &[sel("m1"), sel("10.0.0.2:80"), sel("m1")],
+            DrainOptions::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            plan.backends.len(),
+            2,
+            "a backend named twice is drained once"
+        );
+        assert_eq!(plan.grace_source, GraceSource::Default);
+        assert_eq!(plan.grace(), DEFAULT_GRACE);
+        let mut steps = 0;
+        execute_drain(&fake, &plan, &mut |_| steps += 1)
+            .await
+            .unwrap();
+        assert_eq!(steps, 5);
+        assert_eq!(
+            fake.writes(),
+            ["update m1", "update m2", "remove m1", "remove m2"]
+        );
+        assert!(plan_drain(&fake, &[sel("m9")], DrainOptions::new())
+            .await
+            .is_err());
     }
 
     #[tokio::test(start_paused = true)]
