@@ -49,7 +49,8 @@ TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_REGION, then from a profile in
 $XDG_CONFIG_HOME/lb-backends/config.toml. See docs/cli.md.
 
 Exit codes: 0 ok, 2 usage or invalid input, 3 authentication or permission,
-4 not found, 5 throttled or service/network error after retries, 1 anything else.";
+4 not found, 5 throttled or service/network error after retries, 6 a waiter timed
+out, 7 refused by a safety rule (nothing written), 1 anything else.";
 
 /// `lbb`: the command line of lb-backends.
 #[derive(Debug, Parser)]
@@ -145,6 +146,13 @@ pub struct GlobalArgs {
     /// Only errors on stderr: no progress bar, no summary.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    // issue 12
+    /// A JMESPath expression applied to the JSON form of the output (as aws-cli and
+    /// tccli take it); the result is printed as JSON, e.g.
+    /// `--query "[?health=='unhealthy'].address"`.
+    #[arg(long, global = true, value_parser = crate::output::query::parse, value_name = "EXPR")]
+    pub query: Option<String>,
 }
 
 /// How results are printed on stdout.
@@ -205,11 +213,30 @@ pub enum Command {
         /// The backend's id.
         #[arg(value_parser = parse_id)]
         backend_id: ResourceId,
+        /// Issue 12: idempotent removal and waiting.
+        #[command(flatten)]
+        ops: crate::commands::wait::RemoveFlags,
     },
 
     /// Every backend of many targets, listed from a fleet file (TOML).
     Inventory(InventoryArgs),
 
+    // --- issue 12: operate safely (wait, drain, plan, apply) ---
+    /// Wait until backends are healthy, present or absent.
+    Wait(crate::commands::wait::WaitArgs),
+
+    /// Take backends out of rotation: weight 0, a grace period, then remove.
+    Drain(crate::commands::drain::DrainArgs),
+
+    /// Put a drained backend back at a weight.
+    Undrain(crate::commands::drain::UndrainArgs),
+
+    /// Show what `apply` would change to reach a desired-state file.
+    Plan(crate::commands::plan::PlanArgs),
+
+    /// Make the targets of a desired-state file as it says.
+    Apply(crate::commands::apply::ApplyArgs),
+    // --- end issue 12 ---
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -245,6 +272,9 @@ pub struct AddArgs {
     /// Check everything and print what would be sent, sending nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Issue 12: `--strict`, `--wait`.
+    #[command(flatten)]
+    pub ops: crate::commands::wait::AddFlags,
 }
 
 /// `lbb set`.
@@ -268,6 +298,9 @@ pub struct SetArgs {
     /// Administratively up (true) or down (false).
     #[arg(long, value_parser = BoolishValueParser::new(), value_name = "BOOL")]
     pub admin_up: Option<bool>,
+    /// Issue 12: `--wait`.
+    #[command(flatten)]
+    pub wait: crate::commands::wait::WaitFlags,
 }
 
 /// `lbb inventory`.
@@ -290,7 +323,8 @@ pub struct InventoryArgs {
     pub atomic: bool,
 }
 
-fn parse_lbb<T>(s: &str) -> Result<T, String>
+/// Anything the core parses from text, its error as clap shows it.
+pub fn parse_lbb<T>(s: &str) -> Result<T, String>
 where
     T: FromStr<Err = lb_backends::Error>,
 {
@@ -298,11 +332,13 @@ where
         .map_err(|e: lb_backends::Error| e.message().to_owned())
 }
 
-fn parse_target(s: &str) -> Result<Target, String> {
+/// A target, checked as the core parses it.
+pub fn parse_target(s: &str) -> Result<Target, String> {
     parse_lbb(s)
 }
 
-fn parse_id(s: &str) -> Result<ResourceId, String> {
+/// An id, checked as the core parses it.
+pub fn parse_id(s: &str) -> Result<ResourceId, String> {
     parse_lbb(s)
 }
 

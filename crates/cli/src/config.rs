@@ -138,6 +138,11 @@ pub struct Profile {
     pub session_token_env: Option<String>,
     /// Tencent API generation: `legacy` or `3`.
     pub tencent_api: Option<String>,
+
+    /// Waiters (issue 12): longest wait unless `--wait-timeout` says (`5m`).
+    pub wait_timeout: Option<String>,
+    /// Waiters (issue 12): time between polls unless `--interval` says (`5s`).
+    pub wait_interval: Option<String>,
 }
 
 impl Profile {

@@ -8,6 +8,8 @@
 //! | 3 | authentication or permission (credentials missing or refused, clock skew, an unsafe config file) |
 //! | 4 | not found |
 //! | 5 | throttled, service error, network error or timeout, after retries |
+//! | 6 | a waiter timed out (`wait`, `--wait`, `apply --wait`): the last state of each backend is printed |
+//! | 7 | refused by a safety rule before anything was written (drain's last healthy backend, apply's `--max-remove`); `--force` overrides |
 
 use std::{fmt::Write as _, io, process::ExitCode};
 
@@ -26,9 +28,21 @@ pub const NOT_FOUND: u8 = 4;
 /// Throttled or service/network error after retries.
 pub const UNAVAILABLE: u8 = 5;
 
+/// A waiter ran out of time.
+pub const WAIT_TIMEOUT: u8 = 6;
+/// A safety rule refused the change; nothing was written.
+pub const REFUSED: u8 = 7;
+
 /// Why a command failed.
 #[derive(Debug)]
 pub enum Failure {
+    /// Report this line (after `lbb: `) and exit with this code.
+    Exit {
+        /// The exit code.
+        code: u8,
+        /// The line.
+        message: String,
+    },
     /// An lb-backends error (from the cloud or our own checks).
     Lbb(Error),
     /// Writing the output failed.
@@ -38,6 +52,24 @@ pub enum Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Self::Lbb(e)
+    }
+}
+
+impl From<lb_backends::workflow::WorkflowError> for Failure {
+    fn from(e: lb_backends::workflow::WorkflowError) -> Self {
+        use lb_backends::workflow::WorkflowError;
+        match e {
+            WorkflowError::Failed(e) => Self::Lbb(e),
+            WorkflowError::Refused(why) => Self::Exit {
+                code: REFUSED,
+                message: format!("refused: {why}"),
+            },
+            WorkflowError::TimedOut(t) => Self::Exit {
+                code: WAIT_TIMEOUT,
+                message: format!("wait: {t}"),
+            },
+            other => Self::Lbb(other.into_error()),
+        }
     }
 }
 
@@ -84,6 +116,13 @@ pub fn describe(e: &Error) -> String {
 pub fn finish(result: Result<u8, Failure>) -> ExitCode {
     let code = match result {
         Ok(code) => code,
+        Err(Failure::Exit { code, message }) => {
+            eprintln!(
+                "lbb: {}",
+                crate::output::printable(&message.replace(['\n', '\r'], " "))
+            );
+            code
+        }
         Err(Failure::Lbb(e)) => {
             eprintln!("lbb: {}", describe(&e));
             code_of(e.kind())

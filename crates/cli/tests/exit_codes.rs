@@ -231,10 +231,12 @@ fn exit_5_service_errors_and_throttling_after_retries() {
 #[test]
 fn exit_1_anything_else() {
     let env = Env::demo();
-    // The same address and port twice: a conflict.
+    // The same address and port twice: a conflict (with --strict: without it, an add
+    // of what exists is success, issue 12).
     let run = env
         .lbb([
             "add",
+            "--strict",
             &web(),
             "--address",
             "10.0.1.10",

@@ -36,6 +36,7 @@ pub mod provider;
 pub mod target;
 pub mod transport;
 pub mod validate;
+pub mod workflow;
 
 pub use error::{Error, ErrorKind, Result};
 pub use ext::BackendProviderExt;

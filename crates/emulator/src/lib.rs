@@ -217,6 +217,7 @@ use tokio::task::JoinHandle;
 
 mod builder;
 mod compact;
+mod control;
 mod error;
 mod faults;
 pub mod fleet;

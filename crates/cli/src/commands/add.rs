@@ -8,7 +8,7 @@ use super::{caps, done, require, stdout, Ctx};
 use crate::{
     cli::AddArgs,
     exit::Failure,
-    output::{print_message, print_one, Record},
+    output::{print_message, Record},
 };
 
 pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
@@ -65,13 +65,21 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
         ctx.note("lbb: dry run: nothing was sent");
         return Ok(code);
     }
-    let backend = provider.add(&spec).await?;
-    print_one(
-        &mut out,
-        ctx.style,
-        &Record::new(&args.target, &backend, ctx.global.raw),
-    )?;
-    done(out)
+    // Issue 12: an existing backend at the same address and port is success
+    // ("exists", unless --strict); --wait waits until it is healthy.
+    let (backend, exists) = super::hooks::add(ctx, &*provider, &spec, &args.ops).await?;
+    let (backend, timed_out) = super::hooks::wait_after(
+        ctx,
+        &*provider,
+        backend,
+        lb_backends::workflow::Condition::Healthy,
+        &args.ops.wait,
+    )
+    .await?;
+    let record = Record::new(&args.target, &backend, ctx.global.raw);
+    super::hooks::print_added(ctx, &mut out, &record, exists)?;
+    done(out)?;
+    timed_out.map_or(Ok(crate::exit::OK), Err)
 }
 
 fn fmt_addr(spec: &NewBackend) -> String {

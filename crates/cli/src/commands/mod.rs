@@ -1,11 +1,18 @@
 //! One module per subcommand, and what they share.
 
 mod add;
+// issue 12: operate safely
+pub mod apply;
+mod desired_file;
+pub mod drain;
 mod get;
+mod hooks;
 mod inventory;
 mod list;
+pub mod plan;
 mod remove;
 mod set;
+pub mod wait;
 
 use std::{
     io::{self, BufWriter, Write},
@@ -39,6 +46,7 @@ impl Ctx {
     pub fn new(global: GlobalArgs) -> Result<Self> {
         let transport = connect::transport(global.timeout, global.deadline, global.max_attempts)?;
         let style = Style::detect(global.output);
+        crate::output::query::set(global.query.as_deref())?; // issue 12: --query
         Ok(Self {
             global,
             transport,
@@ -110,7 +118,17 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
         } => get::run(ctx, &target, &backend_id, instance).await?,
         Command::Add(args) => add::run(ctx, args).await?,
         Command::Set(args) => set::run(ctx, args).await?,
-        Command::Remove { target, backend_id } => remove::run(ctx, &target, &backend_id).await?,
+        Command::Remove {
+            target,
+            backend_id,
+            ops,
+        } => remove::run(ctx, &target, &backend_id, &ops).await?,
+        // issue 12
+        Command::Wait(args) => wait::run(ctx, args).await?,
+        Command::Drain(args) => drain::run(ctx, args).await?,
+        Command::Undrain(args) => drain::run_undrain(ctx, args).await?,
+        Command::Plan(args) => plan::run(ctx, args).await?,
+        Command::Apply(args) => apply::run(ctx, args).await?,
         Command::Inventory(args) => inventory::run(ctx, args).await?,
         Command::Completions { .. } => crate::exit::OK,
     };

@@ -7,10 +7,17 @@ use lb_backends::{ResourceId, Target};
 use super::{caps, done, require, stdout, Ctx};
 use crate::{exit::Failure, output::print_message};
 
-pub async fn run(ctx: &Ctx, target: &Target, id: &ResourceId) -> Result<u8, Failure> {
+pub async fn run(
+    ctx: &Ctx,
+    target: &Target,
+    id: &ResourceId,
+    ops: &super::wait::RemoveFlags,
+) -> Result<u8, Failure> {
     let provider = ctx.provider(target)?;
     require(caps(&*provider).remove, &*provider, "removing a backend")?;
-    provider.remove(id).await?;
+    // Issue 12: gone after an ambiguous attempt is removed; --if-exists; --wait.
+    let removed = super::hooks::remove(ctx, &*provider, id, ops.if_exists).await?;
+    super::hooks::wait_gone(ctx, &*provider, id, &ops.wait).await?;
     let mut out = stdout();
     print_message(
         &mut out,
@@ -19,9 +26,13 @@ pub async fn run(ctx: &Ctx, target: &Target, id: &ResourceId) -> Result<u8, Fail
             "provider": target.provider().as_str(),
             "target": target.to_string(),
             "id": id.as_str(),
-            "removed": true,
+            "removed": removed,
         }),
-        &format!("removed {id} from {target}"),
+        &if removed {
+            format!("removed {id} from {target}")
+        } else {
+            format!("{id} was not in {target}: nothing to remove")
+        },
     )?;
     done(out)
 }

@@ -29,11 +29,20 @@ pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
     // Every check the provider makes before sending, so a refusal costs no request.
     provider.check_update(&args.backend_id, &change)?;
     let backend = provider.update(&args.backend_id, &change).await?;
+    // Issue 12: --wait until the listing shows the new weight (else until present).
+    let condition = args
+        .weight
+        .map_or(lb_backends::workflow::Condition::Present, |w| {
+            lb_backends::workflow::Condition::Weight(w.get())
+        });
+    let (backend, timed_out) =
+        super::hooks::wait_after(ctx, &*provider, backend, condition, &args.wait).await?;
     let mut out = stdout();
     print_one(
         &mut out,
         ctx.style,
         &Record::new(&args.target, &backend, ctx.global.raw),
     )?;
-    done(out)
+    done(out)?;
+    timed_out.map_or(Ok(crate::exit::OK), Err)
 }

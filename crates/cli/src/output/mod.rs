@@ -5,6 +5,7 @@
 
 mod csv;
 mod json;
+pub mod query;
 mod spool;
 mod table;
 
@@ -328,6 +329,9 @@ pub trait Sink {
 /// A sink for a list of backends (`list`, `inventory`); `with_target` adds a TARGET
 /// column to tables.
 pub fn list_sink(style: Style, with_target: bool) -> Box<dyn Sink> {
+    if query::active() {
+        return Box::new(query::QuerySink::new(style));
+    }
     match style.format {
         Format::Table => Box::new(table::TableSink::new(style, with_target)),
         Format::Json => Box::new(json::JsonArraySink::default()),
@@ -338,6 +342,9 @@ pub fn list_sink(style: Style, with_target: bool) -> Box<dyn Sink> {
 
 /// Print one backend (`get`, `add`, `set`).
 pub fn print_one(out: &mut dyn Write, style: Style, record: &Record) -> io::Result<()> {
+    if query::active() {
+        return query::write(out, style, record);
+    }
     match style.format {
         Format::Table => render_get(out, style, &record.for_terminal()),
         Format::Json => json::pretty(out, record),
@@ -357,6 +364,9 @@ pub fn print_message<T: Serialize>(
     value: &T,
     text: &str,
 ) -> io::Result<()> {
+    if query::active() {
+        return query::write(out, style, value);
+    }
     match style.format {
         Format::Json => json::pretty(out, value),
         Format::Ndjson => json::line(out, value),

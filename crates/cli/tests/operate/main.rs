@@ -1,0 +1,11 @@
+//! Issue 12 against the emulator: waiters, drain and undrain, idempotent writes,
+//! desired state (plan and apply), and `--query`.
+#![cfg(all(
+    feature = "huawei-elb",
+    feature = "huawei-apig",
+    feature = "tencent-clb"
+))]
+
+mod desired;
+mod harness;
+mod waiting;
