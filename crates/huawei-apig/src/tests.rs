@@ -307,7 +307,7 @@ async fn invalid_input_fails_before_any_request() {
     assert!(p.clone().with_page_size(0).is_err());
     assert!(p.clone().with_page_size(501).is_err());
     assert!(ResourceId::new("56a7/../x").is_err());
-    assert!(Weight::new(101).is_err() && Port::new(0).is_err());
+    assert!(Weight::new(10_001).is_err() && Port::new(0).is_err());
     let named = NewBackend::new("10.0.0.1".parse().unwrap(), Port::new(80).unwrap())
         .with_name(lb_backends_core::BackendName::new("n").unwrap());
     assert_eq!(
