@@ -147,7 +147,8 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
     b.weight = member
         .weight
         .and_then(|w| Weight::new(w).ok())
-        .map(Weight::get);
+        .map(Weight::get)
+        .filter(|w| *w <= crate::create::MAX_WEIGHT);
     b.health = health(member.operating_status.as_deref());
     if let Some(status) = member.status.filter(|s| s.get().starts_with('[')) {
         let entries: Vec<&RawValue> = serde_json::from_str(status.get()).unwrap_or_default();

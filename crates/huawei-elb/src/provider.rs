@@ -27,7 +27,8 @@ use crate::{mapping, CreateMember, ListQuery};
 ///     .build()?;
 /// let pool = ResourceId::new("36ce7086-a496-4666-9064-5ba0e6840c75")?;
 /// let provider = ElbProvider::new(client.clone(), pool).with_page_size(500);
-/// assert_eq!(provider.capabilities(), Capabilities::ALL);
+/// let caps = provider.capabilities();
+/// assert_eq!((caps.max_weight, caps.admin_state), (Some(100), false));
 ///
 /// // Or from a target, as the CLI has it.
 /// let target: Target = "huawei-elb:36ce7086-a496-4666-9064-5ba0e6840c75".parse()?;
@@ -155,8 +156,9 @@ impl ElbProvider {
         mapping::the_member(raw, id.as_str())
     }
 
-    /// Change a member's name, weight or admin state (`PUT`, HTTP 200). An update
-    /// that changes nothing is refused before sending.
+    /// Change a member's name or weight (`PUT`, HTTP 200). An update that changes
+    /// nothing, a weight over 100, or an admin state (read-only on ELB: the cloud sets
+    /// it from the ECS's existence) is refused before sending.
     ///
     /// ```no_run
     /// # async fn demo(provider: lb_backends_huawei_elb::ElbProvider) -> lb_backends_core::Result<()> {
@@ -169,16 +171,13 @@ impl ElbProvider {
     /// # Ok(()) }
     /// ```
     pub async fn update_member(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
-        change.ensure_not_empty()?;
+        BackendProvider::check_update(self, id, change)?;
         let mut member = Map::new();
         if let Some(name) = &change.name {
             member.insert("name".into(), name.as_str().into());
         }
         if let Some(weight) = change.weight {
             member.insert("weight".into(), weight.get().into());
-        }
-        if let Some(up) = change.admin_up {
-            member.insert("admin_state_up".into(), up.into());
         }
         let mut body = Map::new();
         body.insert("member".into(), Value::Object(member));
@@ -210,7 +209,11 @@ impl BackendProvider for ElbProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
+        // ELB's admin_state_up is read-only: "do not pass this field" on create and
+        // update; its value says whether the ECS behind the member exists.
         Capabilities::ALL
+            .with_max_weight(Some(crate::create::MAX_WEIGHT))
+            .with_admin_state(false)
     }
 
     fn list(&self) -> BackendStream<'_> {
@@ -222,16 +225,30 @@ impl BackendProvider for ElbProvider {
     }
 
     fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        if spec.admin_up.is_some() {
+            return Err(crate::create::admin_state_read_only());
+        }
+        self.capabilities().check_new(self.kind(), spec)?;
         CreateMember::from_new_backend(spec).check().map(drop)
     }
 
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        self.check_add(spec)?;
         // `create_member` runs the same `check` before sending.
         self.create_member(&CreateMember::from_new_backend(spec))
             .await
     }
 
+    fn check_update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<()> {
+        let _ = id;
+        if change.admin_up.is_some() {
+            return Err(crate::create::admin_state_read_only());
+        }
+        self.capabilities().check_change(self.kind(), change)
+    }
+
     async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        self.check_update(id, change)?;
         self.update_member(id, change).await
     }
 

@@ -201,7 +201,11 @@ fn build(
     m.id = new_id;
     m.name = opt.name.clone().unwrap_or_default();
     m.project_id = project_id.to_string();
-    m.admin_state_up = opt.admin_state_up.unwrap_or(true);
+    // The cloud ignores admin_state_up on create ("do not pass this field") and reports
+    // whether the ECS behind the member exists: an instance-type member whose address
+    // no ECS holds is down; an IP-type (cross-VPC) member has no ECS to lose.
+    let _ = opt.admin_state_up;
+    m.admin_state_up = opt.subnet_cidr_id.is_none() || !instance_id.is_empty();
     m.subnet_cidr_id.clone_from(&opt.subnet_cidr_id);
     m.weight = opt.weight.unwrap_or(1);
     m.ip_version = ip_version(ip).to_string();

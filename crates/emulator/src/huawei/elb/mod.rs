@@ -138,9 +138,9 @@ async fn update_member(
         if let Some(w) = update.weight {
             m.weight = w;
         }
-        if let Some(a) = update.admin_state_up {
-            m.admin_state_up = a;
-        }
+        // admin_state_up is accepted and ignored, as the cloud does ("do not pass
+        // this field"): it reports whether the ECS behind the member exists.
+        let _ = update.admin_state_up;
         m.updated_at = Some(Text::new(&format_timestamp(unix_now())));
         m.clone()
     };
