@@ -309,7 +309,7 @@ async fn put_replaces_the_whole_set_and_delete_removes_one() {
         &format!("{base}/{}", demo::MEMBER_IP_1),
         None,
         404,
-        "APIG.3002",
+        "APIG.3024",
     )
     .await;
     let methods: Vec<String> = emu.requests().into_iter().map(|r| r.method).collect();

@@ -37,7 +37,7 @@
 //! | the forbidden switch is on ([`Emulator::set_apig_forbidden`](crate::Emulator::set_apig_forbidden)) | 403 | `APIG.1005` |
 //! | unknown VPC channel | 404 | `APIG.3023` |
 //! | unknown instance (*chosen*) | 404 | `APIG.3030` |
-//! | unknown member on delete (*chosen*) | 404 | `APIG.3002` |
+//! | unknown member on delete or enable/disable (huawei-more.md 6.4) | 404 | `APIG.3024` |
 //! | overlapping writes to a channel, or a forced failure ([`Emulator::fail_next_apig`](crate::Emulator::fail_next_apig)) | 500 | `APIG.9999` |
 
 use std::time::Duration;

@@ -1,0 +1,274 @@
+//! `lbb` against the emulator for issue 11 (Huawei): ELB's read-only admin state, IAM
+//! password tokens and their refresh, project discovery, batch writes from a file,
+//! health reasons, the diagnosis job, pool settings, `describe`, APIG enable/disable
+//! and its weight range.
+#![cfg(all(feature = "huawei-elb", feature = "huawei-apig"))]
+
+use std::{ffi::OsStr, time::Duration};
+
+use assert_cmd::Command;
+use lb_backends_emulator::{
+    fleet::demo::*, Emulator, EmulatorBuilder, Faults, Fleet, DEFAULT_AK, DEFAULT_DOMAIN_NAME,
+    DEFAULT_PASSWORD, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, DEFAULT_USER_NAME,
+};
+
+/// Never printed, at any verbosity.
+const SECRETS: &[&str] = &[DEFAULT_SK, DEFAULT_TOKEN, DEFAULT_PASSWORD, "MIIemulator"];
+
+/// Every variable lbb reads for Huawei or its own behaviour.
+const VARS: &[&str] = &[
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HUAWEICLOUD_SDK_REGION",
+    "HUAWEICLOUD_SDK_AUTH_TOKEN",
+    "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+    "HW_USER_NAME",
+    "HW_PASSWORD",
+    "HW_DOMAIN_NAME",
+    "LBB_HW_MFA_USER_ID",
+    "LBB_HW_MFA_PASSCODE",
+    "LBB_CONFIG",
+    "LBB_PROFILE",
+    "LBB_OUTPUT",
+    "LBB_MAX_ATTEMPTS",
+    "RUST_LOG",
+    "XDG_CONFIG_HOME",
+];
+
+struct Env {
+    emu: Emulator,
+    home: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn code(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "unexpected exit code: {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    fn ok(self) -> Self {
+        self.code(0)
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:#?}"))
+    }
+}
+
+enum Creds {
+    AkSk { project: bool },
+    Password,
+}
+
+impl Env {
+    fn start(builder: EmulatorBuilder) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emu = rt
+            .block_on(builder.health_check_delay(Duration::ZERO).start())
+            .unwrap();
+        Self {
+            emu,
+            home: tempfile::tempdir().unwrap(),
+            rt,
+        }
+    }
+
+    fn demo() -> Self {
+        Self::start(Emulator::builder().fleet(Fleet::demo()))
+    }
+
+    fn cmd(&self, creds: Creds) -> Command {
+        let mut cmd = Command::cargo_bin("lbb").unwrap();
+        for var in VARS {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("LBB_MAX_ATTEMPTS", "2")
+            .env("HUAWEICLOUD_SDK_REGION", "cn-north-4");
+        match creds {
+            Creds::AkSk { project } => {
+                cmd.env("HUAWEICLOUD_SDK_AK", DEFAULT_AK)
+                    .env("HUAWEICLOUD_SDK_SK", DEFAULT_SK);
+                if project {
+                    cmd.env("HUAWEICLOUD_SDK_PROJECT_ID", DEFAULT_PROJECT_ID);
+                }
+            }
+            Creds::Password => {
+                cmd.env("HW_USER_NAME", DEFAULT_USER_NAME)
+                    .env("HW_PASSWORD", DEFAULT_PASSWORD)
+                    .env("HW_DOMAIN_NAME", DEFAULT_DOMAIN_NAME);
+            }
+        }
+        cmd.arg("--endpoint").arg(self.emu.base_url());
+        cmd
+    }
+
+    fn run_with<I, S>(&self, creds: Creds, args: I, stdin: Option<&str>) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.cmd(creds);
+        cmd.args(args);
+        if let Some(input) = stdin {
+            cmd.write_stdin(input.to_owned());
+        }
+        let out = cmd.output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        for secret in SECRETS {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "a secret ({secret}) was printed: {run:#?}"
+            );
+        }
+        assert!(!run.stderr.contains("panicked"), "{run:#?}");
+        run
+    }
+
+    fn lbb<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.run_with(Creds::AkSk { project: true }, args, None)
+    }
+
+    fn paths(&self, needle: &str) -> usize {
+        self.emu
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains(needle))
+            .count()
+    }
+
+    #[allow(dead_code)]
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+}
+
+fn elb(pool: &str) -> String {
+    format!("huawei-elb:{pool}")
+}
+
+#[test]
+fn elb_admin_state_is_refused_before_sending_with_the_weight_advice() {
+    let env = Env::demo();
+    let target = elb(POOL_WEB);
+    for args in [
+        vec!["set", &target, MEMBER_WITH_INSTANCE, "--admin-up", "false"],
+        vec![
+            "add",
+            &target,
+            "--address",
+            "10.0.1.77",
+            "--port",
+            "80",
+            "--subnet",
+            SUBNET_A1,
+            "--admin-up",
+            "true",
+        ],
+    ] {
+        let run = env.lbb(&args).code(2);
+        assert!(run.stderr.contains("--weight 0"), "{run:#?}");
+        assert_eq!(env.emu.request_count(), 0, "{args:?}");
+    }
+}
+
+#[test]
+fn password_only_lists_and_nothing_secret_is_printed_at_vvv() {
+    let env = Env::demo();
+    let run = env
+        .run_with(
+            Creds::Password,
+            ["list", &elb(POOL_WEB), "-vvv", "-o", "json"],
+            None,
+        )
+        .ok();
+    assert_eq!(run.json().as_array().unwrap().len(), 6);
+    assert_eq!(env.emu.huawei_tokens_issued(), 1);
+    assert_eq!(env.paths("/v3/projects"), 0, "the token names the project");
+    assert!(run.stderr.contains("IamCreateToken"), "{}", run.stderr);
+}
+
+#[test]
+fn a_2s_token_is_refreshed_during_a_longer_listing_and_the_listing_is_exact() {
+    let pool = "5a1e5000-0000-4000-8000-00000000beef";
+    let env = Env::start(
+        Emulator::builder()
+            .fleet(Fleet::generate_elb_pool(pool, 10_000, 3))
+            .huawei_token_lifetime(Duration::from_secs(2))
+            .faults(Faults {
+                latency: Duration::from_millis(600),
+                ..Faults::none()
+            }),
+    );
+    let run = env
+        .run_with(
+            Creds::Password,
+            ["list", &elb(pool), "-vvv", "-o", "ndjson"],
+            None,
+        )
+        .ok();
+    let ids: std::collections::BTreeSet<String> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(run.stdout.lines().count(), 10_000);
+    assert_eq!(ids.len(), 10_000);
+    assert!(
+        env.emu.huawei_tokens_issued() >= 2,
+        "the token was not refreshed: {}",
+        env.emu.huawei_tokens_issued()
+    );
+}
+
+#[test]
+fn aksk_without_project_discovers_it_with_one_iam_call() {
+    let env = Env::demo();
+    env.run_with(
+        Creds::AkSk { project: false },
+        ["list", &elb(POOL_WEB)],
+        None,
+    )
+    .ok();
+    assert_eq!(env.paths("/v3/projects"), 1);
+    // --project-id wins: no IAM call.
+    env.emu.reset_request_count();
+    let before = env.paths("/v3/projects");
+    env.run_with(
+        Creds::AkSk { project: false },
+        ["list", &elb(POOL_WEB), "--project-id", DEFAULT_PROJECT_ID],
+        None,
+    )
+    .ok();
+    assert_eq!(env.paths("/v3/projects"), before);
+}
