@@ -77,6 +77,19 @@ pub fn provider(
     clients.provider(target)
 }
 
+/// The ELB provider itself (not boxed), for what only ELB does (`lbb diagnose`).
+#[cfg(feature = "huawei-elb")]
+pub fn huawei_elb(
+    target: &Target,
+    settings: &Settings,
+    config: &Config,
+    transport: &HttpTransport,
+) -> Result<lb_backends::huawei_elb::ElbProvider> {
+    let profile = config.profile(settings.profile.as_deref())?;
+    let client = huawei::client(settings, profile, transport)?;
+    lb_backends::huawei_elb::ElbProvider::for_target(client, target)
+}
+
 // In a build without any provider, nothing here uses the settings or transport.
 #[cfg_attr(
     not(any(

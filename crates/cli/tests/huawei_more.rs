@@ -272,3 +272,173 @@ fn aksk_without_project_discovers_it_with_one_iam_call() {
     .ok();
     assert_eq!(env.paths("/v3/projects"), before);
 }
+
+fn count(env: &Env, suffix: &str) -> usize {
+    env.emu
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with(suffix))
+        .count()
+}
+
+#[test]
+fn batches_of_450_take_3_calls_each_and_are_idempotent() {
+    let env = Env::demo();
+    let target = elb(POOL_WEB);
+    let rows: String = (0..450)
+        .map(|i| format!("192.168.200.7,{},5\n", 2000 + i))
+        .collect();
+    let file = env.home.path().join("members.csv");
+    std::fs::write(&file, format!("address,port,weight\n{rows}")).unwrap();
+    let file = file.to_str().unwrap();
+
+    let added = env
+        .lbb(["add", &target, "--from", file, "-o", "json"])
+        .ok()
+        .json();
+    let added = added.as_array().unwrap();
+    assert_eq!(added.len(), 450);
+    assert!(added.iter().all(|r| r["outcome"] == "added"), "{added:?}");
+    assert_eq!(added[0]["item"], "192.168.200.7:2000");
+    assert_eq!(count(&env, "/members/batch-add"), 3, "200 + 200 + 50");
+    assert_eq!(env.emu.huawei_members(POOL_WEB).unwrap().len(), 456);
+
+    // Again: every one already present, exit 0.
+    let again = env
+        .lbb(["add", &target, "--from", file, "-o", "ndjson"])
+        .ok();
+    let lines: Vec<serde_json::Value> = again
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 450);
+    assert!(lines.iter().all(|r| r["outcome"] == "already present"));
+    assert_eq!(count(&env, "/members/batch-add"), 6);
+    assert_eq!(env.emu.huawei_members(POOL_WEB).unwrap().len(), 456);
+
+    // A weight for some by id, from stdin.
+    let ids: Vec<String> = added
+        .iter()
+        .take(3)
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let set = env
+        .run_with(
+            Creds::AkSk { project: true },
+            ["set", &target, "--from", "-", "-o", "json"],
+            Some(&format!(
+                "{},7\n{{\"id\": \"{}\", \"weight\": 0}}\n{}\n",
+                ids[0], ids[1], ids[2]
+            )),
+        )
+        .code(2);
+    assert!(set.stderr.contains("line 3"), "{set:#?}");
+    let set = env
+        .run_with(
+            Creds::AkSk { project: true },
+            ["set", &target, "--from", "-", "-o", "json"],
+            Some(&format!(
+                "{},7\n{{\"id\": \"{}\", \"weight\": 0}}\n",
+                ids[0], ids[1]
+            )),
+        )
+        .ok()
+        .json();
+    assert_eq!(set[0]["outcome"], "updated");
+    assert_eq!(count(&env, "/members/batch-update"), 1);
+    let weights: Vec<u8> = env
+        .emu
+        .huawei_members(POOL_WEB)
+        .unwrap()
+        .into_iter()
+        .filter(|m| ids[..2].contains(&m.id))
+        .map(|m| m.weight)
+        .collect();
+    assert_eq!(weights, [7, 0]);
+
+    // Removing the 450 by address and port: 3 calls; again: already absent, exit 0.
+    let removed = env
+        .lbb(["remove", &target, "--from", file, "-o", "json"])
+        .ok()
+        .json();
+    assert!(removed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["outcome"] == "removed"));
+    assert_eq!(count(&env, "/members/batch-delete"), 3);
+    assert_eq!(env.emu.huawei_members(POOL_WEB).unwrap().len(), 6);
+    let table = env.lbb(["remove", &target, "--from", file]).ok();
+    assert_eq!(
+        table
+            .stdout
+            .lines()
+            .filter(|l| l.contains("already absent"))
+            .count(),
+        450
+    );
+    assert_eq!(count(&env, "/members/batch-delete"), 6);
+}
+
+#[test]
+fn get_shows_why_a_member_is_unhealthy_and_diagnose_runs_a_job_to_its_end() {
+    let env = Env::demo();
+    let target = elb(POOL_WEB);
+    let table = env.lbb(["get", &target, MEMBER_NO_PORT]).ok();
+    assert!(
+        table.stdout.contains("reason") && table.stdout.contains("CONNECT_TIMEOUT"),
+        "{}",
+        table.stdout
+    );
+    let json = env
+        .lbb(["get", &target, MEMBER_NO_PORT, "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(json["health_detail"]["code"], "CONNECT_TIMEOUT");
+    let healthy = env
+        .lbb(["get", &target, MEMBER_WITH_INSTANCE, "-o", "json"])
+        .ok()
+        .json();
+    assert!(healthy.get("health_detail").is_none());
+
+    let run = env
+        .lbb([
+            "diagnose",
+            &target,
+            MEMBER_NO_PORT,
+            "--listener",
+            LISTENER_WEB,
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(run["status"], "processed");
+    let config = run["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["group"] == "config")
+        .unwrap()
+        .clone();
+    assert_eq!(config["passed"], false);
+    assert!(config["reason"]
+        .as_str()
+        .unwrap()
+        .contains("CONNECT_TIMEOUT"));
+    assert_eq!(count(&env, "/health-check"), 1);
+    assert!(env.paths("/check/jobs/") >= 1);
+    let table = env
+        .lbb([
+            "diagnose",
+            &target,
+            MEMBER_WITH_INSTANCE,
+            "--subject",
+            "config",
+        ])
+        .ok();
+    assert!(table.stdout.contains("processed"), "{}", table.stdout);
+    env.lbb(["diagnose", &target, MEMBER_WITH_INSTANCE, "--subject", "x"])
+        .code(2);
+}

@@ -34,7 +34,9 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod batch;
 mod create;
+mod diagnose;
 mod ecs;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -47,6 +49,8 @@ mod safe_create;
 #[cfg(test)]
 mod tests;
 
+pub use batch::{MemberRef, MAX_BATCH};
 pub use create::{CheckedMember, CreateMember};
+pub use diagnose::{Diagnosis, Finding, SUBJECTS};
 pub use list::ListQuery;
 pub use provider::ElbProvider;

@@ -2,14 +2,17 @@
 
 use async_trait::async_trait;
 use http::Method;
+use std::net::IpAddr;
+
 use lb_backends_core::{
-    transport::ApiRequest, Backend, BackendProvider, BackendStream, BackendUpdate, Capabilities,
-    Error, InstanceLookup, NewBackend, ResourceId, Result, Target,
+    provider::BatchOutcome, transport::ApiRequest, Backend, BackendProvider, BackendStream,
+    BackendUpdate, Capabilities, Error, InstanceLookup, NewBackend, Port, ResourceId, Result,
+    Target,
 };
 use lb_backends_huawei_core::{HuaweiClient, Service};
 use serde_json::{Map, Value};
 
-use crate::{mapping, CreateMember, ListQuery};
+use crate::{batch::MemberRef, mapping, CreateMember, ListQuery};
 
 /// The members (backend servers) of one ELB v3 backend server group (pool).
 ///
@@ -214,6 +217,7 @@ impl BackendProvider for ElbProvider {
         Capabilities::ALL
             .with_max_weight(Some(crate::create::MAX_WEIGHT))
             .with_admin_state(false)
+            .with_native_batch(true)
     }
 
     fn list(&self) -> BackendStream<'_> {
@@ -258,5 +262,53 @@ impl BackendProvider for ElbProvider {
 
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
         self.find_instance(id).await
+    }
+
+    async fn add_many(&self, specs: &[NewBackend]) -> Vec<Result<BatchOutcome<Backend>>> {
+        // The same checks as `add`; a refused spec is reported and not sent.
+        let mut out: Vec<Option<Result<BatchOutcome<Backend>>>> = Vec::new();
+        let mut send = Vec::new();
+        for spec in specs {
+            match self.check_add(spec) {
+                Ok(()) => {
+                    out.push(None);
+                    send.push(CreateMember::from_new_backend(spec));
+                }
+                Err(e) => out.push(Some(Err(e))),
+            }
+        }
+        let mut sent = self.batch_add(&send).await.into_iter();
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    sent.next()
+                        .unwrap_or_else(|| Err(Error::invalid_input("lost a batch result")))
+                })
+            })
+            .collect()
+    }
+
+    async fn update_many(
+        &self,
+        changes: &[(ResourceId, BackendUpdate)],
+    ) -> Vec<Result<BatchOutcome<Backend>>> {
+        self.batch_update(changes).await
+    }
+
+    async fn remove_many(&self, ids: &[ResourceId]) -> Vec<Result<BatchOutcome<ResourceId>>> {
+        let refs: Vec<MemberRef> = ids.iter().cloned().map(MemberRef::Id).collect();
+        self.batch_delete(&refs)
+            .await
+            .into_iter()
+            .zip(ids)
+            .map(|(r, id)| r.map(|o| crate::batch::outcome(id.clone(), o.unchanged)))
+            .collect()
+    }
+
+    async fn remove_many_at(
+        &self,
+        endpoints: &[(IpAddr, Port)],
+    ) -> Vec<Result<BatchOutcome<Option<ResourceId>>>> {
+        self.batch_delete_at(endpoints).await
     }
 }

@@ -1,6 +1,9 @@
 //! One module per subcommand, and what they share.
 
 mod add;
+mod batch;
+mod describe;
+mod diagnose;
 mod get;
 mod inventory;
 mod list;
@@ -110,7 +113,19 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
         } => get::run(ctx, &target, &backend_id, instance).await?,
         Command::Add(args) => add::run(ctx, args).await?,
         Command::Set(args) => set::run(ctx, args).await?,
-        Command::Remove { target, backend_id } => remove::run(ctx, &target, &backend_id).await?,
+        Command::Remove {
+            target,
+            backend_id,
+            from,
+        } => match (from, backend_id) {
+            (Some(file), _) => batch::remove(ctx, &target, &file).await?,
+            (None, Some(id)) => remove::run(ctx, &target, &id).await?,
+            (None, None) => {
+                return Err(Error::invalid_input("give the backend's id or --from FILE").into())
+            }
+        },
+        Command::Describe { target } => describe::run(ctx, &target).await?,
+        Command::Diagnose(args) => diagnose::run(ctx, args).await?,
         Command::Inventory(args) => inventory::run(ctx, args).await?,
         Command::Completions { .. } => crate::exit::OK,
     };

@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 pub mod apig;
 mod auth;
-mod elb;
+pub(crate) mod elb;
 pub(crate) mod errors;
 mod iam;
 pub(crate) mod record;

@@ -224,6 +224,8 @@ pub(crate) struct HuaweiStore {
     pub iam_tokens: HashMap<String, Instant>,
     /// How many tokens IAM issued.
     pub iam_tokens_issued: u64,
+    /// ELB member diagnosis jobs by id.
+    pub jobs: HashMap<String, super::elb::jobs::Job>,
 }
 
 /// `v4` or `v6`.

@@ -21,6 +21,7 @@ use crate::util::{format_timestamp, unix_now};
 
 mod create;
 mod fields;
+pub(crate) mod jobs;
 mod list;
 
 const MEMBERS: &str = "/v3/{project_id}/elb/pools/{pool_id}/members";
@@ -41,6 +42,19 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/v3/{project_id}/elb/pools/{pool_id}/members/batch-delete",
             post(create::batch_delete),
+        )
+        .route(
+            "/v3/{project_id}/elb/pools/{pool_id}/members/batch-update",
+            post(create::batch_update),
+        )
+        .route("/v3/{project_id}/elb/pools/{pool_id}", get(jobs::show_pool))
+        .route(
+            "/v3/{project_id}/elb/members/{member_id}/health-check",
+            post(jobs::create_job),
+        )
+        .route(
+            "/v3/{project_id}/elb/members/check/jobs/{job_id}",
+            get(jobs::show_job),
         )
 }
 
