@@ -442,3 +442,177 @@ fn get_shows_why_a_member_is_unhealthy_and_diagnose_runs_a_job_to_its_end() {
     env.lbb(["diagnose", &target, MEMBER_WITH_INSTANCE, "--subject", "x"])
         .code(2);
 }
+
+const POOL_HASH: &str = "5a1e0000-0000-4000-8000-00000000a5e1";
+const POOL_GUARDED: &str = "5a1e0000-0000-4000-8000-00000000a5e2";
+
+/// The demo, plus a SOURCE_IP pool and a pool with deletion protection and a drain.
+fn settings_env() -> Env {
+    use lb_backends_emulator::fleet::{ConnectionDrain, Member, Pool};
+    let mut fleet = Fleet::demo();
+    let mut hash = Pool::new(POOL_HASH);
+    hash.lb_algorithm = "SOURCE_IP".into();
+    hash.cross_vpc = true;
+    let mut m = Member::new("192.168.9.1", 80);
+    m.id = "3e3b0000-0000-4000-8000-00000000a5e1".into();
+    hash.members.push(m);
+    let mut guarded = Pool::new(POOL_GUARDED);
+    guarded.name = "guarded".into();
+    guarded.member_deletion_protection_enable = true;
+    guarded.connection_drain = Some(ConnectionDrain::on(60));
+    guarded.cross_vpc = true;
+    let mut m = Member::new("192.168.9.2", 80);
+    m.id = "3e3b0000-0000-4000-8000-00000000a5e2".into();
+    guarded.members.push(m);
+    fleet.huawei.elb.pools.push(hash);
+    fleet.huawei.elb.pools.push(guarded);
+    Env::start(Emulator::builder().fleet(fleet))
+}
+
+#[test]
+fn the_pool_is_read_once_and_its_settings_refuse_what_the_cloud_would_ignore() {
+    let env = settings_env();
+    let hash = elb(POOL_HASH);
+    let run = env
+        .lbb([
+            "set",
+            &hash,
+            "3e3b0000-0000-4000-8000-00000000a5e1",
+            "--weight",
+            "5",
+        ])
+        .code(2);
+    assert!(run.stderr.contains("SOURCE_IP"), "{run:#?}");
+    let sent: Vec<String> = env
+        .emu
+        .requests()
+        .into_iter()
+        .map(|r| r.method + " " + &r.path)
+        .collect();
+    assert_eq!(sent.len(), 1, "only the pool read: {sent:?}");
+    assert!(
+        sent[0].starts_with("GET ") && sent[0].ends_with(POOL_HASH),
+        "{sent:?}"
+    );
+
+    env.emu.reset_request_count();
+    let guarded = elb(POOL_GUARDED);
+    let run = env
+        .lbb(["remove", &guarded, "3e3b0000-0000-4000-8000-00000000a5e2"])
+        .code(2);
+    assert!(
+        run.stderr.contains("member_deletion_protection_enable"),
+        "{run:#?}"
+    );
+    let sent: Vec<String> = env
+        .emu
+        .requests()
+        .into_iter()
+        .map(|r| r.method + " " + &r.path)
+        .collect();
+    assert_eq!(sent.len(), 1, "only the pool read: {sent:?}");
+    assert!(sent[0].starts_with("GET "), "{sent:?}");
+    assert_eq!(env.emu.huawei_members(POOL_GUARDED).unwrap().len(), 1);
+
+    // describe: the pool's own settings, drain timeout from connection_drain.
+    let d = env.lbb(["describe", &guarded, "-o", "json"]).ok().json();
+    assert_eq!(d["name"], "guarded");
+    assert_eq!(d["drain_timeout"], 60);
+    assert_eq!(d["settings"]["member_deletion_protection_enable"], true);
+    let table = env.lbb(["describe", &hash]).ok();
+    assert!(table.stdout.contains("SOURCE_IP"), "{}", table.stdout);
+}
+
+fn apig() -> String {
+    use lb_backends_emulator::fleet::apig_demo::{CHANNEL_IP, INSTANCE};
+    format!("huawei-apig:{INSTANCE}/{CHANNEL_IP}")
+}
+
+#[test]
+fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
+    use lb_backends_emulator::fleet::apig_demo::{CHANNEL_IP, INSTANCE, MEMBER_IP_1};
+    let env = Env::demo();
+    let status = |env: &Env| {
+        env.emu
+            .apig_members(INSTANCE, CHANNEL_IP)
+            .unwrap()
+            .into_iter()
+            .find(|m| m.id == MEMBER_IP_1)
+            .unwrap()
+            .status
+    };
+    let off = env
+        .lbb([
+            "set",
+            &apig(),
+            MEMBER_IP_1,
+            "--admin-up",
+            "false",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(off["admin_state"], "down");
+    assert_eq!(status(&env), 2);
+    assert_eq!(count(&env, "/members/batch-disable"), 1);
+    let on = env
+        .lbb([
+            "set",
+            &apig(),
+            MEMBER_IP_1,
+            "--admin-up",
+            "true",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(on["admin_state"], "up");
+    assert_eq!(status(&env), 1);
+    assert_eq!(count(&env, "/members/batch-enable"), 1);
+    assert_eq!(
+        env.emu
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count(),
+        2,
+        "no re-upsert"
+    );
+
+    // Weight 5000: accepted on APIG, refused on ELB before sending.
+    let set = env
+        .lbb([
+            "set",
+            &apig(),
+            MEMBER_IP_1,
+            "--weight",
+            "5000",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(set["weight"], 5000);
+    env.lbb(["set", &apig(), MEMBER_IP_1, "--weight", "10001"])
+        .code(2);
+    env.emu.reset_request_count();
+    let elb_run = env
+        .lbb([
+            "set",
+            &elb(POOL_WEB),
+            MEMBER_WITH_INSTANCE,
+            "--weight",
+            "5000",
+        ])
+        .code(2);
+    assert!(elb_run.stderr.contains("0 to 100"), "{elb_run:#?}");
+    assert_eq!(env.emu.request_count(), 0);
+
+    // describe: the channel's settings.
+    let d = env.lbb(["describe", &apig(), "-o", "json"]).ok().json();
+    assert_eq!(d["settings"]["member_type"], "ip");
+    assert!(d["settings"]["vpc_health_config"].is_object());
+    assert!(d["settings"].get("members").is_none());
+}

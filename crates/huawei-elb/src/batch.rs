@@ -99,8 +99,22 @@ impl ElbProvider {
         let mut out: Vec<Option<Result<BatchOutcome<Backend>>>> =
             (0..specs.len()).map(|_| None).collect();
         let mut ok: Vec<(usize, CheckedMember)> = Vec::new();
+        // Port 0 only in a pool with any_port_enable: the pool is read only if asked.
+        let any_port = if specs
+            .iter()
+            .any(|s| s.protocol_port == 0 && s.check_in(true).is_ok())
+        {
+            self.any_port().await
+        } else {
+            false
+        };
         for (i, spec) in specs.iter().enumerate() {
-            match spec.check() {
+            let checked = if any_port {
+                spec.check_in(true)
+            } else {
+                spec.check()
+            };
+            match checked {
                 Ok(c) => ok.push((i, c)),
                 Err(e) => out[i] = Some(Err(e)),
             }
@@ -161,13 +175,23 @@ impl ElbProvider {
         &self,
         members: &[MemberRef],
     ) -> Vec<Result<BatchOutcome<Option<ResourceId>>>> {
+        if members.is_empty() {
+            return Vec::new();
+        }
+        if let Err(e) = self.check_removable().await {
+            return members.iter().map(|_| Err(copy(&e))).collect();
+        }
+        let any_port = self.any_port().await;
         let mut out = Vec::with_capacity(members.len());
         for chunk in members.chunks(MAX_BATCH) {
             let body: Vec<Value> = chunk
                 .iter()
                 .map(|m| match m {
                     MemberRef::Id(id) => json!({ "id": id.as_str() }),
-                    MemberRef::At(a, p) => json!({ "address": a.to_string(), "protocol_port": p }),
+                    MemberRef::At(a, p) => json!({
+                        "address": a.to_string(),
+                        "protocol_port": if any_port { 0 } else { *p },
+                    }),
                 })
                 .collect();
             let result = match self
@@ -234,8 +258,25 @@ impl ElbProvider {
         let mut out: Vec<Option<Result<BatchOutcome<Backend>>>> =
             (0..changes.len()).map(|_| None).collect();
         let mut ok: Vec<(usize, Value)> = Vec::new();
-        for (i, (id, change)) in changes.iter().enumerate() {
-            match lb_backends_core::BackendProvider::check_update(self, id, change) {
+        let checks: Vec<Result<()>> = changes
+            .iter()
+            .map(|(id, change)| lb_backends_core::BackendProvider::check_update(self, id, change))
+            .collect();
+        let weight_refused = if changes
+            .iter()
+            .zip(&checks)
+            .any(|((_, c), ok)| ok.is_ok() && c.weight.is_some())
+        {
+            self.check_weight_matters().await.err()
+        } else {
+            None
+        };
+        for (i, ((id, change), check)) in changes.iter().zip(checks).enumerate() {
+            let check = match (&weight_refused, check) {
+                (Some(e), Ok(())) if change.weight.is_some() => Err(copy(e)),
+                (_, c) => c,
+            };
+            match check {
                 Err(e) => out[i] = Some(Err(e)),
                 Ok(()) => {
                     let mut m = Map::new();

@@ -136,13 +136,23 @@ impl CreateMember {
     /// without a subnet (cross-VPC) has an IPv4 address. The error names the field
     /// and the rule.
     pub fn check(&self) -> Result<CheckedMember> {
+        self.check_in(false)
+    }
+
+    /// [`check`](Self::check) for a pool with `any_port_enable` (port pass-through),
+    /// where a member's `protocol_port` is 0.
+    pub fn check_in(&self, any_port_pool: bool) -> Result<CheckedMember> {
         if self.admin_state_up.is_some() {
             return Err(admin_state_read_only());
         }
         let address = check_address(&self.address)?;
-        let protocol_port = Port::new(self.protocol_port)
-            .map_err(|e| e.context("member protocol_port"))?
-            .get();
+        let protocol_port = if any_port_pool && self.protocol_port == 0 {
+            0
+        } else {
+            Port::new(self.protocol_port)
+                .map_err(|e| e.context("member protocol_port"))?
+                .get()
+        };
         let subnet_cidr_id = self
             .subnet_cidr_id
             .as_deref()

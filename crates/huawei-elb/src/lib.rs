@@ -43,6 +43,7 @@ pub mod fuzzing;
 mod list;
 mod mapping;
 pub mod model;
+mod pool;
 mod provider;
 mod safe_create;
 
@@ -53,4 +54,5 @@ pub use batch::{MemberRef, MAX_BATCH};
 pub use create::{CheckedMember, CreateMember};
 pub use diagnose::{Diagnosis, Finding, SUBJECTS};
 pub use list::ListQuery;
+pub use pool::PoolSettings;
 pub use provider::ElbProvider;

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use lb_backends_core::{
     provider::BatchOutcome, transport::ApiRequest, Backend, BackendProvider, BackendStream,
     BackendUpdate, Capabilities, Error, InstanceLookup, NewBackend, Port, ResourceId, Result,
-    Target,
+    Target, TargetInfo,
 };
 use lb_backends_huawei_core::{HuaweiClient, Service};
 use serde_json::{Map, Value};
@@ -47,6 +47,8 @@ pub struct ElbProvider {
     pool_id: ResourceId,
     page_size: u32,
     max_records: u64,
+    /// The pool's settings, read once when a write needs them (clones share them).
+    pub(crate) pool: std::sync::Arc<tokio::sync::OnceCell<crate::PoolSettings>>,
 }
 
 impl ElbProvider {
@@ -68,6 +70,7 @@ impl ElbProvider {
             pool_id,
             page_size: Self::MAX_PAGE_SIZE,
             max_records: Self::DEFAULT_MAX_RECORDS,
+            pool: std::sync::Arc::default(),
         }
     }
 
@@ -253,15 +256,23 @@ impl BackendProvider for ElbProvider {
 
     async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
         self.check_update(id, change)?;
+        if change.weight.is_some() {
+            self.check_weight_matters().await?;
+        }
         self.update_member(id, change).await
     }
 
     async fn remove(&self, id: &ResourceId) -> Result<()> {
+        self.check_removable().await?;
         self.delete_member(id).await
     }
 
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
         self.find_instance(id).await
+    }
+
+    async fn describe(&self) -> Result<TargetInfo> {
+        self.describe_pool().await
     }
 
     async fn add_many(&self, specs: &[NewBackend]) -> Vec<Result<BatchOutcome<Backend>>> {

@@ -49,6 +49,8 @@ pub mod codes {
     pub const ELB_NOT_FOUND: &str = "ELB.8904";
     /// 409, ELB (*chosen*): the pool already has a member with this address and port.
     pub const ELB_DUPLICATE_MEMBER: &str = "ELB.8907";
+    /// 409, ELB (*chosen*; unconfirmed): the pool has member deletion protection.
+    pub const ELB_DELETION_PROTECTED: &str = "ELB.8923";
     /// 400, ELB (*chosen*): `subnet_cidr_id` names no subnet, or one outside the load
     /// balancer's VPC.
     pub const ELB_SUBNET_INVALID: &str = "ELB.8910";

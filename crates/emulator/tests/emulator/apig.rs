@@ -246,7 +246,7 @@ async fn post_upserts_by_address() {
     for bad in [
         json!({}),
         json!({"members": []}),
-        json!({"members": [{"host": "10.1.0.2", "weight": 101}]}),
+        json!({"members": [{"host": "10.1.0.2", "weight": 10_001}]}),
         json!({"members": [{"host": "10.1.0.2", "port": 0}]}),
         json!({"members": [{"host": "not-an-ip"}]}),
         json!({"members": [{"host": "10.1.0.2", "status": 3}]}),

@@ -46,7 +46,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
@@ -78,6 +78,18 @@ pub(super) fn routes() -> Router<AppState> {
                 .put(write::replace_members),
         )
         .route(MEMBER, delete(write::delete_member))
+        .route(
+            "/v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members/batch-enable",
+            post(write::batch_enable),
+        )
+        .route(
+            "/v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members/batch-disable",
+            post(write::batch_disable),
+        )
+        .route(
+            "/v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}",
+            get(write::show_channel),
+        )
 }
 
 /// An APIG error answer: `{"error_code", "error_msg"}`.

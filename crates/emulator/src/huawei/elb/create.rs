@@ -79,9 +79,8 @@ fn parse_create(obj: &Map<String, Value>, rid: &str) -> Result<CreateOption, Hua
             "Invalid input for address: '{address}' is not a valid IP address."
         ))
     })?;
-    let Some(port) = f.integer("protocol_port", 1, 65535)? else {
-        return Err(f.bad("Missing mandatory attribute 'protocol_port'.".into()));
-    };
+    // 0 or absent only in an any-port pool (checked in `build`, which knows the pool).
+    let port = f.integer("protocol_port", 0, 65535)?.unwrap_or(0);
     // project_id is checked but not used: the member belongs to the path's project.
     f.string("project_id", 1, 32)?;
     Ok(CreateOption {
@@ -130,6 +129,17 @@ fn build(
         .ok_or_else(|| HuaweiError::not_found(rid, "Pool", pool_id))?;
     let bad = |code, msg: String| HuaweiError::new(StatusCode::BAD_REQUEST, code, msg, rid);
     let ip = opt.address;
+    let mut opt = opt.clone();
+    if pool.spec.any_port_enable {
+        // Port pass-through: the member's port follows the listener's.
+        opt.protocol_port = 0;
+    } else if opt.protocol_port == 0 {
+        return Err(HuaweiError::invalid(
+            rid,
+            "Invalid input for protocol_port: 1 to 65535 (0 only in a pool with any_port_enable).",
+        ));
+    }
+    let opt = &opt;
     let mut instance_id = String::new();
     match &opt.subnet_cidr_id {
         Some(sid) => {
@@ -429,6 +439,9 @@ pub(super) async fn batch_delete(
         .collect::<Result<Vec<_>, _>>()?;
     let mut store = lock(&st.huawei);
     let pool = pool_mut(&mut store, &pool_id, &rid)?;
+    if pool.spec.member_deletion_protection_enable {
+        return Err(super::deletion_protected(&rid, &pool_id));
+    }
     let any_port = pool.spec.any_port_enable;
     let answers: Vec<Value> = targets
         .iter()

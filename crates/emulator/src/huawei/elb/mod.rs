@@ -100,6 +100,17 @@ pub(super) async fn read_object(body: Body, rid: &str) -> Result<Map<String, Val
     }
 }
 
+/// 409 `ELB.8923` (*chosen*: the cloud's code is unconfirmed, huawei-more.md 10.6):
+/// the pool has member deletion protection.
+pub(super) fn deletion_protected(rid: &str, pool_id: &str) -> HuaweiError {
+    HuaweiError::new(
+        StatusCode::CONFLICT,
+        super::codes::ELB_DELETION_PROTECTED,
+        format!("Pool {pool_id} has member_deletion_protection_enable: members cannot be removed."),
+        rid,
+    )
+}
+
 /// The pool, refreshed (members past their health-check delay are `ONLINE`).
 pub(super) fn pool_mut<'a>(
     store: &'a mut HuaweiStore,
@@ -171,6 +182,9 @@ async fn delete_member(
 ) -> Result<Response, HuaweiError> {
     let mut store = lock(&st.huawei);
     let pool = pool_mut(&mut store, &pool_id, &rid)?;
+    if pool.spec.member_deletion_protection_enable {
+        return Err(deletion_protected(&rid, &pool_id));
+    }
     pool.remove(&member_id)
         .ok_or_else(|| HuaweiError::not_found(&rid, "Member", &member_id))?;
     Ok(StatusCode::NO_CONTENT.into_response())
