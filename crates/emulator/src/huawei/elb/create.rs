@@ -319,7 +319,9 @@ fn with_status(member: &Member, ret_status: &str) -> Value {
     let mut v = serde_json::to_value(member).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("ret_status".into(), ret_status.into());
+        // BatchMember has neither (huawei-more.md 5).
         m.remove("availability_zone");
+        m.remove("ip_version");
     }
     v
 }
@@ -529,7 +531,12 @@ pub(super) async fn batch_update(
             m.protocol_port = u16::try_from(p).unwrap_or(m.protocol_port);
         }
         m.updated_at = Some(crate::compact::Text::new(&now));
-        answers.push(serde_json::to_value(&*m).unwrap_or(Value::Null));
+        let mut v = serde_json::to_value(&*m).unwrap_or(Value::Null);
+        if let Value::Object(o) = &mut v {
+            // BatchUpdateMember has no ip_version (huawei-more.md 5).
+            o.remove("ip_version");
+        }
+        answers.push(v);
     }
     Ok(json_response(
         StatusCode::OK,
