@@ -114,3 +114,46 @@ async fn aksk_discovers_the_project_once_per_ak_and_region() {
     let err = c.resolve_project().await.unwrap_err();
     assert!(err.message().contains("no project named"), "{err}");
 }
+
+#[tokio::test]
+async fn a_token_refused_with_401_is_replaced_once_and_the_call_sent_again() {
+    let emu = Emulator::builder()
+        .fleet(Fleet::demo())
+        .huawei_project_name("cn-south-1")
+        .start()
+        .await
+        .unwrap();
+    let c = HuaweiClient::builder()
+        .region("cn-south-1")
+        .credentials(Credentials::password(
+            DEFAULT_USER_NAME,
+            DEFAULT_PASSWORD,
+            DEFAULT_DOMAIN_NAME,
+        ))
+        .endpoint_all(emu.base_url())
+        .build()
+        .unwrap();
+    let pool = ElbProvider::new(c, ResourceId::new(demo::POOL_WEB).unwrap());
+    assert_eq!(pool.list().try_collect::<Vec<_>>().await.unwrap().len(), 6);
+    emu.expire_huawei_tokens();
+    emu.reset_request_count();
+    let again = pool
+        .get(&ResourceId::new(demo::MEMBER_WITH_INSTANCE).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(again.id, demo::MEMBER_WITH_INSTANCE);
+    assert_eq!(emu.huawei_tokens_issued(), 2);
+    let statuses: Vec<(String, Option<u16>)> = emu
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("GET".to_owned(), Some(401)),
+            ("POST".to_owned(), Some(201)),
+            ("GET".to_owned(), Some(200))
+        ]
+    );
+}

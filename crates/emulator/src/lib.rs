@@ -336,6 +336,15 @@ impl Emulator {
         lock(&self.state.huawei).iam_tokens_issued
     }
 
+    /// Ends every token the Huawei IAM issued now, whatever its lifetime (as the cloud
+    /// does when a password changes): the next call with one is answered 401.
+    pub fn expire_huawei_tokens(&self) {
+        let now = std::time::Instant::now();
+        for until in lock(&self.state.huawei).iam_tokens.values_mut() {
+            *until = now;
+        }
+    }
+
     /// The members of a Huawei pool as the server holds them now, in listing order
     /// (`None`: no such pool). For tests that check what really happened.
     pub fn huawei_members(&self, pool_id: &str) -> Option<Vec<fleet::Member>> {

@@ -1,13 +1,14 @@
 //! `lbb diagnose huawei-elb:POOL MEMBER [--listener ID] [--subject S] [--wait D]`:
 //! ELB's diagnosis job for one member, run to its end, its findings printed.
 
-use std::io::Write;
-
-use super::{done, stdout, Ctx};
+use super::Ctx;
 use crate::{cli::DiagnoseArgs, exit::Failure};
 
 #[cfg(feature = "huawei-elb")]
 pub async fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<u8, Failure> {
+    use std::io::Write;
+
+    use super::{done, stdout};
     use crate::{cli::Format, output::printable};
     use lb_backends::ProviderKind;
 
@@ -87,6 +88,5 @@ pub async fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<u8, Failure> {
 
 #[cfg(not(feature = "huawei-elb"))]
 pub async fn run(_ctx: &Ctx, args: DiagnoseArgs) -> Result<u8, Failure> {
-    let _ = (stdout, done, |o: &mut dyn Write| o.flush());
     Err(lb_backends::Error::unsupported(args.target.provider(), "running a diagnosis job").into())
 }
