@@ -616,3 +616,23 @@ fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
     assert!(d["settings"]["vpc_health_config"].is_object());
     assert!(d["settings"].get("members").is_none());
 }
+
+#[cfg(feature = "tencent-bmlb")]
+#[test]
+fn describe_on_a_provider_without_it_is_unsupported() {
+    use lb_backends_emulator::{DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY};
+    let env = Env::demo();
+    let mut cmd = env.cmd(Creds::AkSk { project: true });
+    cmd.env("TENCENTCLOUD_SECRET_ID", DEFAULT_TENCENT_SECRET_ID)
+        .env("TENCENTCLOUD_SECRET_KEY", DEFAULT_TENCENT_SECRET_KEY)
+        .env("TENCENTCLOUD_REGION", "gz")
+        .args([
+            "describe",
+            "tencent-bmlb:lb-abcdefgh/lbl-abcdefgh/dm-abcdefgh/loc-abcdefgh",
+        ]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("describing the target"), "{stderr}");
+    assert_eq!(env.emu.request_count(), 0);
+}
