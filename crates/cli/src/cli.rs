@@ -44,7 +44,8 @@ Targets:
   tencent-clb:LB_ID/LISTENER_ID[/LOCATION_ID]           one CLB listener or layer-7 rule (API 3.0)
   tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID  hosts on a BMLB forwarding path
 
-Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION and
+Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION (or an IAM
+user's HW_USER_NAME/HW_PASSWORD/HW_DOMAIN_NAME) and
 TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_REGION, then from a profile in
 $XDG_CONFIG_HOME/lb-backends/config.toml. See docs/cli.md.
 
@@ -70,7 +71,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Huawei project id; default HUAWEICLOUD_SDK_PROJECT_ID or the profile's.
+    /// Huawei project id; default HUAWEICLOUD_SDK_PROJECT_ID or the profile's, else
+    /// discovered from IAM for the region.
     #[arg(long, global = true, value_name = "ID")]
     pub project_id: Option<String>,
 

@@ -636,3 +636,51 @@ fn describe_on_a_provider_without_it_is_unsupported() {
     assert!(stderr.contains("describing the target"), "{stderr}");
     assert_eq!(env.emu.request_count(), 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_profile_with_a_password_works_and_must_be_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::demo();
+    let dir = env.home.path().join("config/lb-backends");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[profile.default]\nregion = \"cn-north-4\"\nuser_name = \"{DEFAULT_USER_NAME}\"\n\
+             password = \"{DEFAULT_PASSWORD}\"\ndomain_name = \"{DEFAULT_DOMAIN_NAME}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = env.cmd(Creds::Password);
+    for var in [
+        "HW_USER_NAME",
+        "HW_PASSWORD",
+        "HW_DOMAIN_NAME",
+        "HUAWEICLOUD_SDK_REGION",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd.args(["list", &elb(POOL_WEB)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut cmd = env.cmd(Creds::Password);
+    for var in [
+        "HW_USER_NAME",
+        "HW_PASSWORD",
+        "HW_DOMAIN_NAME",
+        "HUAWEICLOUD_SDK_REGION",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .args(["list", &elb(POOL_WEB), "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(DEFAULT_PASSWORD));
+    assert_eq!(env.emu.huawei_tokens_issued(), 1);
+}
