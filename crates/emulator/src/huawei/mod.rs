@@ -1,5 +1,6 @@
-//! Huawei Cloud: the account the emulator accepts, and the ELB v3 and VPC v1 routes
-//! behind one authentication layer (token or `SDK-HMAC-SHA256`).
+//! Huawei Cloud: the account the emulator accepts, and the ELB v3, VPC v1 and APIG
+//! routes behind one authentication layer (token or `SDK-HMAC-SHA256`); IAM (password
+//! tokens, project listings) beside it, checking credentials itself.
 //!
 //! Later modules (APIG) add their `routes()` to `routes()` here and reuse the `auth`
 //! layer as is.

@@ -6,6 +6,8 @@
 //! | `POST .../members` | add members, an upsert by address |
 //! | `PUT .../members` | replace the whole member set (served so tests can prove a client never calls it) |
 //! | `DELETE .../members/{member_id}` | remove one member |
+//! | `POST .../members/batch-disable`, `.../batch-enable` `{"member_ids": [...]}` | set those members' `status` to 2 / 1 (204) |
+//! | `GET .../vpc-channels/{vpc_channel_id}` | the channel: name, port, `member_type`, `balance_strategy`, member groups, members, `vpc_health_config` |
 //!
 //! Listing: `offset` is the number of members to skip (below 0 → 0), `limit` the
 //! page size (0 or less → 20, above 500 → 500, absent → 20); either not an integer
@@ -20,7 +22,7 @@
 //! Writes: the body is `{"members": [{host | ecs_id + ecs_name, weight, port,
 //! is_backup, member_group_name, status}]}`. An `ip` channel takes `host` (an IP), an
 //! `ecs` channel `ecs_id` and `ecs_name`; anything else, an unknown field, a value out
-//! of range (weight 0–100, port 1–65535, status 1/2) or two entries with one address →
+//! of range (weight 0–10000, port 1–65535, status 1/2) or two entries with one address →
 //! 400 `APIG.2012`. `POST` updates the members whose address exists (keeping their id)
 //! and adds the others (201, the upserted members); `PUT` makes the channel hold exactly
 //! the given members (200, the whole set). A write holds its channel for the write time
