@@ -146,7 +146,21 @@ async fn bad_input_fails_clearly_and_sends_nothing() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert_eq!(emu.request_count(), 0, "{:?}", emu.requests());
+    // Port 0 is valid in a pool with any_port_enable only: that case reads the pool
+    // (once), and nothing else is sent.
+    let sent: Vec<String> = emu
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        sent,
+        [format!(
+            "GET /v3/{}/elb/pools/{}",
+            emu.huawei().project_id,
+            demo::POOL_WEB
+        )]
+    );
 }
 
 #[tokio::test]
@@ -420,11 +434,22 @@ async fn add_update_remove_round_trip_through_the_trait() {
     let made = p.add(&spec).await.unwrap();
     assert_eq!(made.weight, Some(5));
     let id = ResourceId::new(made.id.clone()).unwrap();
-    let up = p
+    // The admin state is read-only on ELB: refused before sending.
+    let requests = emu.request_count();
+    let err = p
         .update(&id, &BackendUpdate::new().with_admin_up(false))
         .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(emu.request_count(), requests);
+    let up = p
+        .update(
+            &id,
+            &BackendUpdate::new().with_weight(Weight::new(0).unwrap()),
+        )
+        .await
         .unwrap();
-    assert_eq!(up.admin_state, lb_backends_core::AdminState::Down);
+    assert_eq!(up.weight, Some(0));
     assert_eq!(p.get(&id).await.unwrap().id, made.id);
     p.remove(&id).await.unwrap();
     assert_eq!(p.get(&id).await.unwrap_err().kind(), ErrorKind::NotFound);

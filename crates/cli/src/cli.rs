@@ -44,7 +44,8 @@ Targets:
   tencent-clb:LB_ID/LISTENER_ID[/LOCATION_ID]           one CLB listener or layer-7 rule (API 3.0)
   tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID  hosts on a BMLB forwarding path
 
-Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION and
+Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION (or an IAM
+user's HW_USER_NAME/HW_PASSWORD/HW_DOMAIN_NAME) and
 TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_REGION, then from a profile in
 $XDG_CONFIG_HOME/lb-backends/config.toml. See docs/cli.md.
 
@@ -71,7 +72,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Huawei project id; default HUAWEICLOUD_SDK_PROJECT_ID or the profile's.
+    /// Huawei project id; default HUAWEICLOUD_SDK_PROJECT_ID or the profile's, else
+    /// discovered from IAM for the region.
     #[arg(long, global = true, value_name = "ID")]
     pub project_id: Option<String>,
 
@@ -204,19 +206,35 @@ pub enum Command {
     /// Change a backend's weight, name or admin state.
     Set(SetArgs),
 
-    /// Deregister a backend.
+    /// Deregister a backend (or many: --from FILE).
     #[command(visible_alias = "rm")]
     Remove {
         /// The target the backend belongs to.
         #[arg(value_parser = parse_target)]
         target: Target,
         /// The backend's id.
-        #[arg(value_parser = parse_id)]
-        backend_id: ResourceId,
+        #[arg(value_parser = parse_id, required_unless_present = "from")]
+        backend_id: Option<ResourceId>,
+        /// Remove every backend of FILE (`-`: stdin): one a line, `ID` or
+        /// `ADDRESS,PORT` (CSV) or JSON lines; one row per item says what happened.
+        #[arg(long, value_name = "FILE", conflicts_with = "backend_id")]
+        from: Option<PathBuf>,
         /// Issue 12: idempotent removal and waiting.
         #[command(flatten)]
         ops: crate::commands::wait::RemoveFlags,
     },
+
+    /// What the cloud says about the target itself: the ELB pool, the APIG channel,
+    /// the load balancer or rule (name, protocol, drain timeout, the raw settings).
+    Describe {
+        /// The target, e.g. huawei-elb:POOL_ID.
+        #[arg(value_parser = parse_target)]
+        target: Target,
+    },
+
+    /// Run ELB's diagnosis job for one member (configuration, network ACL and
+    /// security group checks against a listener) and print its findings.
+    Diagnose(DiagnoseArgs),
 
     /// Every backend of many targets, listed from a fleet file (TOML).
     Inventory(InventoryArgs),
@@ -252,12 +270,19 @@ pub struct AddArgs {
     #[arg(value_parser = parse_target)]
     pub target: Target,
     /// The backend's IP address.
-    #[arg(long, value_name = "IP")]
-    pub address: IpAddr,
+    #[arg(long, value_name = "IP", required_unless_present = "from")]
+    pub address: Option<IpAddr>,
     /// The port traffic is sent to (1-65535).
-    #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N")]
-    pub port: Port,
-    /// Weight (0-100); the provider's default when not given.
+    #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N", required_unless_present = "from")]
+    pub port: Option<Port>,
+    /// Add every backend of FILE (`-`: stdin): `ADDRESS,PORT[,WEIGHT]` (CSV) or JSON
+    /// lines with address, port, weight, name, subnet; --weight, --subnet, --name,
+    /// --admin-up apply to rows without their own. One row per item says what
+    /// happened; one already there is a success.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["address", "port", "dry_run"])]
+    pub from: Option<PathBuf>,
+    /// Weight (the target's range: ELB 0-100, APIG 0-10000); the provider's default
+    /// when not given.
     #[arg(long, value_parser = parse_lbb::<Weight>, value_name = "W")]
     pub weight: Option<Weight>,
     /// Subnet of the address (ELB `subnet_cidr_id`; none: a cross-VPC member).
@@ -284,8 +309,12 @@ pub struct SetArgs {
     #[arg(value_parser = parse_target)]
     pub target: Target,
     /// The backend's id.
-    #[arg(value_parser = parse_id)]
-    pub backend_id: ResourceId,
+    #[arg(value_parser = parse_id, required_unless_present = "from")]
+    pub backend_id: Option<ResourceId>,
+    /// Change every backend of FILE (`-`: stdin): `ID[,WEIGHT]` (CSV) or JSON lines
+    /// with id, weight, name; the other options apply to every row.
+    #[arg(long, value_name = "FILE", conflicts_with = "backend_id")]
+    pub from: Option<PathBuf>,
     /// New weight (the target's range: 0-100; APIG 0-10000).
     #[arg(long, value_parser = parse_lbb::<Weight>, value_name = "W")]
     pub weight: Option<Weight>,
@@ -301,6 +330,26 @@ pub struct SetArgs {
     /// Issue 12: `--wait`.
     #[command(flatten)]
     pub wait: crate::commands::wait::WaitFlags,
+}
+
+/// `lbb diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The pool, e.g. huawei-elb:POOL_ID.
+    #[arg(value_parser = parse_target)]
+    pub target: Target,
+    /// The member's id.
+    #[arg(value_parser = parse_id)]
+    pub backend_id: ResourceId,
+    /// The listener to check against (default: the member's first listener).
+    #[arg(long, value_parser = parse_id, value_name = "ID")]
+    pub listener: Option<ResourceId>,
+    /// What to check.
+    #[arg(long, default_value = "all", value_parser = ["all", "securityGroup", "networkAcl", "config"])]
+    pub subject: String,
+    /// Longest time to wait for the job to end.
+    #[arg(long, default_value = "2m", value_parser = parse_duration, value_name = "DURATION")]
+    pub wait: Duration,
 }
 
 /// `lbb inventory`.

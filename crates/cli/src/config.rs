@@ -123,6 +123,18 @@ pub struct Profile {
     pub token: Option<Secret>,
     /// Variable holding the Huawei IAM token.
     pub token_env: Option<String>,
+    /// Huawei IAM user name (password tokens; with `password` and `domain_name`).
+    pub user_name: Option<String>,
+    /// Huawei IAM user's password (a secret).
+    pub password: Option<Secret>,
+    /// Variable holding the Huawei IAM user's password.
+    pub password_env: Option<String>,
+    /// Huawei account (domain) name of the IAM user.
+    pub domain_name: Option<String>,
+    /// Huawei IAM user id, for an MFA passcode.
+    pub mfa_user_id: Option<String>,
+    /// Variable holding a one-time Huawei MFA passcode.
+    pub mfa_passcode_env: Option<String>,
 
     /// Tencent `SecretId`.
     pub secret_id: Option<String>,
@@ -152,6 +164,7 @@ impl Profile {
             ("sk", self.sk.is_some()),
             ("security_token", self.security_token.is_some()),
             ("token", self.token.is_some()),
+            ("password", self.password.is_some()),
             ("secret_key", self.secret_key.is_some()),
             ("session_token", self.session_token.is_some()),
         ]

@@ -77,6 +77,19 @@ pub fn provider(
     clients.provider(target)
 }
 
+/// The ELB provider itself (not boxed), for what only ELB does (`lbb diagnose`).
+#[cfg(feature = "huawei-elb")]
+pub fn huawei_elb(
+    target: &Target,
+    settings: &Settings,
+    config: &Config,
+    transport: &HttpTransport,
+) -> Result<lb_backends::huawei_elb::ElbProvider> {
+    let profile = config.profile(settings.profile.as_deref())?;
+    let client = huawei::client(settings, profile, transport)?;
+    lb_backends::huawei_elb::ElbProvider::for_target(client, target)
+}
+
 // In a build without any provider, nothing here uses the settings or transport.
 #[cfg_attr(
     not(any(
@@ -117,13 +130,18 @@ fn clients(
 #[cfg(any(feature = "huawei-elb", feature = "huawei-apig"))]
 mod huawei {
     use lb_backends::{
-        huawei::{Credentials, HuaweiClient, Service},
+        huawei::{password_from, Credentials, HuaweiClient, Service, ENV_IAM_ENDPOINT},
         transport::HttpTransport,
         Error, ErrorKind, Result,
     };
 
     use super::Settings;
     use crate::config::{env_var, plain_or_env, secret_or_env, NamedProfile};
+
+    /// A value of a variable the profile names (`None` when it names none).
+    fn lookup(named: &NamedProfile<'_>, var: &Option<String>, key: &str) -> Result<Option<String>> {
+        plain_or_env(named, &None, var, key)
+    }
 
     /// lbb's own variable for an IAM token (the SDKs have none).
     pub const ENV_AUTH_TOKEN: &str = "HUAWEICLOUD_SDK_AUTH_TOKEN";
@@ -139,21 +157,24 @@ mod huawei {
             .clone()
             .or_else(|| env_var("HUAWEICLOUD_SDK_REGION"))
             .or_else(|| p.and_then(|p| p.region.clone()));
+        // Optional: without one, the client discovers it from IAM for the region.
         let project_id = s
             .project_id
             .clone()
             .or_else(|| env_var("HUAWEICLOUD_SDK_PROJECT_ID"))
-            .or_else(|| p.and_then(|p| p.project_id.clone()))
-            .ok_or_else(|| {
-                Error::invalid_input(
-                    "no Huawei project id: give --project-id, set HUAWEICLOUD_SDK_PROJECT_ID, \
-                     or put project_id in a profile",
-                )
-            })?;
+            .or_else(|| p.and_then(|p| p.project_id.clone()));
         let mut builder = HuaweiClient::builder()
-            .project_id(project_id)
             .credentials(credentials(profile)?)
             .transport(transport.clone());
+        if let Some(project_id) = project_id {
+            builder = builder.project_id(project_id);
+        }
+        if region.is_none() && project_id_missing(s, p) {
+            return Err(Error::invalid_input(
+                "no Huawei project id: give --project-id, set HUAWEICLOUD_SDK_PROJECT_ID, \
+                 or put project_id in a profile (or give the region, and it is discovered)",
+            ));
+        }
         let endpoint = s
             .endpoint
             .clone()
@@ -177,6 +198,9 @@ mod huawei {
                 }
             }
         }
+        if let Some(url) = env_var(ENV_IAM_ENDPOINT) {
+            builder = builder.endpoint(Service::Iam, url);
+        }
         if region.is_none() && endpoint.is_none() {
             let hint = if per_service {
                 " (a profile's [endpoints] alone is not enough: give the region or `endpoint`)"
@@ -189,6 +213,12 @@ mod huawei {
             )));
         }
         builder.build()
+    }
+
+    fn project_id_missing(s: &Settings, p: Option<&crate::config::Profile>) -> bool {
+        s.project_id.is_none()
+            && env_var("HUAWEICLOUD_SDK_PROJECT_ID").is_none()
+            && p.and_then(|p| p.project_id.as_ref()).is_none()
     }
 
     fn credentials(profile: Option<NamedProfile<'_>>) -> Result<Credentials> {
@@ -211,6 +241,10 @@ mod huawei {
         }
         if let Some(token) = env_var(ENV_AUTH_TOKEN) {
             return Ok(Credentials::token(token));
+        }
+        // The terraform provider's HW_USER_NAME, HW_PASSWORD, HW_DOMAIN_NAME.
+        if let Some(creds) = password_from(&|name: &str| env_var(name)) {
+            return Ok(creds);
         }
         if let Some(named) = profile {
             let p = named.profile;
@@ -240,12 +274,35 @@ mod huawei {
             if let Some(token) = secret_or_env(&named, &p.token, &p.token_env, "token")? {
                 return Ok(Credentials::token(token));
             }
+            let password = secret_or_env(&named, &p.password, &p.password_env, "password")?;
+            match (&p.user_name, password, &p.domain_name) {
+                (Some(user), Some(password), Some(domain)) => {
+                    let creds = Credentials::password(user, password, domain);
+                    let passcode = lookup(&named, &p.mfa_passcode_env, "mfa_passcode")?;
+                    return Ok(match (&p.mfa_user_id, passcode) {
+                        (Some(id), Some(code)) => creds.with_mfa(id, code),
+                        _ => creds,
+                    });
+                }
+                (None, None, None) => {}
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Unauthorized,
+                        format!(
+                            "profile {:?} needs user_name, password (or password_env) and \
+                             domain_name together for a password token",
+                            named.name
+                        ),
+                    ))
+                }
+            }
         }
         Err(Error::new(
             ErrorKind::Unauthorized,
             format!(
                 "no Huawei credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or \
-                 {ENV_AUTH_TOKEN}), or give ak/sk or token in a profile{}",
+                 {ENV_AUTH_TOKEN}, or HW_USER_NAME, HW_PASSWORD and HW_DOMAIN_NAME), or give \
+                 ak/sk, token or user_name/password/domain_name in a profile{}",
                 profile.map_or_else(String::new, |p| format!(" (profile {:?} has none)", p.name))
             ),
         ))

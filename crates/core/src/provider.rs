@@ -589,6 +589,70 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
         }
         out
     }
+
+    /// Deregister many backends given by address and port: one result per endpoint,
+    /// in order, with the id removed (`None`: no backend was there, reported
+    /// `unchanged`). A provider whose cloud deletes by address (ELB's batch-delete)
+    /// does so; by default one listing ([`ids_at`]), then
+    /// [`remove_many`](Self::remove_many) of what it found.
+    async fn remove_many_at(
+        &self,
+        endpoints: &[(IpAddr, Port)],
+    ) -> Vec<Result<BatchOutcome<Option<ResourceId>>>> {
+        let ids = match ids_at(self.list(), endpoints).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                let why = format!("listing the target to find the backends failed: {e}");
+                return endpoints
+                    .iter()
+                    .map(|_| Err(Error::new(e.kind(), why.clone())))
+                    .collect();
+            }
+        };
+        let present: Vec<ResourceId> = ids.iter().flatten().cloned().collect();
+        let mut removed = self.remove_many(&present).await.into_iter();
+        ids.into_iter()
+            .map(|id| match id {
+                None => Ok(BatchOutcome::unchanged(None)),
+                Some(id) => match removed.next() {
+                    Some(Ok(o)) => Ok(BatchOutcome {
+                        value: Some(id),
+                        unchanged: o.unchanged,
+                    }),
+                    Some(Err(e)) => Err(e),
+                    None => Err(Error::new(
+                        ErrorKind::Decode,
+                        format!("no result for backend {id}"),
+                    )),
+                },
+            })
+            .collect()
+    }
+}
+
+/// The backends of `stream` at these endpoints: for each, its id, or `None` when no
+/// backend of the listing is there. One listing; the first error ends it.
+pub async fn ids_at(
+    mut stream: BackendStream<'_>,
+    endpoints: &[(IpAddr, Port)],
+) -> Result<Vec<Option<ResourceId>>> {
+    let mut found: std::collections::HashMap<(IpAddr, u16), ResourceId> =
+        std::collections::HashMap::new();
+    let wanted: std::collections::HashSet<(IpAddr, u16)> =
+        endpoints.iter().map(|(a, p)| (*a, p.get())).collect();
+    while let Some(b) = stream.try_next().await? {
+        if let (Some(a), Some(p)) = (b.address, b.port) {
+            if wanted.contains(&(a, p)) {
+                if let Ok(id) = ResourceId::new(b.id.clone()) {
+                    found.entry((a, p)).or_insert(id);
+                }
+            }
+        }
+    }
+    Ok(endpoints
+        .iter()
+        .map(|(a, p)| found.get(&(*a, p.get())).cloned())
+        .collect())
 }
 
 /// One item of a batch write that succeeded: the backend (or id) as it now is, and

@@ -125,6 +125,39 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The IAM user that gets password tokens (default [`DEFAULT_USER_NAME`](crate::huawei::DEFAULT_USER_NAME),
+    /// [`DEFAULT_PASSWORD`](crate::huawei::DEFAULT_PASSWORD), [`DEFAULT_DOMAIN_NAME`](crate::huawei::DEFAULT_DOMAIN_NAME)).
+    pub fn huawei_password(
+        mut self,
+        user_name: impl Into<String>,
+        password: impl Into<String>,
+        domain_name: impl Into<String>,
+    ) -> Self {
+        self.account.user_name = user_name.into();
+        self.account.password = password.into();
+        self.account.domain_name = domain_name.into();
+        self
+    }
+
+    /// Requires an MFA (`totp`) passcode with this value on password token requests.
+    pub fn huawei_mfa_passcode(mut self, passcode: impl Into<String>) -> Self {
+        self.account.mfa_passcode = Some(passcode.into());
+        self
+    }
+
+    /// How long a token IAM issues is accepted (default 24 hours; whole seconds in
+    /// `expires_at`): a short one makes clients refresh mid-listing.
+    pub fn huawei_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.account.token_lifetime = lifetime;
+        self
+    }
+
+    /// The project's name, which IAM scopes tokens by (default `cn-north-4`).
+    pub fn huawei_project_name(mut self, name: impl Into<String>) -> Self {
+        self.account.project_name = name.into();
+        self
+    }
+
     /// Requires `X-Security-Token` with this value on signed requests.
     pub fn huawei_security_token(mut self, token: impl Into<String>) -> Self {
         self.account.security_token = Some(token.into());

@@ -231,7 +231,10 @@ pub use builder::EmulatorBuilder;
 pub use error::{Error, Result};
 pub use faults::{FaultInjection, FaultKind, Faults, UnknownFaultKind};
 pub use fleet::Fleet;
-pub use huawei::{HuaweiAccount, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN};
+pub use huawei::{
+    HuaweiAccount, DEFAULT_AK, DEFAULT_DOMAIN_NAME, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID,
+    DEFAULT_PROJECT_NAME, DEFAULT_SK, DEFAULT_TOKEN, DEFAULT_USER_NAME,
+};
 pub use server::RecordedRequest;
 pub use tencent::{TencentAccount, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY};
 
@@ -327,6 +330,20 @@ impl Emulator {
     /// The Huawei account the server accepts.
     pub fn huawei(&self) -> &HuaweiAccount {
         &self.account
+    }
+
+    /// How many tokens the Huawei IAM issued (password tokens).
+    pub fn huawei_tokens_issued(&self) -> u64 {
+        lock(&self.state.huawei).iam_tokens_issued
+    }
+
+    /// Ends every token the Huawei IAM issued now, whatever its lifetime (as the cloud
+    /// does when a password changes): the next call with one is answered 401.
+    pub fn expire_huawei_tokens(&self) {
+        let now = std::time::Instant::now();
+        for until in lock(&self.state.huawei).iam_tokens.values_mut() {
+            *until = now;
+        }
     }
 
     /// The members of a Huawei pool as the server holds them now, in listing order

@@ -99,6 +99,11 @@ struct Cli {
     #[arg(long, default_value = DEFAULT_TOKEN)]
     token: String,
 
+    /// Lifetime in seconds of the tokens Huawei IAM issues for a password (the
+    /// cloud's is 86400): short ones make clients refresh.
+    #[arg(long, value_name = "SECONDS", default_value_t = 86_400)]
+    token_lifetime: u64,
+
     /// Huawei access key (AK) accepted for SDK-HMAC-SHA256.
     #[arg(long, default_value = DEFAULT_AK)]
     ak: String,
@@ -280,6 +285,7 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         .listen(cli.listen)
         .huawei_token(&cli.token)
         .huawei_ak_sk(&cli.ak, &cli.sk)
+        .huawei_token_lifetime(Duration::from_secs(cli.token_lifetime.max(1)))
         .health_check_delay(Duration::from_millis(cli.health_check_delay_ms))
         .tencent_account(TencentAccount::new(
             &cli.tencent_secret_id,
@@ -301,6 +307,10 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
     println!("  token      : {}   (X-Auth-Token)", h.token);
     println!("  AK         : {}", h.ak);
     println!("  SK         : {}", h.sk);
+    println!(
+        "  IAM user   : {} / {} in domain {} (password tokens, project {})",
+        h.user_name, h.password, h.domain_name, h.project_name
+    );
     println!("  (emulator-only demo credentials)");
     println!();
     println!("  export HUAWEICLOUD_SDK_AK={}", h.ak);

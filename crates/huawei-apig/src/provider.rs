@@ -215,7 +215,9 @@ impl BackendProvider for ApigProvider {
     /// Everything but nothing-new: get, add (upsert), update (re-upsert), remove,
     /// and the instance of a member (known from its record, no extra call).
     fn capabilities(&self) -> Capabilities {
-        Capabilities::ALL
+        // Weights 0-10,000 (huawei-more.md 6.1); the admin state is the member's
+        // `status` 1/2, switched by batch-enable / batch-disable.
+        Capabilities::ALL.with_max_weight(Some(crate::writes::MAX_WEIGHT))
     }
 
     fn list(&self) -> BackendStream<'_> {
@@ -229,15 +231,35 @@ impl BackendProvider for ApigProvider {
     }
 
     fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        self.capabilities().check_new(self.kind(), spec)?;
         crate::writes::check_new_backend(spec)
     }
 
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        self.check_add(spec)?;
         self.add_backend(spec).await
     }
 
+    fn check_update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<()> {
+        let _ = id;
+        self.capabilities().check_change(self.kind(), change)?;
+        crate::writes::check_change(change)
+    }
+
     async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        self.check_update(id, change)?;
         self.update_member(id, change).await
+    }
+
+    async fn update_many(
+        &self,
+        changes: &[(ResourceId, BackendUpdate)],
+    ) -> Vec<Result<lb_backends_core::provider::BatchOutcome<Backend>>> {
+        self.update_members(changes).await
+    }
+
+    async fn describe(&self) -> Result<lb_backends_core::TargetInfo> {
+        self.describe_channel().await
     }
 
     async fn remove(&self, id: &ResourceId) -> Result<()> {

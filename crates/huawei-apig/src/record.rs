@@ -248,7 +248,7 @@ mod tests {
             json!({"id": null, "host": null, "weight": null, "status": null, "port": null}),
             json!({"id": 7, "host": 12, "weight": "5", "status": "1", "port": -1,
                    "health_status": 3, "ecs_id": ["x"], "create_time": false}),
-            json!({"host": "not-an-ip", "weight": 10001, "port": 70000, "status": 9,
+            json!({"host": "not-an-ip", "weight": 10_001, "port": 70000, "status": 9,
                    "health_status": "degraded"}),
         ] {
             let b = to_backend(&obj(record.clone()));

@@ -264,14 +264,11 @@ async fn update_re_upserts_the_member_as_listed() {
     let b = p
         .update(
             &ResourceId::new("m0001").unwrap(),
-            &BackendUpdate::new()
-                .with_weight(Weight::new(42).unwrap())
-                .with_admin_up(false),
+            &BackendUpdate::new().with_weight(Weight::new(42).unwrap()),
         )
         .await
         .unwrap();
     assert_eq!((b.id.as_str(), b.weight), ("m0001", Some(42)));
-    assert_eq!(b.admin_state, lb_backends_core::AdminState::Down);
     let post = server
         .requests()
         .into_iter()
@@ -279,7 +276,7 @@ async fn update_re_upserts_the_member_as_listed() {
         .unwrap();
     assert_eq!(
         serde_json::from_str::<Value>(&post.body).unwrap(),
-        json!({"members": [{"host": "10.0.0.2", "weight": 42, "status": 2}]})
+        json!({"members": [{"host": "10.0.0.2", "weight": 42, "status": 1}]})
     );
     let err = p
         .update(&ResourceId::new("m0001").unwrap(), &BackendUpdate::new())

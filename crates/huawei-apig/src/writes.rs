@@ -9,7 +9,10 @@ use std::collections::HashSet;
 
 use futures::TryStreamExt;
 use http::Method;
-use lb_backends_core::{Backend, BackendUpdate, Error, ErrorKind, NewBackend, ResourceId, Result};
+use lb_backends_core::{
+    provider::BatchOutcome, Backend, BackendUpdate, Error, ErrorKind, NewBackend, ResourceId,
+    Result,
+};
 use serde_json::{json, Map, Value};
 
 use crate::{
@@ -141,19 +144,47 @@ impl ApigProvider {
             .ok_or_else(|| Error::new(ErrorKind::NotFound, "the added member was not found"))
     }
 
-    /// Change a member's weight or admin state by sending it again, as listed, with
-    /// the change applied (an upsert of the same address updates in place). The
-    /// read and the write both happen under the channel lock. Names cannot change.
+    /// Take members out of rotation (`enable: false`: `POST .../members/batch-disable`,
+    /// their `status` becomes 2) or put them back (`batch-enable`, 1): one call for
+    /// all of them, under the channel lock. An id not in the channel is
+    /// [`ErrorKind::NotFound`] (`APIG.3024`).
+    pub async fn set_enabled(&self, ids: &[ResourceId], enable: bool) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let (action, what) = if enable {
+            ("BatchEnableMembers", "batch-enable")
+        } else {
+            ("BatchDisableMembers", "batch-disable")
+        };
+        let request = self
+            .members_request(action, Method::POST, &[what])
+            .json_body(
+                &json!({ "member_ids": ids.iter().map(ResourceId::as_str).collect::<Vec<_>>() }),
+            )?
+            // Setting a status twice is harmless.
+            .idempotent(true);
+        let _guard = self.write_lock.lock().await;
+        self.client.send_with(&request, |_| Ok(())).await
+    }
+
+    /// Change a member: its admin state with [`set_enabled`](Self::set_enabled) (one
+    /// call), its weight by sending it again, as listed, with the weight changed (an
+    /// upsert of the same address updates in place; the read and the write both
+    /// under the channel lock). Names cannot change. Returns the member as listed
+    /// after the change.
     pub(crate) async fn update_member(
         &self,
         id: &ResourceId,
         change: &BackendUpdate,
     ) -> Result<Backend> {
         change.ensure_not_empty()?;
-        if change.name.is_some() {
-            return Err(Error::invalid_input(
-                "APIG members have no name of their own to change",
-            ));
+        check_change(change)?;
+        if let Some(up) = change.admin_up {
+            self.set_enabled(std::slice::from_ref(id), up).await?;
+            if change.weight.is_none() {
+                return self.get_member(id).await;
+            }
         }
         let (member, answer) = {
             let _guard = self.write_lock.lock().await;
@@ -163,9 +194,6 @@ impl ApigProvider {
             let mut member = ApigMember::from_record(&record)?;
             if let Some(w) = change.weight {
                 member = member.with_weight(w);
-            }
-            if let Some(up) = change.admin_up {
-                member = member.with_admin_up(up);
             }
             let answer = self.post_members(std::slice::from_ref(&member)).await?;
             (member, answer)
@@ -184,6 +212,144 @@ impl ApigProvider {
             self.members_request("DeleteBackendInstanceV2", Method::DELETE, &[id.as_str()]);
         let _guard = self.write_lock.lock().await;
         lb_backends_core::provider::removed(self.client.send_with(&request, |_| Ok(())).await)
+    }
+}
+
+/// APIG's weights: 0 to 10,000 (huawei-more.md 6.1).
+pub(crate) const MAX_WEIGHT: u16 = 10_000;
+
+/// What an update refuses on APIG beyond the capabilities: a name.
+pub(crate) fn check_change(change: &BackendUpdate) -> Result<()> {
+    if change.name.is_some() {
+        return Err(Error::invalid_input(
+            "APIG members have no name of their own to change",
+        ));
+    }
+    Ok(())
+}
+
+impl ApigProvider {
+    /// Many updates: the admin-state-only ones with one `batch-enable` and one
+    /// `batch-disable` call in all, the others one by one; one result per change.
+    pub(crate) async fn update_members(
+        &self,
+        changes: &[(ResourceId, BackendUpdate)],
+    ) -> Vec<Result<BatchOutcome<Backend>>> {
+        let mut out: Vec<Option<Result<BatchOutcome<Backend>>>> =
+            changes.iter().map(|_| None).collect();
+        let mut switch: [(Vec<usize>, Vec<ResourceId>); 2] = Default::default();
+        for (i, (id, change)) in changes.iter().enumerate() {
+            if let Err(e) = lb_backends_core::BackendProvider::check_update(self, id, change) {
+                out[i] = Some(Err(e));
+                continue;
+            }
+            match change.admin_up {
+                Some(up) if change.weight.is_none() && change.name.is_none() => {
+                    let slot = &mut switch[usize::from(up)];
+                    slot.0.push(i);
+                    slot.1.push(id.clone());
+                }
+                _ => {
+                    out[i] = Some(
+                        self.update_member(id, change)
+                            .await
+                            .map(BatchOutcome::changed),
+                    )
+                }
+            }
+        }
+        let mut switched = Vec::new();
+        for (up, (idx, ids)) in switch.iter().enumerate() {
+            match self.set_enabled(ids, up == 1).await {
+                Ok(()) => switched.extend(idx.iter().copied()),
+                Err(e) => {
+                    for i in idx {
+                        out[*i] = Some(Err(Error::new(e.kind(), e.message().to_owned())));
+                    }
+                }
+            }
+        }
+        if !switched.is_empty() {
+            match self
+                .list_members(&crate::MemberFilter::new())
+                .try_collect::<Vec<Backend>>()
+                .await
+            {
+                Ok(listed) => {
+                    for i in switched {
+                        let id = changes[i].0.as_str();
+                        out[i] = Some(
+                            listed
+                                .iter()
+                                .find(|b| b.id == id)
+                                .cloned()
+                                .map(BatchOutcome::changed)
+                                .ok_or_else(|| {
+                                    Error::new(
+                                        ErrorKind::NotFound,
+                                        format!("member {id} is not listed"),
+                                    )
+                                }),
+                        );
+                    }
+                }
+                Err(e) => {
+                    for i in switched {
+                        out[i] = Some(Err(Error::new(e.kind(), e.message().to_owned())));
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::invalid_input("lost a result"))))
+            .collect()
+    }
+
+    /// The channel itself (`GET .../vpc-channels/{id}`): name, port, `member_type`,
+    /// `balance_strategy`, member groups and `vpc_health_config`, in
+    /// [`TargetInfo::settings`](lb_backends_core::TargetInfo::settings).
+    pub(crate) async fn describe_channel(&self) -> Result<lb_backends_core::TargetInfo> {
+        let request = self
+            .client
+            .request(
+                "ShowDetailsOfVpcChannelV2",
+                Method::GET,
+                lb_backends_huawei_core::Service::Apig,
+            )
+            .segments([
+                "v2",
+                self.client.project_id().as_str(),
+                "apigw",
+                "instances",
+                self.instance_id.as_str(),
+                "vpc-channels",
+                self.vpc_channel_id.as_str(),
+            ]);
+        let mut channel: Value = self.client.send_json(&request).await?;
+        if let Value::Object(o) = &mut channel {
+            // The settings, not the member list (that is `lbb list`).
+            o.remove("members");
+        }
+        let text = |k: &str| {
+            channel
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let mut info = lb_backends_core::TargetInfo::new(
+            lb_backends_core::BackendProvider::target(self).clone(),
+        );
+        if let Some(n) = text("name") {
+            info = info.with_name(n);
+        }
+        let port = channel
+            .get("port")
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok());
+        // The channel's default member port; it has no protocol of its own (its
+        // health check's is in the settings).
+        info.port = port;
+        Ok(info.with_settings(lb_backends_core::RawRecord::from_value(&channel)))
     }
 }
 

@@ -1,20 +1,24 @@
 //! [`HuaweiClient`]: project, endpoints and credentials over one shared transport, and
 //! the dialect that signs each attempt and reads Huawei's error envelopes.
 
-use std::{env, fmt, sync::Arc};
+use std::{
+    env, fmt,
+    sync::{Arc, OnceLock, RwLock},
+};
 
 use http::{header, HeaderValue, Method};
 use lb_backends_core::{
     transport::{
         ApiRequest, Dialect, HttpTransport, OutgoingRequest, RawResponse, TransportConfig,
     },
-    Endpoint, Error, ExposeSecret, ResourceId, Result,
+    Endpoint, Error, ErrorKind, ExposeSecret, ResourceId, Result,
 };
 use serde::de::DeserializeOwned;
 
 use crate::{
     endpoints::check_region,
     errors::error_from_response,
+    iam::{self, IamDialect, IssuedToken, Scope},
     signer::{authorization, SigningInput},
     time::sdk_date_now,
     Credentials, Endpoints, Service,
@@ -29,10 +33,26 @@ pub struct HuaweiClient {
 struct Inner {
     transport: HttpTransport,
     dialect: HuaweiDialect,
-    project_id: ResourceId,
+    /// The project given; else [`PROJECT_PLACEHOLDER`] until discovered.
+    placeholder: ResourceId,
     region: Option<String>,
     endpoints: Endpoints,
+    /// One token fetch or project discovery at a time.
+    ready: tokio::sync::Mutex<()>,
 }
+
+/// What the dialect reads on every attempt and the client fills in: the project
+/// (given, or discovered) and the current IAM token of password credentials.
+#[derive(Default)]
+struct AuthState {
+    project: OnceLock<ResourceId>,
+    token: RwLock<Option<IssuedToken>>,
+}
+
+/// The path segment that stands for the project until it is known: a client built
+/// without a project id builds its paths with it, and the dialect puts the project id
+/// (discovered before the first call) in its place on every attempt.
+pub const PROJECT_PLACEHOLDER: &str = "_project_id_";
 
 impl HuaweiClient {
     /// Start building a client.
@@ -41,15 +61,34 @@ impl HuaweiClient {
     }
 
     /// A client configured from the official SDKs' environment variables:
-    /// `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_PROJECT_ID`,
-    /// `HUAWEICLOUD_SDK_SECURITY_TOKEN` (optional) and `HUAWEICLOUD_SDK_REGION`.
+    /// `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_PROJECT_ID`
+    /// (optional: discovered), `HUAWEICLOUD_SDK_SECURITY_TOKEN` (optional) and
+    /// `HUAWEICLOUD_SDK_REGION`; or, without an AK/SK, the terraform provider's
+    /// `HW_USER_NAME`, `HW_PASSWORD` and `HW_DOMAIN_NAME` (a password token).
     pub fn from_env() -> Result<Self> {
         Self::builder().with_env().build()
     }
 
-    /// The project every path is scoped to.
+    /// The project every path is scoped to: the one given or already discovered,
+    /// else [`PROJECT_PLACEHOLDER`], which the client replaces on sending (after
+    /// discovering the project: [`resolve_project`](Self::resolve_project)).
     pub fn project_id(&self) -> &ResourceId {
-        &self.inner.project_id
+        self.inner
+            .dialect
+            .auth
+            .project
+            .get()
+            .unwrap_or(&self.inner.placeholder)
+    }
+
+    /// The project id: the one given, else discovered (once per client, and once per
+    /// AK and region in a process): from a password token's `token.project.id`, with
+    /// an AK/SK by `GET /v3/projects?name=REGION` (as the official SDK does), with a
+    /// token by `GET /v3/auth/projects`. None or several projects named after the
+    /// region is an error that says to give the id.
+    pub async fn resolve_project(&self) -> Result<ResourceId> {
+        self.prepare().await?;
+        Ok(self.project_id().clone())
     }
 
     /// The region, when one was given.
@@ -75,29 +114,188 @@ impl HuaweiClient {
     /// Send a call and decode its JSON answer (retries, signing and error envelopes
     /// handled).
     pub async fn send_json<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T> {
-        self.inner
-            .transport
-            .send_json(&self.inner.dialect, request)
-            .await
+        self.send_with(request, |r| {
+            lb_backends_core::transport::decode_json(request.action(), r)
+        })
+        .await
     }
 
     /// Send a call and hand the successful response to `decode`.
+    ///
+    /// With password credentials, a token is got first (or reused while fresh), and a
+    /// 401 that says the token is no longer valid gets one new token and one resend.
     pub async fn send_with<T>(
         &self,
         request: &ApiRequest,
         decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
     ) -> Result<T> {
-        self.inner
-            .transport
-            .send_with(&self.inner.dialect, request, decode)
-            .await
+        self.prepare().await?;
+        let transport = &self.inner.transport;
+        let dialect = &self.inner.dialect;
+        match transport.send_with(dialect, request, &decode).await {
+            Err(e) if self.uses_password() && iam::token_rejected(&e) => {
+                tracing::debug!("the IAM token was refused; getting a new one, once");
+                self.refresh_token(true).await?;
+                transport.send_with(dialect, request, &decode).await
+            }
+            other => other,
+        }
     }
+
+    fn uses_password(&self) -> bool {
+        matches!(self.inner.dialect.credentials, Credentials::Password(_))
+    }
+
+    fn token_is_fresh(&self) -> bool {
+        read(&self.inner.dialect.auth.token)
+            .as_ref()
+            .is_some_and(IssuedToken::is_fresh)
+    }
+
+    /// A fresh token (password credentials) and a known project, before a call.
+    async fn prepare(&self) -> Result<()> {
+        let auth = &self.inner.dialect.auth;
+        let needs_token = self.uses_password() && !self.token_is_fresh();
+        if !needs_token && auth.project.get().is_some() {
+            return Ok(());
+        }
+        if needs_token {
+            self.refresh_token(false).await?;
+        }
+        if auth.project.get().is_none() {
+            let _one = self.inner.ready.lock().await;
+            if auth.project.get().is_none() {
+                let id = self.discover_project().await?;
+                let _ = auth.project.set(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Get a token with the password (or reuse the process's fresh one unless
+    /// `force`), and keep it for the dialect.
+    async fn refresh_token(&self, force: bool) -> Result<()> {
+        let Credentials::Password(p) = &self.inner.dialect.credentials else {
+            return Ok(());
+        };
+        let _one = self.inner.ready.lock().await;
+        if !force && self.token_is_fresh() {
+            return Ok(());
+        }
+        let auth = &self.inner.dialect.auth;
+        let scope = match (auth.project.get(), &self.inner.region) {
+            (Some(id), _) => Scope::ProjectId(id.to_string()),
+            (None, Some(region)) => Scope::ProjectName(region.clone()),
+            (None, None) => {
+                return Err(Error::invalid_input(
+                    "a password token is scoped to a project: give the region                      (HUAWEICLOUD_SDK_REGION) or the project id",
+                ))
+            }
+        };
+        let scope_text = match &scope {
+            Scope::ProjectId(id) => format!("id:{id}"),
+            Scope::ProjectName(n) => format!("name:{n}"),
+        };
+        let iam_endpoint = self.endpoint(Service::Iam).to_string();
+        let key = iam::key(&[
+            &iam_endpoint,
+            &p.user_name,
+            &p.domain_name,
+            p.password.expose_secret(),
+            &scope_text,
+        ]);
+        let cached = if force { None } else { iam::cached_token(&key) };
+        let token = match cached {
+            Some(t) => t,
+            None => {
+                let body = iam::token_body(
+                    &p.user_name,
+                    &p.password,
+                    &p.domain_name,
+                    p.mfa.as_ref().map(|(id, code)| (id.as_str(), code)),
+                    &scope,
+                );
+                let request = iam::token_request(self.endpoint(Service::Iam), &body)?;
+                let token = self
+                    .inner
+                    .transport
+                    .send_with(&IamDialect, &request, iam::read_token)
+                    .await?;
+                tracing::debug!("got an IAM token");
+                iam::cache_token(&key, &token);
+                token
+            }
+        };
+        if auth.project.get().is_none() {
+            if let Some(id) = &token.project_id {
+                let id = ResourceId::new(id.clone())
+                    .map_err(|e| e.context("the IAM token's project id"))?;
+                let _ = auth.project.set(id);
+            }
+        }
+        *write(&auth.token) = Some(token);
+        Ok(())
+    }
+
+    /// The region's project id, asked of IAM (cached per AK or token and region).
+    async fn discover_project(&self) -> Result<ResourceId> {
+        let region = self.inner.region.clone().ok_or_else(|| {
+            Error::invalid_input(
+                "no Huawei project id: give one (HUAWEICLOUD_SDK_PROJECT_ID), or a region                  to discover it from",
+            )
+        })?;
+        let iam_endpoint = self.endpoint(Service::Iam).to_string();
+        let (who, request) = match &self.inner.dialect.credentials {
+            Credentials::AkSk { ak, .. } => (
+                ak.clone(),
+                self.request("IamListProjects", Method::GET, Service::Iam)
+                    .segments(["v3", "projects"])
+                    .query("name", &region),
+            ),
+            Credentials::Token(t) => (
+                iam::key(&[t.expose_secret()]),
+                self.request("IamListAuthProjects", Method::GET, Service::Iam)
+                    .segments(["v3", "auth", "projects"]),
+            ),
+            Credentials::Password(_) => {
+                return Err(Error::new(
+                    ErrorKind::Decode,
+                    "IAM's token names no project: give the project id",
+                ))
+            }
+        };
+        let key = iam::key(&[&iam_endpoint, &who, &region]);
+        let id = match iam::cached_project(&key) {
+            Some(id) => id,
+            None => {
+                let id = self
+                    .inner
+                    .transport
+                    .send_with(&self.inner.dialect, &request, |r| {
+                        iam::pick_project(r, &region)
+                    })
+                    .await?;
+                tracing::debug!(project_id = %id, "discovered the region's project");
+                iam::cache_project(&key, &id);
+                id
+            }
+        };
+        ResourceId::new(id).map_err(|e| e.context("the project id IAM gave"))
+    }
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl fmt::Debug for HuaweiClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HuaweiClient")
-            .field("project_id", &self.inner.project_id)
+            .field("project_id", &self.inner.dialect.auth.project.get())
             .field("region", &self.inner.region)
             .field("endpoints", &self.inner.endpoints)
             .field("credentials", &self.inner.dialect.credentials)
@@ -190,15 +388,32 @@ impl HuaweiClientBuilder {
                 });
             }
         }
+        if self.credentials.is_none() {
+            self.credentials = password_from(&var);
+        }
+        if !self.endpoints.iter().any(|(s, _)| *s == Service::Iam) {
+            if let Some(url) = var(ENV_IAM_ENDPOINT) {
+                self.endpoints.push((Service::Iam, url));
+            }
+        }
         self
     }
 
     /// Check everything and build the client.
+    ///
+    /// The project id may be left out when the region is known: it is discovered
+    /// before the first call ([`HuaweiClient::resolve_project`]).
     pub fn build(self) -> Result<HuaweiClient> {
-        let project_id = self.project_id.ok_or_else(|| {
-            Error::invalid_input("no Huawei project id: set one or HUAWEICLOUD_SDK_PROJECT_ID")
-        })?;
-        let project_id = ResourceId::new(project_id).map_err(|e| e.context("Huawei project id"))?;
+        let project_id = match self.project_id {
+            Some(p) => Some(ResourceId::new(p).map_err(|e| e.context("Huawei project id"))?),
+            None if self.region.is_some() => None,
+            None => {
+                return Err(Error::invalid_input(
+                    "no Huawei project id: set one or HUAWEICLOUD_SDK_PROJECT_ID (or give \
+                     the region, and it is discovered)",
+                ))
+            }
+        };
         let credentials = self.credentials.ok_or_else(|| {
             Error::invalid_input(
                 "no Huawei credentials: give a token or an AK/SK pair \
@@ -227,16 +442,18 @@ impl HuaweiClientBuilder {
             Some(t) => t,
             None => HttpTransport::new(self.transport_config.unwrap_or_default())?,
         };
+        let auth = Arc::new(AuthState::default());
+        if let Some(p) = project_id {
+            let _ = auth.project.set(p);
+        }
         Ok(HuaweiClient {
             inner: Arc::new(Inner {
                 transport,
-                dialect: HuaweiDialect {
-                    credentials,
-                    project_id: project_id.to_string(),
-                },
-                project_id,
+                dialect: HuaweiDialect { credentials, auth },
+                placeholder: ResourceId::new(PROJECT_PLACEHOLDER)?,
                 region: self.region,
                 endpoints,
+                ready: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -252,11 +469,76 @@ impl fmt::Debug for HuaweiClientBuilder {
     }
 }
 
+/// The terraform provider's variables for an IAM user's password (huawei-more.md 7).
+pub const ENV_USER_NAME: &str = "HW_USER_NAME";
+/// See [`ENV_USER_NAME`].
+pub const ENV_PASSWORD: &str = "HW_PASSWORD";
+/// See [`ENV_USER_NAME`]: the account name.
+pub const ENV_DOMAIN_NAME: &str = "HW_DOMAIN_NAME";
+/// lbb's own: the IAM user's id, which an MFA passcode goes with.
+pub const ENV_MFA_USER_ID: &str = "LBB_HW_MFA_USER_ID";
+/// lbb's own: a one-time MFA passcode (virtual MFA device).
+pub const ENV_MFA_PASSCODE: &str = "LBB_HW_MFA_PASSCODE";
+/// The official SDK's override of the IAM endpoint.
+pub const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+
+/// Password credentials from `var` (`HW_USER_NAME`, `HW_PASSWORD`, `HW_DOMAIN_NAME`,
+/// and the MFA pair), when the three are set.
+pub fn password_from(var: &impl Fn(&str) -> Option<String>) -> Option<Credentials> {
+    let (user, password, domain) = (
+        var(ENV_USER_NAME)?,
+        var(ENV_PASSWORD)?,
+        var(ENV_DOMAIN_NAME)?,
+    );
+    let creds = Credentials::password(user, password, domain);
+    Some(match (var(ENV_MFA_USER_ID), var(ENV_MFA_PASSCODE)) {
+        (Some(id), Some(code)) => creds.with_mfa(id, code),
+        _ => creds,
+    })
+}
+
 /// Signs with the token or AK/SK and reads Huawei error envelopes.
-#[derive(Debug)]
 struct HuaweiDialect {
     credentials: Credentials,
-    project_id: String,
+    auth: Arc<AuthState>,
+}
+
+impl fmt::Debug for HuaweiDialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiDialect")
+            .field("credentials", &self.credentials)
+            .field("project", &self.auth.project.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HuaweiDialect {
+    /// Put the project id where a path holds [`PROJECT_PLACEHOLDER`].
+    fn fill_project(&self, request: &mut OutgoingRequest) -> Result<()> {
+        let needle = format!("/{PROJECT_PLACEHOLDER}");
+        let path = request.url.path();
+        if !path.contains(&needle) {
+            return Ok(());
+        }
+        let project = self.auth.project.get().ok_or_else(|| {
+            Error::invalid_input(
+                "the Huawei project id is not known yet (a bug: it is discovered first)",
+            )
+        })?;
+        let filled = path
+            .split('/')
+            .map(|s| {
+                if s == PROJECT_PLACEHOLDER {
+                    project.as_str()
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        request.url.set_path(&filled);
+        Ok(())
+    }
 }
 
 impl Dialect for HuaweiDialect {
@@ -275,20 +557,36 @@ impl Dialect for HuaweiDialect {
                 .headers
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
+        self.fill_project(request)?;
         match &self.credentials {
             Credentials::Token(token) => {
                 request
                     .headers
                     .insert("x-auth-token", secret_header(token.expose_secret())?);
             }
+            Credentials::Password(_) => {
+                let token = read(&self.auth.token);
+                let token = token.as_ref().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Unauthorized,
+                        "no IAM token yet (a bug: it is got first)",
+                    )
+                })?;
+                request
+                    .headers
+                    .insert("x-auth-token", secret_header(token.value.expose_secret())?);
+            }
             Credentials::AkSk {
                 ak,
                 sk,
                 security_token,
             } => {
-                request
-                    .headers
-                    .insert("x-project-id", header_value(&self.project_id)?);
+                // Project-scoped services; IAM's own calls (discovery) have none yet.
+                if let Some(project) = self.auth.project.get() {
+                    request
+                        .headers
+                        .insert("x-project-id", header_value(project.as_str())?);
+                }
                 if let Some(token) = security_token {
                     request
                         .headers
@@ -411,9 +709,11 @@ mod tests {
 
     #[test]
     fn aksk_signing_adds_the_sdk_headers() {
+        let auth = Arc::new(AuthState::default());
+        let _ = auth.project.set(ResourceId::new("p1").unwrap());
         let dialect = HuaweiDialect {
             credentials: Credentials::temporary("AK", "SK", "ST"),
-            project_id: "p1".into(),
+            auth,
         };
         let endpoint = Endpoint::parse("http://127.0.0.1:9999").unwrap();
         let mut out = ApiRequest::new("Get", Method::GET, &endpoint)

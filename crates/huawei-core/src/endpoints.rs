@@ -15,6 +15,8 @@ pub enum Service {
     Vpc,
     /// API Gateway (VPC channel members).
     Apig,
+    /// Identity and Access Management (password tokens, project discovery).
+    Iam,
 }
 
 impl Service {
@@ -24,6 +26,7 @@ impl Service {
             Self::Elb => "elb",
             Self::Vpc => "vpc",
             Self::Apig => "apig",
+            Self::Iam => "iam",
         }
     }
 }
@@ -40,6 +43,7 @@ pub struct Endpoints {
     elb: Endpoint,
     vpc: Endpoint,
     apig: Endpoint,
+    iam: Endpoint,
 }
 
 impl Endpoints {
@@ -47,15 +51,20 @@ impl Endpoints {
     pub fn for_region(region: &str) -> Result<Self> {
         check_region(region)?;
         let make = |s: Service| {
-            Endpoint::parse(&format!(
-                "https://{}.{region}.myhuaweicloud.com",
-                s.host_prefix()
-            ))
+            // The SDK's region tables (huawei-more.md 8): APIG and IAM of
+            // eu-west-101 live under .eu.
+            let tld = if region == "eu-west-101" && matches!(s, Service::Apig | Service::Iam) {
+                "myhuaweicloud.eu"
+            } else {
+                "myhuaweicloud.com"
+            };
+            Endpoint::parse(&format!("https://{}.{region}.{tld}", s.host_prefix()))
         };
         Ok(Self {
             elb: make(Service::Elb)?,
             vpc: make(Service::Vpc)?,
             apig: make(Service::Apig)?,
+            iam: make(Service::Iam)?,
         })
     }
 
@@ -64,7 +73,8 @@ impl Endpoints {
         Self {
             elb: endpoint.clone(),
             vpc: endpoint.clone(),
-            apig: endpoint,
+            apig: endpoint.clone(),
+            iam: endpoint,
         }
     }
 
@@ -74,6 +84,7 @@ impl Endpoints {
             Service::Elb => self.elb = endpoint,
             Service::Vpc => self.vpc = endpoint,
             Service::Apig => self.apig = endpoint,
+            Service::Iam => self.iam = endpoint,
         }
     }
 
@@ -83,6 +94,7 @@ impl Endpoints {
             Service::Elb => &self.elb,
             Service::Vpc => &self.vpc,
             Service::Apig => &self.apig,
+            Service::Iam => &self.iam,
         }
     }
 }

@@ -76,9 +76,10 @@ fn kind_for_code(code: &str, message: &str) -> Option<ErrorKind> {
         "APIGW.0301" | "APIGW.0101" | "APIGW.0307" => ErrorKind::Unauthorized,
         "APIGW.0308" => ErrorKind::Throttled,
         "APIG.2012" => ErrorKind::InvalidInput,
-        "APIG.1002" => ErrorKind::Unauthorized,
+        "APIG.1000" | "APIG.1001" | "APIG.1002" => ErrorKind::Unauthorized,
         "APIG.1005" => ErrorKind::Forbidden,
-        "APIG.3023" => ErrorKind::NotFound,
+        // The VPC channel, and a member of it (huawei-more.md 6.4, 6.8).
+        "APIG.3023" | "APIG.3024" => ErrorKind::NotFound,
         "APIG.9999" => ErrorKind::Service,
         _ => return None,
     })
@@ -124,6 +125,8 @@ mod tests {
             (401, "APIG.1002", ErrorKind::Unauthorized, false),
             (403, "APIG.1005", ErrorKind::Forbidden, false),
             (404, "APIG.3023", ErrorKind::NotFound, false),
+            (404, "APIG.3024", ErrorKind::NotFound, false),
+            (401, "APIG.1001", ErrorKind::Unauthorized, false),
             (500, "APIG.9999", ErrorKind::Service, true),
             (429, "APIGW.0308", ErrorKind::Throttled, true),
         ] {

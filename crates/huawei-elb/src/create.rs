@@ -18,7 +18,7 @@ use serde::Serialize;
 /// | `subnet_cidr_id` | 1–36 characters of `A-Z a-z 0-9 - _`; none = a cross-VPC member, whose address must be IPv4 |
 /// | `weight` | 0–100 (cloud default 1) |
 /// | `name` | 0–255 characters, no control characters |
-/// | `admin_state_up` | — |
+/// | `admin_state_up` | refused: ELB says "do not pass this field" (huawei-more.md 2.3); the cloud sets it from the ECS's existence |
 /// | `project_id` | 1–32 characters of `A-Z a-z 0-9 - _` |
 /// | `availability_zone` | not empty, at most 255 characters, no control characters |
 ///
@@ -51,7 +51,8 @@ pub struct CreateMember {
     pub weight: Option<i64>,
     /// The member's name.
     pub name: Option<String>,
-    /// Administrative state (the cloud decides in the end, from the ECS's existence).
+    /// Administrative state: read-only on ELB (the cloud sets it from the ECS's
+    /// existence), so [`check`](Self::check) refuses any value here.
     pub admin_state_up: Option<bool>,
     /// The project the member belongs to.
     pub project_id: Option<String>,
@@ -135,10 +136,23 @@ impl CreateMember {
     /// without a subnet (cross-VPC) has an IPv4 address. The error names the field
     /// and the rule.
     pub fn check(&self) -> Result<CheckedMember> {
+        self.check_in(false)
+    }
+
+    /// [`check`](Self::check) for a pool with `any_port_enable` (port pass-through),
+    /// where a member's `protocol_port` is 0.
+    pub fn check_in(&self, any_port_pool: bool) -> Result<CheckedMember> {
+        if self.admin_state_up.is_some() {
+            return Err(admin_state_read_only());
+        }
         let address = check_address(&self.address)?;
-        let protocol_port = Port::new(self.protocol_port)
-            .map_err(|e| e.context("member protocol_port"))?
-            .get();
+        let protocol_port = if any_port_pool && self.protocol_port == 0 {
+            0
+        } else {
+            Port::new(self.protocol_port)
+                .map_err(|e| e.context("member protocol_port"))?
+                .get()
+        };
         let subnet_cidr_id = self
             .subnet_cidr_id
             .as_deref()
@@ -177,7 +191,6 @@ impl CreateMember {
             subnet_cidr_id,
             weight,
             name,
-            admin_state_up: self.admin_state_up,
             project_id,
             availability_zone,
         })
@@ -195,8 +208,6 @@ pub struct CheckedMember {
     weight: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    admin_state_up: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     project_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,6 +228,15 @@ impl CheckedMember {
 
 const MAX_ADDRESS_CHARS: usize = 64;
 const MAX_ZONE_CHARS: usize = 255;
+
+/// The refusal of a write that sets an ELB member's admin state.
+pub(crate) fn admin_state_read_only() -> Error {
+    Error::invalid_input(
+        "the admin state of a huawei-elb member is read-only: ELB sets admin_state_up from \
+         whether the ECS behind the member exists and ignores it on writes; to take a \
+         member out of rotation, set its weight to 0 (lbb set TARGET ID --weight 0)",
+    )
+}
 
 /// ELB takes weights 0 to 100 (the core's [`Weight`] goes higher, for APIG).
 pub(crate) const MAX_WEIGHT: u16 = 100;
@@ -347,10 +367,14 @@ mod tests {
             .with_weight(0)
             .with_name("n".repeat(255))
             .with_project_id("p".repeat(32))
-            .with_admin_state_up(true)
             .with_availability_zone("cn-north-4a");
         let checked = spec.check().unwrap();
         assert_eq!(checked.protocol_port(), 65535);
+        let err = CreateMember::new("10.0.0.1", 1)
+            .with_admin_state_up(true)
+            .check()
+            .unwrap_err();
+        assert!(err.message().contains("weight to 0"), "{err}");
         assert!(CreateMember::new("10.0.0.1", 1)
             .with_weight(100)
             .check()

@@ -34,19 +34,25 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod batch;
 mod create;
+mod diagnose;
 mod ecs;
 #[doc(hidden)]
 pub mod fuzzing;
 mod list;
 mod mapping;
 pub mod model;
+mod pool;
 mod provider;
 mod safe_create;
 
 #[cfg(test)]
 mod tests;
 
+pub use batch::{MemberRef, MAX_BATCH};
 pub use create::{CheckedMember, CreateMember};
+pub use diagnose::{Diagnosis, Finding, SUBJECTS};
 pub use list::ListQuery;
+pub use pool::PoolSettings;
 pub use provider::ElbProvider;

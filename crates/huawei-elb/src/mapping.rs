@@ -9,8 +9,8 @@ use lb_backends_core::{
     lenient::{self, json_kind},
     paging::read_count,
     transport::{decode_json, RawResponse},
-    AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ListenerHealth,
-    ProviderKind, RawRecord, Result, Weight,
+    AdminState, Backend, Error, ErrorKind, Health, HealthDetail, InstanceKind, InstanceRef,
+    ListenerHealth, ProviderKind, RawRecord, Result, Weight,
 };
 use serde::Deserialize;
 use serde_json::{value::RawValue, Value};
@@ -70,6 +70,10 @@ struct MemberRef<'a> {
     created_at: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
     instance_id: Option<Cow<'a, str>>,
+    /// Why the health check fails (`reason_code`, `expected_response`,
+    /// `healthcheck_response`), read by [`detail`].
+    #[serde(default, borrow)]
+    reason: Option<&'a RawValue>,
 }
 
 /// One entry of a member's `status`, borrowed.
@@ -79,6 +83,36 @@ struct MemberStatusRef<'a> {
     listener_id: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
     operating_status: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reason: Option<&'a RawValue>,
+}
+
+/// A member's `reason` (huawei-more.md 5), borrowed.
+#[derive(Debug, Default, Deserialize)]
+struct ReasonRef<'a> {
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    reason_code: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    expected_response: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "lenient::opt_str")]
+    healthcheck_response: Option<Cow<'a, str>>,
+}
+
+/// The health detail a `reason` gives (an object, or a bare code string); `None`
+/// when it says nothing.
+fn detail(reason: Option<&RawValue>) -> Option<Box<HealthDetail>> {
+    let text = reason?.get();
+    let mut d = HealthDetail::default();
+    if text.starts_with('{') {
+        let r: ReasonRef<'_> = serde_json::from_str(text).ok()?;
+        d.code = filled(&r.reason_code).map(str::to_owned);
+        d.expected = filled(&r.expected_response).map(str::to_owned);
+        d.observed = filled(&r.healthcheck_response).map(str::to_owned);
+    } else if text.starts_with('"') {
+        let code: String = serde_json::from_str(text).ok()?;
+        d.code = Some(code).filter(|c| !c.trim().is_empty());
+    }
+    (!d.is_empty()).then(|| Box::new(d))
 }
 
 /// Text that is present and not blank.
@@ -150,16 +184,19 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
         .map(Weight::get)
         .filter(|w| *w <= crate::create::MAX_WEIGHT);
     b.health = health(member.operating_status.as_deref());
+    b.health_detail = detail(member.reason);
     if let Some(status) = member.status.filter(|s| s.get().starts_with('[')) {
         let entries: Vec<&RawValue> = serde_json::from_str(status.get()).unwrap_or_default();
         b.listener_health = entries
             .into_iter()
             .filter_map(|entry| {
                 let s: MemberStatusRef<'_> = serde_json::from_str(entry.get()).ok()?;
-                Some(ListenerHealth::new(
+                let mut l = ListenerHealth::new(
                     filled(&s.listener_id)?.to_owned(),
                     health(s.operating_status.as_deref()),
-                ))
+                );
+                l.detail = detail(s.reason);
+                Some(l)
             })
             .collect();
     }

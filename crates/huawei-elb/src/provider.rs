@@ -2,14 +2,17 @@
 
 use async_trait::async_trait;
 use http::Method;
+use std::net::IpAddr;
+
 use lb_backends_core::{
-    transport::ApiRequest, Backend, BackendProvider, BackendStream, BackendUpdate, Capabilities,
-    Error, InstanceLookup, NewBackend, ResourceId, Result, Target,
+    provider::BatchOutcome, transport::ApiRequest, Backend, BackendProvider, BackendStream,
+    BackendUpdate, Capabilities, Error, InstanceLookup, NewBackend, Port, ResourceId, Result,
+    Target, TargetInfo,
 };
 use lb_backends_huawei_core::{HuaweiClient, Service};
 use serde_json::{Map, Value};
 
-use crate::{mapping, CreateMember, ListQuery};
+use crate::{batch::MemberRef, mapping, CreateMember, ListQuery};
 
 /// The members (backend servers) of one ELB v3 backend server group (pool).
 ///
@@ -27,7 +30,8 @@ use crate::{mapping, CreateMember, ListQuery};
 ///     .build()?;
 /// let pool = ResourceId::new("36ce7086-a496-4666-9064-5ba0e6840c75")?;
 /// let provider = ElbProvider::new(client.clone(), pool).with_page_size(500);
-/// assert_eq!(provider.capabilities(), Capabilities::ALL);
+/// let caps = provider.capabilities();
+/// assert_eq!((caps.max_weight, caps.admin_state), (Some(100), false));
 ///
 /// // Or from a target, as the CLI has it.
 /// let target: Target = "huawei-elb:36ce7086-a496-4666-9064-5ba0e6840c75".parse()?;
@@ -43,6 +47,8 @@ pub struct ElbProvider {
     pool_id: ResourceId,
     page_size: u32,
     max_records: u64,
+    /// The pool's settings, read once when a write needs them (clones share them).
+    pub(crate) pool: std::sync::Arc<tokio::sync::OnceCell<crate::PoolSettings>>,
 }
 
 impl ElbProvider {
@@ -64,6 +70,7 @@ impl ElbProvider {
             pool_id,
             page_size: Self::MAX_PAGE_SIZE,
             max_records: Self::DEFAULT_MAX_RECORDS,
+            pool: std::sync::Arc::default(),
         }
     }
 
@@ -155,8 +162,9 @@ impl ElbProvider {
         mapping::the_member(raw, id.as_str())
     }
 
-    /// Change a member's name, weight or admin state (`PUT`, HTTP 200). An update
-    /// that changes nothing is refused before sending.
+    /// Change a member's name or weight (`PUT`, HTTP 200). An update that changes
+    /// nothing, a weight over 100, or an admin state (read-only on ELB: the cloud sets
+    /// it from the ECS's existence) is refused before sending.
     ///
     /// ```no_run
     /// # async fn demo(provider: lb_backends_huawei_elb::ElbProvider) -> lb_backends_core::Result<()> {
@@ -169,16 +177,13 @@ impl ElbProvider {
     /// # Ok(()) }
     /// ```
     pub async fn update_member(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
-        change.ensure_not_empty()?;
+        BackendProvider::check_update(self, id, change)?;
         let mut member = Map::new();
         if let Some(name) = &change.name {
             member.insert("name".into(), name.as_str().into());
         }
         if let Some(weight) = change.weight {
             member.insert("weight".into(), weight.get().into());
-        }
-        if let Some(up) = change.admin_up {
-            member.insert("admin_state_up".into(), up.into());
         }
         let mut body = Map::new();
         body.insert("member".into(), Value::Object(member));
@@ -210,7 +215,12 @@ impl BackendProvider for ElbProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
+        // ELB's admin_state_up is read-only: "do not pass this field" on create and
+        // update; its value says whether the ECS behind the member exists.
         Capabilities::ALL
+            .with_max_weight(Some(crate::create::MAX_WEIGHT))
+            .with_admin_state(false)
+            .with_native_batch(true)
     }
 
     fn list(&self) -> BackendStream<'_> {
@@ -222,24 +232,94 @@ impl BackendProvider for ElbProvider {
     }
 
     fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        if spec.admin_up.is_some() {
+            return Err(crate::create::admin_state_read_only());
+        }
+        self.capabilities().check_new(self.kind(), spec)?;
         CreateMember::from_new_backend(spec).check().map(drop)
     }
 
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        self.check_add(spec)?;
         // `create_member` runs the same `check` before sending.
         self.create_member(&CreateMember::from_new_backend(spec))
             .await
     }
 
+    fn check_update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<()> {
+        let _ = id;
+        if change.admin_up.is_some() {
+            return Err(crate::create::admin_state_read_only());
+        }
+        self.capabilities().check_change(self.kind(), change)
+    }
+
     async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        self.check_update(id, change)?;
+        if change.weight.is_some() {
+            self.check_weight_matters().await?;
+        }
         self.update_member(id, change).await
     }
 
     async fn remove(&self, id: &ResourceId) -> Result<()> {
+        self.check_removable().await?;
         self.delete_member(id).await
     }
 
     async fn instance_of(&self, id: &ResourceId) -> Result<InstanceLookup> {
         self.find_instance(id).await
+    }
+
+    async fn describe(&self) -> Result<TargetInfo> {
+        self.describe_pool().await
+    }
+
+    async fn add_many(&self, specs: &[NewBackend]) -> Vec<Result<BatchOutcome<Backend>>> {
+        // The same checks as `add`; a refused spec is reported and not sent.
+        let mut out: Vec<Option<Result<BatchOutcome<Backend>>>> = Vec::new();
+        let mut send = Vec::new();
+        for spec in specs {
+            match self.check_add(spec) {
+                Ok(()) => {
+                    out.push(None);
+                    send.push(CreateMember::from_new_backend(spec));
+                }
+                Err(e) => out.push(Some(Err(e))),
+            }
+        }
+        let mut sent = self.batch_add(&send).await.into_iter();
+        out.into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    sent.next()
+                        .unwrap_or_else(|| Err(Error::invalid_input("lost a batch result")))
+                })
+            })
+            .collect()
+    }
+
+    async fn update_many(
+        &self,
+        changes: &[(ResourceId, BackendUpdate)],
+    ) -> Vec<Result<BatchOutcome<Backend>>> {
+        self.batch_update(changes).await
+    }
+
+    async fn remove_many(&self, ids: &[ResourceId]) -> Vec<Result<BatchOutcome<ResourceId>>> {
+        let refs: Vec<MemberRef> = ids.iter().cloned().map(MemberRef::Id).collect();
+        self.batch_delete(&refs)
+            .await
+            .into_iter()
+            .zip(ids)
+            .map(|(r, id)| r.map(|o| crate::batch::outcome(id.clone(), o.unchanged)))
+            .collect()
+    }
+
+    async fn remove_many_at(
+        &self,
+        endpoints: &[(IpAddr, Port)],
+    ) -> Vec<Result<BatchOutcome<Option<ResourceId>>>> {
+        self.batch_delete_at(endpoints).await
     }
 }

@@ -46,7 +46,14 @@ impl ElbProvider {
     ///
     /// [`RetryPolicy`]: lb_backends_core::transport::RetryPolicy
     pub async fn create_member(&self, spec: &CreateMember) -> Result<Backend> {
-        let checked = spec.check()?;
+        // Port 0 is for a pool with any_port_enable only: then (and only then) the
+        // pool is read to know. In such a pool any other port is ignored by the cloud.
+        spec.check_in(true)?;
+        let checked = if spec.protocol_port == 0 && self.any_port().await {
+            spec.check_in(true)?
+        } else {
+            spec.check()?
+        };
         let request = self
             .members_request("CreateMember", Method::POST)
             .json_body(&json!({ "member": &checked }))?;

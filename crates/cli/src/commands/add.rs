@@ -12,9 +12,24 @@ use crate::{
 };
 
 pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
+    if let Some(file) = &args.from {
+        let defaults = super::batch::Defaults {
+            weight: args.weight,
+            name: args.name.clone(),
+            subnet: args.subnet.clone(),
+            admin_up: args.admin_up,
+            port: None,
+        };
+        return super::batch::add(ctx, &args.target, file, defaults).await;
+    }
+    let (Some(address), Some(port)) = (args.address, args.port) else {
+        return Err(
+            lb_backends::Error::invalid_input("give --address and --port, or --from FILE").into(),
+        );
+    };
     let provider = ctx.provider(&args.target)?;
     require(caps(&*provider).add, &*provider, "adding a backend")?;
-    let mut spec = NewBackend::new(args.address, args.port);
+    let mut spec = NewBackend::new(address, port);
     if let Some(w) = args.weight {
         spec = spec.with_weight(w);
     }

@@ -5,6 +5,9 @@ mod add;
 pub mod apply;
 mod desired_file;
 pub mod drain;
+mod batch;
+mod describe;
+mod diagnose;
 mod get;
 mod hooks;
 mod inventory;
@@ -121,8 +124,17 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
         Command::Remove {
             target,
             backend_id,
+            from,
             ops,
-        } => remove::run(ctx, &target, &backend_id, &ops).await?,
+        } => match (from, backend_id) {
+            (Some(file), _) => batch::remove(ctx, &target, &file).await?,
+            (None, Some(id)) => remove::run(ctx, &target, &id, &ops).await?,
+            (None, None) => {
+                return Err(Error::invalid_input("give the backend's id or --from FILE").into())
+            }
+        },
+        Command::Describe { target } => describe::run(ctx, &target).await?,
+        Command::Diagnose(args) => diagnose::run(ctx, args).await?,
         // issue 12
         Command::Wait(args) => wait::run(ctx, args).await?,
         Command::Drain(args) => drain::run(ctx, args).await?,

@@ -10,6 +10,21 @@ use crate::{
 };
 
 pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
+    if let Some(file) = &args.from {
+        let defaults = super::batch::Defaults {
+            weight: args.weight,
+            name: args.name.clone(),
+            subnet: None,
+            admin_up: args.admin_up,
+            port: args.port,
+        };
+        return super::batch::set(ctx, &args.target, file, defaults).await;
+    }
+    let Some(backend_id) = args.backend_id.clone() else {
+        return Err(
+            lb_backends::Error::invalid_input("give the backend's id or --from FILE").into(),
+        );
+    };
     let mut change = BackendUpdate::new();
     if let Some(w) = args.weight {
         change = change.with_weight(w);
@@ -27,8 +42,8 @@ pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
     let provider = ctx.provider(&args.target)?;
     require(caps(&*provider).update, &*provider, "updating a backend")?;
     // Every check the provider makes before sending, so a refusal costs no request.
-    provider.check_update(&args.backend_id, &change)?;
-    let backend = provider.update(&args.backend_id, &change).await?;
+    provider.check_update(&backend_id, &change)?;
+    let backend = provider.update(&backend_id, &change).await?;
     // Issue 12: --wait until the listing shows the new weight (else until present).
     let condition = args
         .weight

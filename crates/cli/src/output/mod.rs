@@ -50,6 +50,9 @@ pub struct ListenerHealthRecord {
     pub listener_id: String,
     /// Its view of the backend's health.
     pub health: String,
+    /// Why, when the cloud says (ELB `status[].reason`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<lb_backends::HealthDetail>,
 }
 
 /// The answer of `get --instance`.
@@ -106,6 +109,10 @@ pub struct Record {
     pub weight: Option<u16>,
     /// `healthy`, `unhealthy`, `pending`, `unmonitored`, `not_reported`, `unknown:VALUE`.
     pub health: String,
+    /// Why the health is what it is, when the cloud says (ELB `reason`: `code`,
+    /// `expected`, `observed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_detail: Option<lb_backends::HealthDetail>,
     /// Health per listener, when the cloud reports it.
     pub listener_health: Vec<ListenerHealthRecord>,
     /// `up`, `down`, `not_reported`.
@@ -178,12 +185,14 @@ impl Record {
             port: self.port,
             weight: self.weight,
             health: printable(&self.health),
+            health_detail: self.health_detail.clone(),
             listener_health: self
                 .listener_health
                 .iter()
                 .map(|l| ListenerHealthRecord {
                     listener_id: printable(&l.listener_id),
                     health: printable(&l.health),
+                    detail: l.detail.clone(),
                 })
                 .collect(),
             admin_state: printable(&self.admin_state),
@@ -215,12 +224,14 @@ impl Record {
             port: backend.port,
             weight: backend.weight,
             health: health_label(&backend.health),
+            health_detail: backend.health_detail.as_deref().cloned(),
             listener_health: backend
                 .listener_health
                 .iter()
                 .map(|l| ListenerHealthRecord {
                     listener_id: l.listener_id.clone(),
                     health: health_label(&l.health),
+                    detail: l.detail.as_deref().cloned(),
                 })
                 .collect(),
             admin_state: match backend.admin_state {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use console::{measure_text_width, truncate_str};
 
-use super::{Record, Sink, Style};
+use super::{printable, Record, Sink, Style};
 
 /// A colour for a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,11 +299,18 @@ pub fn render_get(out: &mut dyn Write, style: Style, r: &Record) -> io::Result<(
             Paint::of_health(&r.health).apply(&health_text(&r.health), c),
         ),
     ];
+    if let Some(d) = &r.health_detail {
+        lines.push(("  reason", printable(&d.to_string())));
+    }
     for l in &r.listener_health {
+        let why = l
+            .detail
+            .as_ref()
+            .map_or_else(String::new, |d| format!(" ({})", printable(&d.to_string())));
         lines.push((
             "  listener",
             format!(
-                "{} {}",
+                "{} {}{why}",
                 l.listener_id,
                 Paint::of_health(&l.health).apply(&health_text(&l.health), c)
             ),

@@ -105,7 +105,7 @@ impl VpcChannel {
     }
 }
 
-fn default_weight() -> u8 {
+fn default_weight() -> u16 {
     1
 }
 fn default_status() -> u8 {
@@ -134,7 +134,7 @@ pub struct ChannelMember {
     pub ecs_name: Option<String>,
     /// 0–100, default 1.
     #[serde(default = "default_weight")]
-    pub weight: u8,
+    pub weight: u16,
     /// The member's own port (absent: the channel's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
@@ -221,7 +221,7 @@ pub(crate) fn valid_id(s: &str) -> bool {
 impl ApigFleet {
     /// Checks unique instance, channel and member ids, members of the channel's kind
     /// (an IP `host`, or a valid `ecs_id` and `ecs_name`), unique addresses per
-    /// channel, weights 0–100, ports 1–65535 and status 1 or 2.
+    /// channel, weights 0–10000, ports 1–65535 and status 1 or 2.
     pub fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(Error::Fixture(msg));
         let mut instances = HashSet::new();
@@ -259,9 +259,9 @@ impl ApigFleet {
                              channel's a valid ecs_id and ecs_name"
                         ));
                     }
-                    if m.weight > 100 || m.port == Some(0) || !matches!(m.status, 1 | 2) {
+                    if m.weight > 10_000 || m.port == Some(0) || !matches!(m.status, 1 | 2) {
                         return bad(format!(
-                            "{ctx}: weight must be 0-100, port 1-65535, status 1 or 2"
+                            "{ctx}: weight must be 0-10000, port 1-65535, status 1 or 2"
                         ));
                     }
                     if !m.id.is_empty() && !ids.insert(m.id.as_str()) {
@@ -299,7 +299,7 @@ mod tests {
         dup.members = vec![ChannelMember::ip("10.0.0.1"), ChannelMember::ip("10.0.0.1")];
         let mut heavy = VpcChannel::new("c", ChannelMemberType::Ip);
         heavy.members = vec![ChannelMember::ip("10.0.0.1")];
-        heavy.members[0].weight = 101;
+        heavy.members[0].weight = 10_001;
         let mut slash = VpcChannel::new("c/x", ChannelMemberType::Ip);
         slash.members = Vec::new();
         for ch in [ip, dup, heavy, slash] {

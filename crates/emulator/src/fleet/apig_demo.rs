@@ -31,7 +31,7 @@ pub const ECS_WEB_1: &str = "ec5000e1-0000-4000-8000-0000000000e1";
 
 const T: &str = "2020-07-23T07:11:57Z";
 
-fn ip(id: &str, host: &str, weight: u8) -> ChannelMember {
+fn ip(id: &str, host: &str, weight: u16) -> ChannelMember {
     let mut m = ChannelMember::ip(host);
     m.id = id.to_string();
     m.weight = weight;

@@ -122,6 +122,19 @@ pub struct Pool {
     /// per listener.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub listener_ids: Vec<String>,
+    /// Members cannot be removed (`member_deletion_protection_enable`; default false):
+    /// a delete answers 409 `ELB.8923` (*chosen*; the cloud's code is unconfirmed).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub member_deletion_protection_enable: bool,
+    /// Port pass-through (`any_port_enable`; default false): members take port 0.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub any_port_enable: bool,
+    /// Deregistration delay: `{"enable": bool, "timeout": 10-4000}` (default off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_drain: Option<ConnectionDrain>,
+    /// The pool's `type`: `instance`, `ip` or empty (default).
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub pool_type: String,
     /// The members, in listing order.
     #[serde(default)]
     pub members: Vec<Member>,
@@ -140,7 +153,31 @@ impl Pool {
             vpc_id: None,
             healthmonitor_id: None,
             listener_ids: Vec::new(),
+            member_deletion_protection_enable: false,
+            any_port_enable: false,
+            connection_drain: None,
+            pool_type: String::new(),
             members: Vec::new(),
+        }
+    }
+}
+
+/// A pool's connection drain (deregistration delay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ConnectionDrain {
+    /// On or off.
+    pub enable: bool,
+    /// Seconds a removed member's connections are kept (10-4000).
+    pub timeout: u32,
+}
+
+impl ConnectionDrain {
+    /// A drain of `timeout` seconds, on.
+    pub fn on(timeout: u32) -> Self {
+        ConnectionDrain {
+            enable: true,
+            timeout,
         }
     }
 }

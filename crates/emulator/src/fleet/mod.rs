@@ -21,7 +21,9 @@ mod tencent;
 mod vpc;
 
 pub use apig::{ApigFleet, ApigInstance, ChannelMember, ChannelMemberType, VpcChannel};
-pub use huawei::{ElbFleet, HuaweiFleet, Member, MemberStatus, Pool, PoolIpVersion, PoolProtocol};
+pub use huawei::{
+    ConnectionDrain, ElbFleet, HuaweiFleet, Member, MemberStatus, Pool, PoolIpVersion, PoolProtocol,
+};
 pub use tencent::{
     clb3, BmlbBinding, BmlbFleet, BmlbLocation, ClassicListener, ClassicTarget, Clb3Fleet,
     Clb3Listener, Clb3LoadBalancer, Clb3Rule, Clb3Target, ClbBackend, ClbFleet, ClbLoadBalancer,

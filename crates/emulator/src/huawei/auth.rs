@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | neither `X-Auth-Token` nor `Authorization` | 401 | `APIGW.0301` |
 //! | wrong `X-Auth-Token` | 401 | `APIGW.0307` (`APIG.1002` on APIG paths, as seed 001 says) |
+//! | an IAM-issued token past its lifetime | 401 | `APIGW.0307` "The token must be updated." (`APIG.1001` on APIG paths) |
 //! | malformed `Authorization`, unknown AK, bad signature, missing signed header | 401 | `APIGW.0301` |
 //! | `X-Sdk-Date` missing, malformed, or more than 15 minutes off | 401 | `APIGW.0301` (message says the signature expired / check the clock) |
 //! | `X-Security-Token` missing or wrong (when the account has one) | 401 | `APIGW.0301` |
@@ -60,6 +61,24 @@ fn describe(err: &VerifyError, now: i64) -> String {
     }
 }
 
+/// What IAM knows of a token.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IssuedState {
+    Valid,
+    Expired,
+    Unknown,
+}
+
+/// Whether IAM issued `token`, and whether it is still valid.
+pub(crate) fn iam_token_state(state: &AppState, token: &str) -> IssuedState {
+    let store = crate::state::lock(&state.huawei);
+    match store.iam_tokens.get(token) {
+        Some(until) if *until > std::time::Instant::now() => IssuedState::Valid,
+        Some(_) => IssuedState::Expired,
+        None => IssuedState::Unknown,
+    }
+}
+
 /// The middleware: authenticates, checks the project, then runs the route.
 pub(crate) async fn authenticate(
     State(state): State<AppState>,
@@ -75,7 +94,18 @@ pub(crate) async fn authenticate(
     let (parts, body) = req.into_parts();
 
     let body = if let Some(tok) = parts.headers.get("x-auth-token") {
-        if tok.as_bytes() != acct.token.as_bytes() {
+        let issued = match tok.to_str() {
+            Ok(t) => iam_token_state(&state, t),
+            Err(_) => IssuedState::Unknown,
+        };
+        if issued == IssuedState::Expired {
+            return if parts.uri.path().contains("/apigw/") {
+                unauthorized(&rid, codes::APIG_TOKEN_EXPIRED, "The token has expired.")
+            } else {
+                unauthorized(&rid, codes::GATEWAY_BAD_TOKEN, "The token must be updated.")
+            };
+        }
+        if issued != IssuedState::Valid && tok.as_bytes() != acct.token.as_bytes() {
             // APIG answers with its own code (seed 001); the gateway's elsewhere.
             return if parts.uri.path().contains("/apigw/") {
                 unauthorized(

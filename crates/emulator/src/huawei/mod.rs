@@ -1,5 +1,6 @@
-//! Huawei Cloud: the account the emulator accepts, and the ELB v3 and VPC v1 routes
-//! behind one authentication layer (token or `SDK-HMAC-SHA256`).
+//! Huawei Cloud: the account the emulator accepts, and the ELB v3, VPC v1 and APIG
+//! routes behind one authentication layer (token or `SDK-HMAC-SHA256`); IAM (password
+//! tokens, project listings) beside it, checking credentials itself.
 //!
 //! Later modules (APIG) add their `routes()` to `routes()` here and reuse the `auth`
 //! layer as is.
@@ -12,8 +13,9 @@ use crate::state::AppState;
 
 pub mod apig;
 mod auth;
-mod elb;
+pub(crate) mod elb;
 pub(crate) mod errors;
+mod iam;
 pub(crate) mod record;
 pub(crate) mod sign;
 pub(crate) mod store;
@@ -27,6 +29,16 @@ pub const DEFAULT_TOKEN: &str = "emulator-token";
 pub const DEFAULT_AK: &str = "EMULATORACCESSKEY000";
 /// Default secret key (SK) for `SDK-HMAC-SHA256`.
 pub const DEFAULT_SK: &str = "emulator-secret-key-do-not-use-in-prod";
+/// Default IAM user name (password tokens, `POST /v3/auth/tokens`).
+pub const DEFAULT_USER_NAME: &str = "emulator-user";
+/// Default IAM user password.
+pub const DEFAULT_PASSWORD: &str = "emulator-password-do-not-use-in-prod";
+/// Default account (domain) name of the IAM user.
+pub const DEFAULT_DOMAIN_NAME: &str = "emulator-domain";
+/// Default name of the project (the region's default project is named after it).
+pub const DEFAULT_PROJECT_NAME: &str = "cn-north-4";
+/// Default lifetime of the tokens IAM issues (the cloud's: 24 hours).
+pub const DEFAULT_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The error codes the emulator answers with. Huawei documents few of them; those
 /// marked *chosen* are the emulator's own picks (clients should key on the HTTP status).
@@ -38,6 +50,8 @@ pub mod codes {
     pub const ELB_NOT_FOUND: &str = "ELB.8904";
     /// 409, ELB (*chosen*): the pool already has a member with this address and port.
     pub const ELB_DUPLICATE_MEMBER: &str = "ELB.8907";
+    /// 409, ELB (*chosen*; unconfirmed): the pool has member deletion protection.
+    pub const ELB_DELETION_PROTECTED: &str = "ELB.8923";
     /// 400, ELB (*chosen*): `subnet_cidr_id` names no subnet, or one outside the load
     /// balancer's VPC.
     pub const ELB_SUBNET_INVALID: &str = "ELB.8910";
@@ -70,14 +84,20 @@ pub mod codes {
     pub const APIG_INVALID_PARAMETER: &str = "APIG.2012";
     /// 401, APIG (seed 001): the `X-Auth-Token` is not valid (on APIG paths).
     pub const APIG_BAD_TOKEN: &str = "APIG.1002";
+    /// 401, APIG: the IAM token has expired (huawei-more.md 6.8).
+    pub const APIG_TOKEN_EXPIRED: &str = "APIG.1001";
     /// 403, APIG (seed 001): no permission for this method (the forbidden switch).
     pub const APIG_FORBIDDEN: &str = "APIG.1005";
     /// 404, APIG (seed 001): the VPC channel does not exist.
     pub const APIG_CHANNEL_NOT_FOUND: &str = "APIG.3023";
     /// 404, APIG (*chosen*): the APIG instance does not exist.
     pub const APIG_INSTANCE_NOT_FOUND: &str = "APIG.3030";
-    /// 404, APIG (*chosen*): no member with this id in the channel.
-    pub const APIG_MEMBER_NOT_FOUND: &str = "APIG.3002";
+    /// 404, APIG (huawei-more.md 6.4): no member with this id in the channel.
+    pub const APIG_MEMBER_NOT_FOUND: &str = "APIG.3024";
+    /// 401, IAM (*chosen*): wrong user name, password, domain or MFA passcode.
+    pub const IAM_BAD_CREDENTIALS: &str = "IAM.0004";
+    /// 400, IAM (*chosen*): a malformed token request, or a scope naming another project.
+    pub const IAM_BAD_REQUEST: &str = "IAM.0011";
     /// 500, APIG (seed 001): system error; also overlapping writes to one channel.
     pub const APIG_SYSTEM_ERROR: &str = "APIG.9999";
 }
@@ -99,6 +119,18 @@ pub struct HuaweiAccount {
     pub sk: String,
     /// When set, a signed request must carry `X-Security-Token` with this value.
     pub security_token: Option<String>,
+    /// The project's name (IAM scopes tokens and `GET /v3/projects?name=` by it).
+    pub project_name: String,
+    /// The IAM user that gets tokens with a password.
+    pub user_name: String,
+    /// Its password.
+    pub password: String,
+    /// Its account (domain) name.
+    pub domain_name: String,
+    /// When set, a token needs the `totp` method with this passcode too (MFA).
+    pub mfa_passcode: Option<String>,
+    /// How long an IAM-issued token is accepted.
+    pub token_lifetime: std::time::Duration,
 }
 
 impl HuaweiAccount {
@@ -115,6 +147,12 @@ impl HuaweiAccount {
             ak: ak.into(),
             sk: sk.into(),
             security_token: None,
+            project_name: DEFAULT_PROJECT_NAME.into(),
+            user_name: DEFAULT_USER_NAME.into(),
+            password: DEFAULT_PASSWORD.into(),
+            domain_name: DEFAULT_DOMAIN_NAME.into(),
+            mfa_passcode: None,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
         }
     }
 
@@ -143,6 +181,15 @@ impl fmt::Debug for HuaweiAccount {
                 "security_token",
                 &self.security_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("project_name", &self.project_name)
+            .field("user_name", &self.user_name)
+            .field("password", &"<redacted>")
+            .field("domain_name", &self.domain_name)
+            .field(
+                "mfa_passcode",
+                &self.mfa_passcode.as_ref().map(|_| "<redacted>"),
+            )
+            .field("token_lifetime", &self.token_lifetime)
             .finish()
     }
 }
@@ -154,4 +201,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(vpc::routes())
         .merge(apig::routes())
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
+        // IAM checks credentials itself: a token request carries a password, and
+        // project discovery has no project in its path.
+        .merge(iam::routes())
 }

@@ -220,6 +220,12 @@ pub(crate) struct HuaweiStore {
     strings: Interner,
     /// APIG instances, VPC channels and members.
     pub apig: super::apig::store::ApigStore,
+    /// Tokens IAM issued, with the time each stops being accepted.
+    pub iam_tokens: HashMap<String, Instant>,
+    /// How many tokens IAM issued.
+    pub iam_tokens_issued: u64,
+    /// ELB member diagnosis jobs by id.
+    pub jobs: HashMap<String, super::elb::jobs::Job>,
 }
 
 /// `v4` or `v6`.

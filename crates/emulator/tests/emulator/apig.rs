@@ -246,7 +246,7 @@ async fn post_upserts_by_address() {
     for bad in [
         json!({}),
         json!({"members": []}),
-        json!({"members": [{"host": "10.1.0.2", "weight": 101}]}),
+        json!({"members": [{"host": "10.1.0.2", "weight": 10_001}]}),
         json!({"members": [{"host": "10.1.0.2", "port": 0}]}),
         json!({"members": [{"host": "not-an-ip"}]}),
         json!({"members": [{"host": "10.1.0.2", "status": 3}]}),
@@ -309,7 +309,7 @@ async fn put_replaces_the_whole_set_and_delete_removes_one() {
         &format!("{base}/{}", demo::MEMBER_IP_1),
         None,
         404,
-        "APIG.3002",
+        "APIG.3024",
     )
     .await;
     let methods: Vec<String> = emu.requests().into_iter().map(|r| r.method).collect();

@@ -6,6 +6,7 @@ mod common;
 mod elb_list;
 mod elb_write;
 mod faults;
+mod huawei_iam;
 mod misc;
 mod tencent;
 mod tencent3;

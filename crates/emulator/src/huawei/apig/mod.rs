@@ -6,6 +6,8 @@
 //! | `POST .../members` | add members, an upsert by address |
 //! | `PUT .../members` | replace the whole member set (served so tests can prove a client never calls it) |
 //! | `DELETE .../members/{member_id}` | remove one member |
+//! | `POST .../members/batch-disable`, `.../batch-enable` `{"member_ids": [...]}` | set those members' `status` to 2 / 1 (204) |
+//! | `GET .../vpc-channels/{vpc_channel_id}` | the channel: name, port, `member_type`, `balance_strategy`, member groups, members, `vpc_health_config` |
 //!
 //! Listing: `offset` is the number of members to skip (below 0 → 0), `limit` the
 //! page size (0 or less → 20, above 500 → 500, absent → 20); either not an integer
@@ -20,7 +22,7 @@
 //! Writes: the body is `{"members": [{host | ecs_id + ecs_name, weight, port,
 //! is_backup, member_group_name, status}]}`. An `ip` channel takes `host` (an IP), an
 //! `ecs` channel `ecs_id` and `ecs_name`; anything else, an unknown field, a value out
-//! of range (weight 0–100, port 1–65535, status 1/2) or two entries with one address →
+//! of range (weight 0–10000, port 1–65535, status 1/2) or two entries with one address →
 //! 400 `APIG.2012`. `POST` updates the members whose address exists (keeping their id)
 //! and adds the others (201, the upserted members); `PUT` makes the channel hold exactly
 //! the given members (200, the whole set). A write holds its channel for the write time
@@ -37,7 +39,7 @@
 //! | the forbidden switch is on ([`Emulator::set_apig_forbidden`](crate::Emulator::set_apig_forbidden)) | 403 | `APIG.1005` |
 //! | unknown VPC channel | 404 | `APIG.3023` |
 //! | unknown instance (*chosen*) | 404 | `APIG.3030` |
-//! | unknown member on delete (*chosen*) | 404 | `APIG.3002` |
+//! | unknown member on delete or enable/disable (huawei-more.md 6.4) | 404 | `APIG.3024` |
 //! | overlapping writes to a channel, or a forced failure ([`Emulator::fail_next_apig`](crate::Emulator::fail_next_apig)) | 500 | `APIG.9999` |
 
 use std::time::Duration;
@@ -46,7 +48,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
@@ -78,6 +80,18 @@ pub(super) fn routes() -> Router<AppState> {
                 .put(write::replace_members),
         )
         .route(MEMBER, delete(write::delete_member))
+        .route(
+            "/v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members/batch-enable",
+            post(write::batch_enable),
+        )
+        .route(
+            "/v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members/batch-disable",
+            post(write::batch_disable),
+        )
+        .route(
+            "/v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}",
+            get(write::show_channel),
+        )
 }
 
 /// An APIG error answer: `{"error_code", "error_msg"}`.

@@ -79,9 +79,8 @@ fn parse_create(obj: &Map<String, Value>, rid: &str) -> Result<CreateOption, Hua
             "Invalid input for address: '{address}' is not a valid IP address."
         ))
     })?;
-    let Some(port) = f.integer("protocol_port", 1, 65535)? else {
-        return Err(f.bad("Missing mandatory attribute 'protocol_port'.".into()));
-    };
+    // 0 or absent only in an any-port pool (checked in `build`, which knows the pool).
+    let port = f.integer("protocol_port", 0, 65535)?.unwrap_or(0);
     // project_id is checked but not used: the member belongs to the path's project.
     f.string("project_id", 1, 32)?;
     Ok(CreateOption {
@@ -130,6 +129,17 @@ fn build(
         .ok_or_else(|| HuaweiError::not_found(rid, "Pool", pool_id))?;
     let bad = |code, msg: String| HuaweiError::new(StatusCode::BAD_REQUEST, code, msg, rid);
     let ip = opt.address;
+    let mut opt = opt.clone();
+    if pool.spec.any_port_enable {
+        // Port pass-through: the member's port follows the listener's.
+        opt.protocol_port = 0;
+    } else if opt.protocol_port == 0 {
+        return Err(HuaweiError::invalid(
+            rid,
+            "Invalid input for protocol_port: 1 to 65535 (0 only in a pool with any_port_enable).",
+        ));
+    }
+    let opt = &opt;
     let mut instance_id = String::new();
     match &opt.subnet_cidr_id {
         Some(sid) => {
@@ -201,7 +211,11 @@ fn build(
     m.id = new_id;
     m.name = opt.name.clone().unwrap_or_default();
     m.project_id = project_id.to_string();
-    m.admin_state_up = opt.admin_state_up.unwrap_or(true);
+    // The cloud ignores admin_state_up on create ("do not pass this field") and reports
+    // whether the ECS behind the member exists: an instance-type member whose address
+    // no ECS holds is down; an IP-type (cross-VPC) member has no ECS to lose.
+    let _ = opt.admin_state_up;
+    m.admin_state_up = opt.subnet_cidr_id.is_none() || !instance_id.is_empty();
     m.subnet_cidr_id.clone_from(&opt.subnet_cidr_id);
     m.weight = opt.weight.unwrap_or(1);
     m.ip_version = ip_version(ip).to_string();
@@ -278,6 +292,9 @@ pub(super) async fn create_member(
     ))
 }
 
+/// The most members one batch call takes (huawei-more.md 2: "up to 200 at a time").
+pub(super) const MAX_BATCH: usize = 200;
+
 fn items<'a>(
     body: &'a Map<String, Value>,
     rid: &str,
@@ -285,20 +302,34 @@ fn items<'a>(
     let bad = || {
         HuaweiError::invalid(
             rid,
-            "The request body must be {\"members\": [{...}, ...]} with 1 to 500 members.",
+            format!("The request body must be {{\"members\": [{{...}}, ...]}} with 1 to {MAX_BATCH} members."),
         )
     };
     let list = body
         .get("members")
         .and_then(Value::as_array)
         .ok_or_else(bad)?;
-    if list.is_empty() || list.len() > 500 {
+    if list.is_empty() || list.len() > MAX_BATCH {
         return Err(bad());
     }
     list.iter().map(|v| v.as_object().ok_or_else(bad)).collect()
 }
 
-/// `POST .../members/batch-add` `{"members": [CreateMemberOption]}` → 200, all or none.
+fn with_status(member: &Member, ret_status: &str) -> Value {
+    let mut v = serde_json::to_value(member).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("ret_status".into(), ret_status.into());
+        // BatchMember has neither (huawei-more.md 5).
+        m.remove("availability_zone");
+        m.remove("ip_version");
+    }
+    v
+}
+
+/// `POST .../members/batch-add` `{"members": [CreateMemberOption]}` → 200 with each
+/// member and its `ret_status`: `successful`, or `existed` when the pool already has
+/// one at that address and port (that member is answered). A member that breaks a
+/// rule fails the whole call (*chosen*: huawei-more.md 10.1 leaves it open).
 pub(super) async fn batch_add(
     State(st): State<AppState>,
     RequestId(rid): RequestId,
@@ -310,14 +341,68 @@ pub(super) async fn batch_add(
         .into_iter()
         .map(|o| parse_create(o, &rid))
         .collect::<Result<Vec<_>, _>>()?;
-    let created = create_all(&st, &pool_id, &opts, &rid)?;
+    // Which are already there (in the pool, or earlier in this body).
+    let mut existing: Vec<Option<Member>> = Vec::with_capacity(opts.len());
+    let mut new_opts = Vec::new();
+    {
+        let mut store = lock(&st.huawei);
+        let pool = pool_mut(&mut store, &pool_id, &rid)?;
+        let mut seen = HashSet::new();
+        for opt in &opts {
+            let key = (opt.address, opt.protocol_port);
+            let found = pool
+                .iter()
+                .find(|m| m.address == opt.address && m.protocol_port == opt.protocol_port)
+                .map(|m| m.to_member());
+            if found.is_some() || !seen.insert(key) {
+                existing.push(Some(found.unwrap_or_else(|| {
+                    Member::new(opt.address.to_string(), opt.protocol_port)
+                })));
+            } else {
+                existing.push(None);
+                new_opts.push(opt.clone());
+            }
+        }
+    }
+    let mut created = create_all(&st, &pool_id, &new_opts, &rid)?.into_iter();
+    let mut made: Vec<(IpAddr, u16, Member)> = Vec::new();
+    let members: Vec<Value> = existing
+        .into_iter()
+        .zip(&opts)
+        .map(|(e, opt)| match e {
+            Some(m) => {
+                // A duplicate within the body: the member made earlier in this call.
+                let m = made
+                    .iter()
+                    .find(|(a, p, _)| *a == opt.address && *p == opt.protocol_port)
+                    .map(|(_, _, m)| m.clone())
+                    .unwrap_or(m);
+                with_status(&m, "existed")
+            }
+            None => {
+                let m = created
+                    .next()
+                    .unwrap_or_else(|| Member::new(opt.address.to_string(), opt.protocol_port));
+                made.push((opt.address, opt.protocol_port, m.clone()));
+                with_status(&m, "successful")
+            }
+        })
+        .collect();
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "request_id": rid, "members": created }),
+        &json!({ "request_id": rid, "members": members }),
     ))
 }
 
-/// `POST .../members/batch-delete` `{"members": [{"id"}]}` → 200, all or none.
+/// One item of a batch-delete: an id, or an address and port (never both).
+enum Target {
+    Id(String),
+    At(IpAddr, u16),
+}
+
+/// `POST .../members/batch-delete` `{"members": [{"id"} | {"address", "protocol_port"}]}`
+/// → 200 `{"members": [{"id", "ret_status"}]}`, `ret_status` `successful` or
+/// `not found` (the id is empty when a member asked by address was not there).
 pub(super) async fn batch_delete(
     State(st): State<AppState>,
     RequestId(rid): RequestId,
@@ -325,7 +410,7 @@ pub(super) async fn batch_delete(
     body: Body,
 ) -> Result<Response, HuaweiError> {
     let body = read_object(body, &rid).await?;
-    let ids = items(&body, &rid)?
+    let targets = items(&body, &rid)?
         .into_iter()
         .map(|o| {
             let f = Fields {
@@ -333,19 +418,128 @@ pub(super) async fn batch_delete(
                 what: "members",
                 rid: &rid,
             };
-            f.only(&["id"])?;
-            f.string("id", 1, 36)?
-                .ok_or_else(|| f.bad("Missing mandatory attribute 'id'.".into()))
+            f.only(&["id", "address", "protocol_port"])?;
+            let id = f.string("id", 1, 36)?;
+            let address = f.string("address", 1, 64)?;
+            let port = f.integer("protocol_port", 0, 65535)?;
+            match (id, address, port) {
+                (Some(id), None, None) => Ok(Target::Id(id)),
+                (None, Some(a), Some(p)) => {
+                    let ip: IpAddr = a.parse().map_err(|_| {
+                        f.bad(format!(
+                            "Invalid input for address: '{a}' is not a valid IP address."
+                        ))
+                    })?;
+                    Ok(Target::At(ip, u16::try_from(p).unwrap_or(0)))
+                }
+                (Some(_), _, _) => {
+                    Err(f.bad("A member given by id must not have other fields.".into()))
+                }
+                _ => Err(f.bad("Give each member's id, or its address and protocol_port.".into())),
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut store = lock(&st.huawei);
     let pool = pool_mut(&mut store, &pool_id, &rid)?;
-    if let Some(missing) = ids.iter().find(|id| !pool.contains_id(id)) {
-        return Err(HuaweiError::not_found(&rid, "Member", missing));
+    if pool.spec.member_deletion_protection_enable {
+        return Err(super::deletion_protected(&rid, &pool_id));
     }
-    let removed: Vec<_> = ids.iter().filter_map(|id| pool.remove(id)).collect();
+    let any_port = pool.spec.any_port_enable;
+    let answers: Vec<Value> = targets
+        .iter()
+        .map(|t| {
+            let id = match t {
+                Target::Id(id) => pool.contains_id(id).then(|| id.clone()),
+                Target::At(a, p) => pool
+                    .iter()
+                    .find(|m| m.address == *a && (m.protocol_port == *p || (any_port && *p == 0)))
+                    .map(|m| m.id.to_string()),
+            };
+            match id {
+                Some(id) if pool.remove(&id).is_some() => {
+                    json!({"id": id, "ret_status": "successful"})
+                }
+                _ => {
+                    let id = match t {
+                        Target::Id(id) => id.clone(),
+                        Target::At(..) => String::new(),
+                    };
+                    json!({"id": id, "ret_status": "not found"})
+                }
+            }
+        })
+        .collect();
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "request_id": rid, "members": removed }),
+        &json!({ "request_id": rid, "members": answers }),
+    ))
+}
+
+/// `POST .../members/batch-update` `{"members": [{"id", name?, weight?,
+/// protocol_port?, admin_state_up? (ignored)}]}` → 200 with the updated members. An
+/// id not in the pool is left out of the answer (*chosen*: huawei-more.md 10.1).
+pub(super) async fn batch_update(
+    State(st): State<AppState>,
+    RequestId(rid): RequestId,
+    P((_, pool_id)): P<(String, String)>,
+    body: Body,
+) -> Result<Response, HuaweiError> {
+    let body = read_object(body, &rid).await?;
+    let mut changes = Vec::new();
+    for o in items(&body, &rid)? {
+        let f = Fields {
+            obj: o,
+            what: "members",
+            rid: &rid,
+        };
+        f.only(&[
+            "id",
+            "name",
+            "weight",
+            "protocol_port",
+            "availability_zone",
+            "admin_state_up",
+        ])?;
+        let id = f
+            .string("id", 1, 36)?
+            .ok_or_else(|| f.bad("Missing mandatory attribute 'id'.".into()))?;
+        let name = f.string("name", 0, 255)?;
+        let weight = f.integer("weight", 0, 100)?.map(|w| w as u8);
+        let port = f.integer("protocol_port", 1, 65535)?;
+        f.boolean("admin_state_up")?;
+        changes.push((id, name, weight, port));
+    }
+    let mut store = lock(&st.huawei);
+    let pool = pool_mut(&mut store, &pool_id, &rid)?;
+    if pool.spec.any_port_enable && changes.iter().any(|c| c.3.is_some()) {
+        return Err(HuaweiError::invalid(
+            &rid,
+            "protocol_port cannot be updated in a pool with any_port_enable.",
+        ));
+    }
+    let now = format_timestamp(unix_now());
+    let mut answers = Vec::new();
+    for (id, name, weight, port) in changes {
+        let Some(m) = pool.get_mut(&id) else { continue };
+        if let Some(n) = name {
+            m.name = crate::compact::Text::new(&n);
+        }
+        if let Some(w) = weight {
+            m.weight = w;
+        }
+        if let Some(p) = port {
+            m.protocol_port = u16::try_from(p).unwrap_or(m.protocol_port);
+        }
+        m.updated_at = Some(crate::compact::Text::new(&now));
+        let mut v = serde_json::to_value(&*m).unwrap_or(Value::Null);
+        if let Value::Object(o) = &mut v {
+            // BatchUpdateMember has no ip_version (huawei-more.md 5).
+            o.remove("ip_version");
+        }
+        answers.push(v);
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "request_id": rid, "members": answers }),
     ))
 }
