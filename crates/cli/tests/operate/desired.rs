@@ -166,10 +166,13 @@ fn plan_then_apply_on_three_providers_and_a_rerun_changes_nothing() {
             vec!["added", "unchanged", "extra"],
         ]
     );
-    // The Huawei writes: one create and one update on ELB, one create on APIG (the
-    // batch of one is one call per backend: neither has a batch API).
-    assert_eq!(count(&env, "POST"), 2, "{:?}", env.huawei_writes());
-    assert_eq!(count(&env, "PUT"), 1, "{:?}", env.huawei_writes());
+    // The Huawei writes: ELB's own batch calls (one batch-add, one batch-update), and
+    // one create on APIG (a batch of one).
+    let writes = env.huawei_writes();
+    assert_eq!(count(&env, "POST"), 3, "{writes:?}");
+    assert_eq!(count(&env, "PUT"), 0, "{writes:?}");
+    assert!(writes[0].ends_with("/members/batch-add"), "{writes:?}");
+    assert!(writes[1].ends_with("/members/batch-update"), "{writes:?}");
     let elb_now = env.emu.huawei_members(POOL_WEB).unwrap();
     let m60 = elb_now.iter().find(|m| m.address == "10.0.1.60").unwrap();
     assert_eq!((m60.weight, m60.name.as_str()), (5, "web-60"));

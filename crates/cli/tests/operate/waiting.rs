@@ -200,12 +200,18 @@ fn drain_sets_weight_zero_waits_removes_and_undrain_restores() {
     let writes = env.huawei_writes();
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert!(
-        writes[0].starts_with("PUT ") && writes[1].starts_with("DELETE "),
+        writes[0].ends_with("/members/batch-update") && writes[1].ends_with("/members/batch-delete"),
         "{writes:?}"
     );
     let requests = env.emu.requests();
-    let put = requests.iter().find(|r| r.method == "PUT").unwrap();
-    let delete = requests.iter().find(|r| r.method == "DELETE").unwrap();
+    let put = requests
+        .iter()
+        .find(|r| r.path.ends_with("/members/batch-update"))
+        .unwrap();
+    let delete = requests
+        .iter()
+        .find(|r| r.path.ends_with("/members/batch-delete"))
+        .unwrap();
     assert!(delete.received_at - put.received_at >= Duration::from_secs(1));
     assert!(env
         .emu
