@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use lb_backends_core::{
     lenient::{self, json_kind},
-    paging::read_count,
+    paging::{read_count, split_page},
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, InstanceKind, InstanceRef, ListenerHealth,
     ProviderKind, RawRecord, Result, Weight,
@@ -241,37 +241,39 @@ pub(crate) struct PageSignal {
 /// non-empty string means more, anything else is malformed; `current_count` is
 /// absent, `null` or a count ([`read_count`]).
 ///
-/// The page is read once, borrowing: the envelope as an object whose `members` and
-/// `page_info` are kept as text, the members split from their array without being
-/// decoded. A body that is not that (not JSON, the wrong shape, a key twice) is read
-/// as a JSON value, which says exactly what is wrong with it.
+/// The page is read once, borrowing ([`split_page`]): each member decoded into a
+/// [`Backend`] from the page's text as it is split from its array, its `raw` the
+/// member's exact text. A body that is not that (not JSON, the wrong shape, a key
+/// twice) is read as a JSON value, which says exactly what is wrong with it. A member
+/// that cannot be normalized is its error, in its place.
 pub(crate) fn page_of(
     action: &str,
     response: &RawResponse,
-) -> Result<(Vec<RawRecord>, std::result::Result<PageSignal, String>)> {
-    #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(default, borrow)]
-        members: Option<Vec<&'a RawValue>>,
-        #[serde(default, borrow)]
-        page_info: Option<&'a RawValue>,
-    }
-    let body = response.body.trim_ascii_start();
-    // An object (serde's sequence form of a struct is not one) with both keys, once
-    // each, `members` an array: anything else takes the slow path below.
-    if body.starts_with(b"{") {
-        if let Ok(Envelope {
-            members: Some(members),
-            page_info: Some(page_info),
-        }) = serde_json::from_slice::<Envelope<'_>>(body)
-        {
-            let records = members.into_iter().map(RawRecord::from_raw).collect();
-            let info = serde_json::from_str::<Value>(page_info.get()).ok();
+) -> Result<(
+    Vec<Result<Backend>>,
+    std::result::Result<PageSignal, String>,
+)> {
+    // Read once: each member decoded from the page's text as it is split off, its
+    // text kept as the record.
+    let fast = split_page::<MemberRef<'_>, _>(&response.body, "members", |text, member| {
+        let raw = RawRecord::from_checked(text);
+        match member {
+            Some(member) => normalize(&member, None).map(|mut b| {
+                b.raw = raw;
+                b
+            }),
+            None => from_record(raw, None),
+        }
+    });
+    if let Some(page) = fast {
+        let info = page.other("page_info");
+        if let (Some(members), Some(info)) = (page.records, info) {
+            let info = serde_json::from_str::<Value>(info).ok();
             let signal = match &info {
                 Some(info) => page_signal(Some(info)),
                 None => Err("\"page_info\" cannot be read".to_owned()),
             };
-            return Ok((records, signal));
+            return Ok((members, signal));
         }
     }
     let mut body: Value = decode_json(action, response)?;
@@ -291,7 +293,10 @@ pub(crate) fn page_of(
             .with_response(response));
         }
     };
-    let records = members.iter().map(RawRecord::from_value).collect();
+    let records = members
+        .iter()
+        .map(|m| from_record(RawRecord::from_value(m), None))
+        .collect();
     Ok((records, page_signal(body.get("page_info"))))
 }
 
@@ -498,25 +503,38 @@ mod tests {
             format!(r#"{{"members": [ {first} ,{second}], "page_info": {{"next_marker": "b"}}}}"#);
         let (records, signal) = page_of("ListMembers", &resp(200, &body)).unwrap();
         assert_eq!(signal.unwrap().next_marker.as_deref(), Some("b"));
-        let texts: Vec<&str> = records.iter().map(RawRecord::as_str).collect();
+        let records: Vec<Backend> = records.into_iter().map(Result::unwrap).collect();
+        let texts: Vec<&str> = records.iter().map(|b| b.raw.as_str()).collect();
         assert_eq!(texts, [first, second]);
-        let b = from_record(records[0].clone(), None).unwrap();
+        let b = &records[0];
         assert_eq!(
             (b.id.as_str(), b.name.as_deref(), b.weight),
             ("a", Some("wéb"), None)
         );
-        assert_eq!(b.raw.as_str(), first);
-        let b = from_record(records[1].clone(), None).unwrap();
+        assert_eq!(
+            from_record(b.raw.clone(), None).unwrap(),
+            *b,
+            "one pass or two, the same backend"
+        );
+        let b = &records[1];
         assert_eq!((b.port, b.address), (Some(80), "10.0.0.2".parse().ok()));
         // A key twice is read as a JSON value reads it (the last wins), not refused.
         let twice = RawRecord::from_text(r#"{"id": "x", "id": "y", "weight": 5}"#).unwrap();
         let b = from_record(twice, None).unwrap();
         assert_eq!((b.id.as_str(), b.weight), ("y", Some(5)));
+        let body = r#"{"members": [{"id": "x", "id": "y", "weight": 5}, 3], "page_info": {}}"#;
+        let (records, _) = page_of("ListMembers", &resp(200, body)).unwrap();
+        assert_eq!(records[0].as_ref().unwrap().id, "y");
+        assert_eq!(
+            records[1].as_ref().unwrap_err().kind(),
+            ErrorKind::Decode,
+            "a member that is no object is its error, in its place"
+        );
         // So is an envelope with a key twice, or members of the wrong shape.
         let body = r#"{"members": [{"id": "a"}], "members": [{"id": "c"}], "page_info": {}}"#;
         let (records, _) = page_of("ListMembers", &resp(200, body)).unwrap();
         assert_eq!(records.len(), 1);
-        assert_eq!(from_record(records[0].clone(), None).unwrap().id, "c");
+        assert_eq!(records[0].as_ref().unwrap().id, "c");
         let body = r#"[[{"id": "a"}], {}]"#;
         let err = page_of("ListMembers", &resp(200, body)).unwrap_err();
         assert_eq!(
