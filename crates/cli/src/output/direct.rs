@@ -126,10 +126,12 @@ impl<'b> Json<'b> {
         self.newline();
     }
 
+    /// A key of ours (plain ASCII: nothing to escape).
     fn key(&mut self, key: &str) {
         self.next();
-        string(self.buf, key);
-        self.buf.push(b':');
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
         if self.indent.is_some() {
             self.buf.push(b' ');
         }
@@ -215,11 +217,12 @@ pub(super) fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            continue;
-        }
+    loop {
+        let i = start + plain_prefix(&bytes[start..]);
         buf.extend_from_slice(&bytes[start..i]);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         match b {
             b'"' => buf.extend_from_slice(b"\\\""),
             b'\\' => buf.extend_from_slice(b"\\\\"),
@@ -239,15 +242,45 @@ pub(super) fn string(buf: &mut Vec<u8>, s: &str) {
         }
         start = i + 1;
     }
-    buf.extend_from_slice(&bytes[start..]);
     buf.push(b'"');
+}
+
+/// How many bytes of `bytes` need no escaping: eight at a time while none of them is a
+/// control character, `"` or `\`, then byte by byte.
+fn plain_prefix(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// Whether a byte of `w` is below `n` (n <= 128; exact when none is).
+    fn below(w: u64, n: u8) -> u64 {
+        w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH
+    }
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        if below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// A CSV line of a listed backend: the columns of [`super::csv::COLUMNS`], each quoted
 /// only when it must be ([`super::csv::escape`]).
 pub(super) fn csv_line(line: &mut Vec<u8>, target: &str, b: &Backend) {
     fn field(line: &mut Vec<u8>, value: &str) {
-        if value.contains([',', '"', '\n', '\r']) {
+        if value
+            .bytes()
+            .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        {
             line.extend_from_slice(super::csv::escape(value).as_bytes());
         } else {
             line.extend_from_slice(value.as_bytes());
@@ -413,6 +446,17 @@ mod tests {
                 String::from_utf8(buf).unwrap(),
                 serde_json::to_string(s).unwrap()
             );
+        }
+        // Every special byte at every place of a word, and past it.
+        for special in ['"', '\\', '\u{0}', '\n', '\u{1f}', '\u{7f}', 'é'] {
+            for at in 0..20 {
+                let mut s: String = "abcdefghijklmnopqrstuvwx".into();
+                s.insert(at, special);
+                let mut buf = Vec::new();
+                string(&mut buf, &s);
+                let want = serde_json::to_string(&s).unwrap();
+                assert_eq!(String::from_utf8(buf).unwrap(), want, "{s:?}");
+            }
         }
         for n in [0u64, 7, 10, 99, 100, 65535, u64::MAX] {
             let mut buf = Vec::new();
