@@ -131,11 +131,20 @@ where
         loop {
             let empty = this.buffered.len() == 0;
             if empty || this.since_poll >= POLL_AHEAD_EVERY {
+                let turn = this.since_poll >= POLL_AHEAD_EVERY;
                 this.since_poll = 0;
                 if let Some(fetching) = &mut this.pending {
                     if let Poll::Ready(page) = fetching.as_mut().poll(cx) {
                         this.pending = None;
                         this.ready = Some(page);
+                    } else if turn && !empty {
+                        // Give the runtime a turn: the page ahead moves on other tasks
+                        // too (the HTTP connection's, which writes the request and
+                        // reads the answer), and a consumer whose every poll is ready
+                        // would never let them run on a single-threaded runtime. The
+                        // next poll comes at once.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
                 }
             }
@@ -625,6 +634,48 @@ mod tests {
         assert!(
             done.load(Ordering::SeqCst),
             "page 1 fetched while page 0 was read"
+        );
+        assert_eq!(s.try_next().await.unwrap(), Some(1000));
+        assert_eq!(s.try_next().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_page_ahead_moves_on_other_tasks_while_the_current_one_is_consumed() {
+        use std::sync::atomic::AtomicBool;
+        // As an HTTP client's connection task is: page 1 arrives only once a task of its
+        // own has run, on this single-threaded runtime.
+        let arrived = Arc::new(AtomicBool::new(false));
+        let a = arrived.clone();
+        let mut s = paginate(0u32, move |page| {
+            let a = a.clone();
+            let rx = (page == 1).then(|| {
+                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                tokio::spawn(async move {
+                    let _ = tx.send(());
+                });
+                rx
+            });
+            async move {
+                if let Some(rx) = rx {
+                    rx.await.unwrap();
+                    a.store(true, Ordering::SeqCst);
+                    return Ok(Page {
+                        items: vec![1000],
+                        next: None,
+                    });
+                }
+                Ok(Page {
+                    items: (0..200).collect(),
+                    next: Some(1),
+                })
+            }
+        });
+        for want in 0..200 {
+            assert_eq!(s.try_next().await.unwrap(), Some(want));
+        }
+        assert!(
+            arrived.load(Ordering::SeqCst),
+            "page 1 came in while page 0 was read"
         );
         assert_eq!(s.try_next().await.unwrap(), Some(1000));
         assert_eq!(s.try_next().await.unwrap(), None);
