@@ -86,18 +86,13 @@ fn filled<'s>(field: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
     field.as_deref().filter(|s| !s.trim().is_empty())
 }
 
-/// A member JSON object into a [`Backend`]; `raw` keeps the object whole.
+/// A member JSON object (its text, or a parsed value) into a [`Backend`]; `raw` keeps
+/// the object whole.
 ///
 /// `fallback_id` is used when the member carries no id (a `get` knows which id it
 /// asked for); without one, a member with no id is a decode error.
-pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backend> {
-    if !raw.is_object() {
-        return Err(Error::new(
-            ErrorKind::Decode,
-            format!("a member is not a JSON object but {}", json_kind(&raw)),
-        ));
-    }
-    from_record(RawRecord::from_value(&raw), fallback_id)
+pub(crate) fn to_backend(raw: impl Into<RawRecord>, fallback_id: Option<&str>) -> Result<Backend> {
+    from_record(raw.into(), fallback_id)
 }
 
 /// A member, as the JSON text the cloud sent, into a [`Backend`] whose `raw` is that
@@ -181,37 +176,74 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
 /// The member `asked` for, from a `{"member": {...}}` answer: a member that names
 /// another id (or an id that is not a string) is a [`ErrorKind::Decode`] error,
 /// never shown as the one asked for; a member without an id is taken as `asked`.
-pub(crate) fn the_member(raw: Value, asked: &str) -> Result<Backend> {
+pub(crate) fn the_member(raw: RawRecord, asked: &str) -> Result<Backend> {
     ensure_asked(&raw, asked)?;
     to_backend(raw, Some(asked))
 }
 
 /// An error unless member object `raw` is the member `asked` for (or names no id).
-pub(crate) fn ensure_asked(raw: &Value, asked: &str) -> Result<()> {
-    match raw.get("id") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(id)) if id == asked => Ok(()),
-        Some(other) => {
-            let mut shown = other.to_string();
-            if shown.len() > 80 {
-                shown = format!("{}...", shown.chars().take(80).collect::<String>());
-            }
-            Err(Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "asked ELB for member {asked:?} but the answer is about member {shown}; \
-                     refusing to take it for the one asked for"
-                ),
-            ))
-        }
+/// Read typed from the text; an object the typed read refuses (a key twice) is read
+/// as a JSON value reads it.
+pub(crate) fn ensure_asked(raw: &RawRecord, asked: &str) -> Result<()> {
+    #[derive(Deserialize)]
+    struct IdOf<'a> {
+        #[serde(default, borrow)]
+        id: Option<&'a RawValue>,
     }
+    let shown = match raw.parse::<IdOf<'_>>() {
+        Ok(IdOf { id: None }) => return Ok(()),
+        Ok(IdOf { id: Some(id) }) => {
+            let text = id.get();
+            if text.starts_with('"')
+                && serde_json::from_str::<Cow<'_, str>>(text).is_ok_and(|id| id == asked)
+            {
+                return Ok(());
+            }
+            serde_json::from_str::<Value>(text).map_or_else(|_| text.to_owned(), |v| v.to_string())
+        }
+        Err(_) => match raw.to_value().get("id") {
+            None | Some(Value::Null) => return Ok(()),
+            Some(Value::String(id)) if id == asked => return Ok(()),
+            Some(other) => other.to_string(),
+        },
+    };
+    let shown = if shown.len() > 80 {
+        format!("{}...", shown.chars().take(80).collect::<String>())
+    } else {
+        shown
+    };
+    Err(Error::new(
+        ErrorKind::Decode,
+        format!(
+            "asked ELB for member {asked:?} but the answer is about member {shown}; \
+             refusing to take it for the one asked for"
+        ),
+    ))
 }
 
-/// The `member` object of a `{"member": {...}}` answer (show, create, update).
-pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
+/// The `member` object of a `{"member": {...}}` answer (show, create, update), as the
+/// exact text the cloud sent for it. A body that is not a JSON object with `member`
+/// once is read as a JSON value, which says exactly what is wrong with it.
+pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<RawRecord> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(default, borrow)]
+        member: Option<&'a RawValue>,
+    }
+    let body = response.body.trim_ascii_start();
+    if body.starts_with(b"{") {
+        if let Ok(Envelope {
+            member: Some(member),
+        }) = serde_json::from_slice::<Envelope<'_>>(body)
+        {
+            if member.get().starts_with('{') {
+                return Ok(RawRecord::from_raw(member));
+            }
+        }
+    }
     let mut body: Value = decode_json(action, response)?;
     match body.get_mut("member").map(Value::take) {
-        Some(member @ Value::Object(_)) => Ok(member),
+        Some(member @ Value::Object(_)) => Ok(RawRecord::from_value(&member)),
         other => Err(shape_error(
             action,
             response,
@@ -221,6 +253,13 @@ pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
             ),
         )),
     }
+}
+
+/// The fields of a member answer as [`Member`] reads them (a key twice: as a JSON
+/// value reads it).
+pub(crate) fn member_fields(raw: &RawRecord) -> Member {
+    raw.parse::<Member>()
+        .unwrap_or_else(|_| Member::deserialize(&raw.to_value()).unwrap_or_default())
 }
 
 /// What a page's `page_info` says about the rest of the listing.
@@ -542,6 +581,47 @@ mod tests {
             ErrorKind::Incomplete,
             "the sequence form is no object"
         );
+    }
+
+    #[test]
+    fn a_member_answer_keeps_the_member_as_sent_and_must_be_the_one_asked_for() {
+        let member = r#"{"id": "m\u0031",  "weight": 1.50, "address": "10.0.0.1"}"#;
+        let raw = member_of(
+            "ShowMember",
+            &resp(200, &format!(r#"{{"member": {member} }}"#)),
+        )
+        .unwrap();
+        assert_eq!(raw.as_str(), member, "byte for byte");
+        let b = the_member(raw.clone(), "m1").unwrap();
+        assert_eq!((b.id.as_str(), b.raw.as_str()), ("m1", member));
+        let err = the_member(raw, "m2").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(
+            err.message().contains(r#"member "m1""#),
+            "{}",
+            err.message()
+        );
+        for (text, asked, ok) in [
+            (r#"{"weight": 1}"#, "a", true),
+            (r#"{"id": null}"#, "a", true),
+            (r#"{"id": 7}"#, "7", false),
+            (r#"{"id": ["a"]}"#, "a", false),
+            (r#"{"id": "b", "id": "a"}"#, "a", true),
+            (r#"{"id": "a", "id": "b"}"#, "a", false),
+        ] {
+            let raw = RawRecord::from_text(text).unwrap();
+            assert_eq!(ensure_asked(&raw, asked).is_ok(), ok, "{text}");
+        }
+        let err =
+            ensure_asked(&RawRecord::from_text(r#"{"id": [1, 2]}"#).unwrap(), "a").unwrap_err();
+        assert!(err.message().contains("member [1,2]"), "{}", err.message());
+        // A key twice in the envelope is read as a JSON value reads it.
+        let raw = member_of(
+            "ShowMember",
+            &resp(200, r#"{"member": {"id": "a"}, "member": {"id": "b"}}"#),
+        )
+        .unwrap();
+        assert_eq!(raw.as_str(), r#"{"id":"b"}"#);
     }
 
     #[test]
