@@ -25,7 +25,7 @@ use crate::model::{non_empty, Member};
 pub(crate) fn health(status: Option<&str>) -> Health {
     match status {
         None => Health::NotReported,
-        Some(s) if s.trim().is_empty() => Health::NotReported,
+        Some(s) if blank(s) => Health::NotReported,
         Some("ONLINE") => Health::Healthy,
         Some("OFFLINE") => Health::Unhealthy,
         Some("NO_MONITOR") => Health::Unmonitored,
@@ -83,7 +83,17 @@ struct MemberStatusRef<'a> {
 
 /// Text that is present and not blank.
 fn filled<'s>(field: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
-    field.as_deref().filter(|s| !s.trim().is_empty())
+    field.as_deref().filter(|s| !blank(s))
+}
+
+/// Empty or only blanks (`str::trim`'s), answered from the first byte for the usual
+/// text that starts with a printable ASCII character.
+fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b'!'..=b'~') => false,
+        Some(_) => s.trim().is_empty(),
+    }
 }
 
 /// A member JSON object (its text, or a parsed value) into a [`Backend`]; `raw` keeps
@@ -134,7 +144,7 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
     b.address = member
         .address
         .as_deref()
-        .and_then(|a| a.trim().parse::<IpAddr>().ok());
+        .and_then(|a| a.parse::<IpAddr>().or_else(|_| a.trim().parse()).ok());
     b.port = member
         .protocol_port
         .and_then(|p| u16::try_from(p).ok())
@@ -262,6 +272,13 @@ pub(crate) fn member_fields(raw: &RawRecord) -> Member {
         .unwrap_or_else(|_| Member::deserialize(&raw.to_value()).unwrap_or_default())
 }
 
+/// A page as [`page_of`] reads it: each member (or why it cannot be one, in its
+/// place), and what `page_info` says (or why it cannot be read).
+pub(crate) type ReadPage = (
+    Vec<Result<Backend>>,
+    std::result::Result<PageSignal, String>,
+);
+
 /// What a page's `page_info` says about the rest of the listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PageSignal {
@@ -285,13 +302,7 @@ pub(crate) struct PageSignal {
 /// member's exact text. A body that is not that (not JSON, the wrong shape, a key
 /// twice) is read as a JSON value, which says exactly what is wrong with it. A member
 /// that cannot be normalized is its error, in its place.
-pub(crate) fn page_of(
-    action: &str,
-    response: &RawResponse,
-) -> Result<(
-    Vec<Result<Backend>>,
-    std::result::Result<PageSignal, String>,
-)> {
+pub(crate) fn page_of(action: &str, response: &RawResponse) -> Result<ReadPage> {
     // Read once: each member decoded from the page's text as it is split off, its
     // text kept as the record.
     let fast = split_page::<MemberRef<'_>, _>(&response.body, "members", |text, member| {
@@ -393,6 +404,25 @@ mod tests {
 
     fn resp(status: u16, body: &str) -> RawResponse {
         RawResponse::new(status, HeaderMap::new(), body.to_owned())
+    }
+
+    #[test]
+    fn blank_is_trims_empty() {
+        for s in [
+            "",
+            " ",
+            "\t\n",
+            "\u{a0}",
+            "\u{3000}x",
+            "\u{b}",
+            "a",
+            " a",
+            "~",
+            "\u{7f}",
+            "é",
+        ] {
+            assert_eq!(blank(s), s.trim().is_empty(), "{s:?}");
+        }
     }
 
     #[test]

@@ -210,6 +210,82 @@ impl<'b> Json<'b> {
     }
 }
 
+/// The compact (ndjson) record of `backend` listed in `target`: what [`Json::backend`]
+/// writes without indentation, with the text between values written in one piece.
+pub(super) fn compact(buf: &mut Vec<u8>, target: &str, b: &Backend, raw: bool) {
+    fn opt(buf: &mut Vec<u8>, value: Option<&str>) {
+        match value {
+            Some(v) => string(buf, v),
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+    fn opt_number(buf: &mut Vec<u8>, value: Option<u64>) {
+        match value {
+            Some(n) => number(buf, n),
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+    buf.extend_from_slice(b"{\"provider\":");
+    string(buf, b.provider.as_str());
+    buf.extend_from_slice(b",\"target\":");
+    string(buf, target);
+    buf.extend_from_slice(b",\"id\":");
+    string(buf, &b.id);
+    buf.extend_from_slice(b",\"address\":");
+    match b.address {
+        Some(a) => {
+            buf.push(b'"');
+            address(buf, a);
+            buf.push(b'"');
+        }
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\"port\":");
+    opt_number(buf, b.port.map(u64::from));
+    buf.extend_from_slice(b",\"weight\":");
+    opt_number(buf, b.weight.map(u64::from));
+    buf.extend_from_slice(b",\"health\":");
+    string(buf, &health_word(&b.health));
+    buf.extend_from_slice(b",\"listener_health\":[");
+    for (i, l) in b.listener_health.iter().enumerate() {
+        buf.extend_from_slice(if i == 0 {
+            b"{\"listener_id\":"
+        } else {
+            b",{\"listener_id\":"
+        });
+        string(buf, &l.listener_id);
+        buf.extend_from_slice(b",\"health\":");
+        string(buf, &health_word(&l.health));
+        buf.push(b'}');
+    }
+    buf.extend_from_slice(b"],\"admin_state\":");
+    string(buf, &admin_word(b.admin_state));
+    buf.extend_from_slice(b",\"instance\":");
+    match &b.instance {
+        Some(i) => {
+            buf.extend_from_slice(b"{\"id\":");
+            string(buf, &i.id);
+            buf.extend_from_slice(b",\"name\":");
+            opt(buf, i.name.as_deref());
+            buf.extend_from_slice(b",\"kind\":");
+            string(buf, &kind_word(&i.kind));
+            buf.extend_from_slice(b",\"state\":");
+            opt(buf, i.state.as_ref().map(label).as_deref());
+            buf.push(b'}');
+        }
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\"name\":");
+    opt(buf, b.name.as_deref());
+    buf.extend_from_slice(b",\"created_at\":");
+    opt(buf, b.created_at.as_deref());
+    if raw {
+        buf.extend_from_slice(b",\"raw\":");
+        buf.extend_from_slice(b.raw.as_str().as_bytes());
+    }
+    buf.push(b'}');
+}
+
 /// A JSON string, escaped as serde_json escapes it: `"`, `\`, and control characters
 /// (`\b`, `\t`, `\n`, `\f`, `\r`, else `\u00XX`); everything else as is.
 pub(super) fn string(buf: &mut Vec<u8>, s: &str) {
@@ -432,6 +508,21 @@ mod tests {
                     let direct = written(format, &all[..n], raw, true);
                     assert_eq!(direct, through_record, "{format:?} raw={raw} n={n}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_compact_writer_is_the_general_one_without_indentation() {
+        for b in backends() {
+            for raw in [false, true] {
+                let (mut general, mut compact_) = (Vec::new(), Vec::new());
+                Json::new(&mut general, None).backend("t", &b, raw);
+                compact(&mut compact_, "t", &b, raw);
+                assert_eq!(
+                    String::from_utf8(compact_).unwrap(),
+                    String::from_utf8(general).unwrap()
+                );
             }
         }
     }

@@ -8,7 +8,10 @@ use serde_json::ser::{Formatter, PrettyFormatter};
 
 use lb_backends::Backend;
 
-use super::{direct::Json, Record, Sink};
+use super::{
+    direct::{self, Json},
+    Record, Sink,
+};
 
 /// Pretty JSON and a newline.
 pub fn pretty<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
@@ -92,7 +95,7 @@ impl Sink for NdjsonSink {
         raw: bool,
     ) -> io::Result<()> {
         self.buf.clear();
-        Json::new(&mut self.buf, None).backend(target, backend, raw);
+        direct::compact(&mut self.buf, target, backend, raw);
         self.buf.push(b'\n');
         out.write_all(&self.buf)
     }

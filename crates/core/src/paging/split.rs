@@ -207,7 +207,10 @@ mod tests {
         id: Option<std::borrow::Cow<'a, str>>,
     }
 
-    fn split(body: &str) -> Option<(Vec<(String, bool)>, Vec<(String, String)>)> {
+    /// Each record's text and whether it decoded; the other keys and their text.
+    type Split = (Vec<(String, bool)>, Vec<(String, String)>);
+
+    fn split(body: &str) -> Option<Split> {
         let page = split_page::<Item<'_>, _>(body.as_bytes(), "items", |text, item| {
             (text.to_owned(), item.is_some())
         })?;
