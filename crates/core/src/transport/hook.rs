@@ -121,11 +121,12 @@ impl RateLimit {
     /// 40 ms: the guard is paid on every call (a long run goes at `n / 1.04` a second,
     /// 4% under the rate; 1,000 calls at 20 a second take 51.95 s, not the 54.95 s of a
     /// 100 ms guard, issue 9's bound being 52.5 s), and it only has to cover how much
-    /// two arrival delays, 20 calls apart, differ: on one network path that is the
-    /// variation of scheduling and queueing, well under a millisecond on loopback and a
-    /// few milliseconds to a cloud endpoint; 40 ms is a stall of the sender between
-    /// the two, which the releases' own spacing (see [`acquire`](Self::acquire))
-    /// already absorbs when it happens before the release.
+    /// two arrival delays, `n` calls apart, differ: on one network path, the variation
+    /// of scheduling and queueing, well under a millisecond on loopback and a few
+    /// milliseconds to a cloud endpoint. A stall of the sender before a release is
+    /// absorbed by the spacing, which is measured on the releases; one between a
+    /// release and its request reaching the wire is not, and must stay under the
+    /// guard (on a heavily loaded machine it may not: docs/benchmarks.md).
     pub const JITTER_GUARD: Duration = Duration::from_millis(40);
 
     /// At most `n` attempts in any second, as a server counts them (see the type's
