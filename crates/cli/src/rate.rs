@@ -52,7 +52,7 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let sent = Arc::new(AtomicU64::new(0));
-            let pacer = Pacer::new(11.0, sent.clone());
+            let pacer = Pacer::new(13.0, sent.clone());
             let unlimited = Pacer::new(0.0, sent.clone());
             let attempt = Attempt::new("huawei", "ListMembers", 1);
             let start = tokio::time::Instant::now();
@@ -61,8 +61,8 @@ mod tests {
                 unlimited.before_attempt(attempt).await;
             }
             assert_eq!(sent.load(Ordering::Relaxed), 24);
-            // 12 paced attempts, 1.1 s / 11 = 100 ms apart.
-            assert_eq!(start.elapsed(), Duration::from_millis(1100));
+            // 12 paced attempts, 1.04 s / 13 = 80 ms apart.
+            assert_eq!(start.elapsed(), Duration::from_millis(880));
         });
     }
 }

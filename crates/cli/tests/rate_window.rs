@@ -25,9 +25,9 @@ fn fleet_file(extra: &str, targets: &[String]) -> String {
 ///
 /// The windows are half-open, `[t, t + 1 s)`, and each starts at a request: any
 /// window can slide right until its start meets a request without losing one, so
-/// these are the fullest. lbb spaces a provider's requests `1.1 s / N` apart (see
-/// docs/cli.md), so 21 requests span at least 1.1 s when sent; the emulator sees them
-/// a little later each, and only a difference of more than 100 ms between two of
+/// these are the fullest. lbb spaces a provider's requests `1.04 s / N` apart (see
+/// docs/cli.md), so 21 requests span at least 1.04 s when sent; the emulator sees them
+/// a little later each, and only a difference of more than 40 ms between two of
 /// those delays could put 21 in one of its seconds.
 #[test]
 fn the_rate_holds_in_every_second_of_the_servers_log_with_retries() {

@@ -403,25 +403,32 @@ impl Backend {
 /// assert!(RawRecord::from_text("{").is_err());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RawRecord(Box<serde_json::value::RawValue>);
+#[derive(Clone)]
+pub struct RawRecord(Box<str>);
 
 impl RawRecord {
     /// JSON `null`: no record.
     pub fn null() -> Self {
-        Self(serde_json::value::RawValue::NULL.to_owned())
+        Self("null".into())
     }
 
     /// A record from its JSON text, checked to be one JSON value (kept verbatim; blanks
     /// around it are an error, as serde_json's `RawValue` has it).
     pub fn from_text(text: &str) -> serde_json::Result<Self> {
-        serde_json::value::RawValue::from_string(text.to_owned()).map(Self)
+        serde_json::value::RawValue::from_string(text.to_owned()).map(|raw| Self(raw.into()))
+    }
+
+    /// A record from text its caller already delimited and checked as exactly one JSON
+    /// value (a parser's slice of a page): kept verbatim and **not checked again**,
+    /// which is what makes a listing read its page once. Text that is not one JSON
+    /// value is not unsafe, only wrong: it fails to serialize and to parse.
+    pub fn from_checked(text: &str) -> Self {
+        Self(text.into())
     }
 
     /// A record already checked as one JSON value (borrowed from a page).
     pub fn from_raw(raw: &serde_json::value::RawValue) -> Self {
-        Self(raw.to_owned())
+        Self(raw.get().into())
     }
 
     /// A record from a parsed value (written compactly).
@@ -432,17 +439,18 @@ impl RawRecord {
     /// A record from anything that serializes as JSON (written compactly); `null` if
     /// it does not.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Self {
-        serde_json::value::to_raw_value(value).map_or_else(|_| Self::null(), Self)
+        serde_json::value::to_raw_value(value).map_or_else(|_| Self::null(), |raw| Self(raw.into()))
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
-    /// The record as the borrowed `RawValue` it is.
+    /// The record as a borrowed `RawValue` (`null` if the text is not one JSON value,
+    /// which only [`from_checked`](Self::from_checked) can make).
     pub fn as_raw_value(&self) -> &serde_json::value::RawValue {
-        &self.0
+        serde_json::from_str(&self.0).unwrap_or(serde_json::value::RawValue::NULL)
     }
 
     /// Whether the record is a JSON object (from its first byte: no parsing).
@@ -500,6 +508,26 @@ impl PartialEq for RawRecord {
 impl PartialEq<serde_json::Value> for RawRecord {
     fn eq(&self, other: &serde_json::Value) -> bool {
         self.parse::<serde_json::Value>().is_ok_and(|v| v == *other)
+    }
+}
+
+/// Serializes as the JSON it holds (not as a string).
+impl Serialize for RawRecord {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue =
+            serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        Box::<serde_json::value::RawValue>::deserialize(deserializer).map(|raw| Self(raw.into()))
     }
 }
 

@@ -21,10 +21,13 @@
 //! that APIG and CLB share); a provider keeps only how its cloud signals "more
 //! follows".
 
+mod split;
+
 use std::{
-    collections::HashSet,
+    collections::{hash_map::RandomState, HashSet},
     fmt,
     future::Future,
+    hash::{BuildHasher, BuildHasherDefault, Hasher},
     pin::Pin,
     task::{Context, Poll},
 };
@@ -36,6 +39,8 @@ use futures::{
 use serde_json::Value;
 
 use crate::{Error, ErrorKind, ResourceId, Result};
+
+pub use split::{split_page, SplitPage};
 
 /// One page of a listing.
 #[derive(Debug)]
@@ -126,11 +131,20 @@ where
         loop {
             let empty = this.buffered.len() == 0;
             if empty || this.since_poll >= POLL_AHEAD_EVERY {
+                let turn = this.since_poll >= POLL_AHEAD_EVERY;
                 this.since_poll = 0;
                 if let Some(fetching) = &mut this.pending {
                     if let Poll::Ready(page) = fetching.as_mut().poll(cx) {
                         this.pending = None;
                         this.ready = Some(page);
+                    } else if turn && !empty {
+                        // Give the runtime a turn: the page ahead moves on other tasks
+                        // too (the HTTP connection's, which writes the request and
+                        // reads the answer), and a consumer whose every poll is ready
+                        // would never let them run on a single-threaded runtime. The
+                        // next poll comes at once.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
                 }
             }
@@ -223,11 +237,35 @@ pub struct PageGuard {
     total: Option<u64>,
     /// Distinct records admitted (repeats within the window not counted).
     distinct: u64,
-    /// The ids of the previous page and of the page before it: the window
-    /// de-duplication looks in (see [`admit`](Self::admit)).
-    previous: HashSet<String>,
-    older: HashSet<String>,
+    /// The ids of the previous page and of the page before it, as keyed hashes: the
+    /// window de-duplication looks in (see [`admit`](Self::admit)).
+    previous: IdSet,
+    older: IdSet,
+    /// The key of the ids' hashes, random per listing.
+    ids: RandomState,
     cursors: HashSet<String>,
+}
+
+/// A set of ids' keyed hashes (already well mixed: not hashed again).
+type IdSet = HashSet<u64, BuildHasherDefault<Prehashed>>;
+
+/// The hasher of [`IdSet`]: the hash is the id's keyed hash itself.
+#[derive(Debug, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed here; anything else is folded in, never lost.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// The new records of one page, and what was wrong with the page on its face.
@@ -270,8 +308,9 @@ impl PageGuard {
             received: 0,
             total: None,
             distinct: 0,
-            previous: HashSet::new(),
-            older: HashSet::new(),
+            previous: IdSet::default(),
+            older: IdSet::default(),
+            ids: RandomState::new(),
             cursors: HashSet::new(),
         }
     }
@@ -350,20 +389,35 @@ impl PageGuard {
     /// is not recognised as such: no cloud pages this way, and a moving page of an
     /// honest cloud repeats a record on the next page, which the window sees).
     pub fn admit<T>(&mut self, records: Vec<T>, mut key: impl FnMut(&T) -> String) -> Admitted<T> {
+        self.admit_by(records, |record| {
+            let id = key(record);
+            std::borrow::Cow::Owned(id)
+        })
+    }
+
+    /// [`admit`](Self::admit) with ids borrowed from the records (nothing copied).
+    ///
+    /// Ids are kept as 64-bit hashes keyed at random for each listing (SipHash, std's
+    /// `RandomState`), not as text: that a new id shares its hash with one of the
+    /// window's (and is dropped as a repeat) has a probability of about `n * w / 2^64`
+    /// for a listing of `n` records and a window of `w` ids (3 * 10^-10 for a million
+    /// records in pages of 2,000), and no server can aim for it: it does not know the
+    /// key.
+    pub fn admit_by<T>(
+        &mut self,
+        mut records: Vec<T>,
+        mut key: impl for<'r> FnMut(&'r T) -> std::borrow::Cow<'r, str>,
+    ) -> Admitted<T> {
         self.pages += 1;
         let got = records.len() as u64;
         self.received = self.received.saturating_add(got);
-        let mut items = Vec::with_capacity(records.len());
-        let mut current = HashSet::with_capacity(records.len());
-        for record in records {
-            let id = key(&record);
-            if self.previous.contains(&id) || self.older.contains(&id) {
-                continue;
-            }
-            if current.insert(id) {
-                items.push(record);
-            }
-        }
+        let mut current = IdSet::with_capacity_and_hasher(records.len(), Default::default());
+        let (previous, older, ids) = (&self.previous, &self.older, &self.ids);
+        records.retain(|record| {
+            let id = ids.hash_one(key(record).as_ref());
+            !previous.contains(&id) && !older.contains(&id) && current.insert(id)
+        });
+        let items = records;
         self.distinct = self.distinct.saturating_add(items.len() as u64);
         self.older = std::mem::replace(&mut self.previous, current);
         let problem = if got > u64::from(self.limit) {
@@ -580,6 +634,48 @@ mod tests {
         assert!(
             done.load(Ordering::SeqCst),
             "page 1 fetched while page 0 was read"
+        );
+        assert_eq!(s.try_next().await.unwrap(), Some(1000));
+        assert_eq!(s.try_next().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn the_page_ahead_moves_on_other_tasks_while_the_current_one_is_consumed() {
+        use std::sync::atomic::AtomicBool;
+        // As an HTTP client's connection task is: page 1 arrives only once a task of its
+        // own has run, on this single-threaded runtime.
+        let arrived = Arc::new(AtomicBool::new(false));
+        let a = arrived.clone();
+        let mut s = paginate(0u32, move |page| {
+            let a = a.clone();
+            let rx = (page == 1).then(|| {
+                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                tokio::spawn(async move {
+                    let _ = tx.send(());
+                });
+                rx
+            });
+            async move {
+                if let Some(rx) = rx {
+                    rx.await.unwrap();
+                    a.store(true, Ordering::SeqCst);
+                    return Ok(Page {
+                        items: vec![1000],
+                        next: None,
+                    });
+                }
+                Ok(Page {
+                    items: (0..200).collect(),
+                    next: Some(1),
+                })
+            }
+        });
+        for want in 0..200 {
+            assert_eq!(s.try_next().await.unwrap(), Some(want));
+        }
+        assert!(
+            arrived.load(Ordering::SeqCst),
+            "page 1 came in while page 0 was read"
         );
         assert_eq!(s.try_next().await.unwrap(), Some(1000));
         assert_eq!(s.try_next().await.unwrap(), None);

@@ -20,6 +20,13 @@
 //! - `end-signal` (ELB): a page decoded as a success has `page_info` absent, `null`
 //!   or an object, and `next_marker` absent, `null` or a string: "more follows" is
 //!   never read as "end" because of a type.
+//! - `raw-is-record` (ELB and APIG pages): every record's `raw` is the JSON value of
+//!   the body's record it was decoded from, in order (when the body is JSON to
+//!   `serde_json::Value`).
+//! - `split-agrees` (the one-pass page reader, `paging::split_page`): a page it reads
+//!   is JSON to `serde_json::Value`, an object with no key twice, and each record it
+//!   hands over is, in order, the body's record as a value and a slice of the body
+//!   (byte-exact); its other keys are the body's other keys, as values.
 //! - `error-status` (Huawei errors): the typed error keeps the HTTP status, and its
 //!   code and request id are no longer than the body or the header they came from.
 
@@ -90,6 +97,17 @@ pub const DECODERS: &[Decoder] = &[
         seeds: &[seed!("elb-member.json")],
         statuses: Statuses::Success,
         run: elb_member,
+    },
+    Decoder {
+        name: "page-split",
+        calls: "lb_backends_core::paging::split_page (the one-pass page reader of ELB and APIG)",
+        seeds: &[
+            seed!("elb-page.json"),
+            seed!("elb-page-last.json"),
+            seed!("apig-page.json"),
+        ],
+        statuses: Statuses::Success,
+        run: page_split,
     },
     Decoder {
         name: "vpc-ports",
@@ -350,6 +368,7 @@ fn elb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
     v.accepted = true;
     let body = &response.body[..];
     check_records(&mut v, body, &members, true);
+    check_raw_is_record(&mut v, body, &members);
     if let Some(m) = &next {
         if m.is_empty() || m.len() > body.len() {
             v.violations
@@ -368,6 +387,122 @@ fn elb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
     if let Some(why) = bad {
         v.violations
             .push(("end-signal", format!("{why}, decoded as next {next:?}")));
+    }
+    v
+}
+
+/// `raw-is-record`: the records, as values, are the body's `members`, in order.
+fn check_raw_is_record(v: &mut Verdict, body: &[u8], backends: &[Backend]) {
+    let Some(Value::Array(records)) = parse(body).and_then(|b| b.get("members").cloned()) else {
+        return;
+    };
+    if records.len() != backends.len() {
+        v.violations.push((
+            "raw-is-record",
+            format!(
+                "{} records decoded from {} in `members`",
+                backends.len(),
+                records.len()
+            ),
+        ));
+        return;
+    }
+    for (i, (b, record)) in backends.iter().zip(&records).enumerate() {
+        if b.raw.parse::<Value>().ok().as_ref() != Some(record) {
+            v.violations.push((
+                "raw-is-record",
+                format!(
+                    "record #{i} keeps {:?}, not the body's record",
+                    b.raw.as_str()
+                ),
+            ));
+        }
+    }
+}
+
+/// How many entries a JSON object has, a key given twice counted twice.
+struct Entries(usize);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Count;
+        impl<'de> serde::de::Visitor<'de> for Count {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Entries, A::Error> {
+                let mut n = 0;
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {
+                    n += 1;
+                }
+                Ok(Entries(n))
+            }
+        }
+        d.deserialize_map(Count)
+    }
+}
+
+/// The one-pass page reader against `serde_json::Value`'s reading of the same body.
+fn page_split(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let body = &response.body[..];
+    let Some(page) = lb_backends_core::paging::split_page::<serde::de::IgnoredAny, _>(
+        body,
+        "members",
+        |text, _| text,
+    ) else {
+        return v;
+    };
+    v.accepted = true;
+    let mut bad = |why: String| v.violations.push(("split-agrees", why));
+    // The entries of the top-level object, counted (a key twice counts twice).
+    let entries = serde_json::from_slice::<Entries>(body).ok().map(|e| e.0);
+    let Some(Value::Object(obj)) = parse(body) else {
+        // Well-formed but beyond `Value` (1e999): nothing to compare with.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+            bad("read a body that is not JSON".into());
+        }
+        return v;
+    };
+    if let Some(entries) = entries.filter(|n| *n != obj.len()) {
+        bad(format!("read a body with a key twice ({entries} entries)"));
+    }
+    let records = page.records.unwrap_or_default();
+    match obj.get("members") {
+        Some(Value::Array(items)) => {
+            if items.len() != records.len() {
+                bad(format!("{} records of {}", records.len(), items.len()));
+            }
+            for (i, (text, item)) in records.iter().zip(items).enumerate() {
+                let inside =
+                    body.as_ptr_range().contains(&text.as_ptr()) && text.len() <= body.len();
+                if !inside {
+                    bad(format!("record #{i} is not a slice of the body"));
+                }
+                if serde_json::from_str::<Value>(text).ok().as_ref() != Some(item) {
+                    bad(format!("record #{i} {text:?} is not the body's"));
+                }
+            }
+        }
+        None if records.is_empty() => {}
+        other => bad(format!("records read from `members` = {other:?}")),
+    }
+    v.records = records.len();
+    let others = obj.len() - usize::from(obj.contains_key("members"));
+    if page.others.len() != others {
+        bad(format!("{} other keys of {others}", page.others.len()));
+    }
+    for (key, text) in &page.others {
+        if serde_json::from_str::<Value>(text).ok().as_ref() != obj.get(*key) {
+            bad(format!("key {key:?} read as {text:?}"));
+        }
     }
     v
 }
@@ -452,6 +587,7 @@ fn apig_page(response: &RawResponse, _: &mut Rng) -> Verdict {
     v.accepted = true;
     // APIG keeps a record without an id (de-duplicated by content), so ids may be empty.
     check_records(&mut v, &response.body, &members, false);
+    check_raw_is_record(&mut v, &response.body, &members);
     v
 }
 

@@ -10,12 +10,11 @@ use lb_backends_core::{transport::RawResponse, Backend, Result};
 use crate::{record, writes};
 
 /// One member listing page as [`ApigProvider::list_members`](crate::ApigProvider::list_members)
-/// decodes it: `decode_page`, then `to_backend` for every record (before the
-/// listing's de-duplication). Returns the page's `total` and its members.
+/// decodes it: `decode_page`, which decodes every record as it splits the page
+/// (before the listing's de-duplication). Returns the page's `total` and its members.
 pub fn list_page(response: &RawResponse) -> Result<(u64, Vec<Backend>)> {
     let page = record::decode_page("ListBackendInstancesV2", response)?;
-    let members = page.records.iter().map(record::to_backend).collect();
-    Ok((page.total, members))
+    Ok((page.total, page.records))
 }
 
 /// The answer to `POST .../members` as `add_members` reads it (`answer_records`,

@@ -39,11 +39,11 @@
 use std::future::Future;
 
 use lb_backends_core::{
-    paging::{paginate_checked, Admitted, Page, PageGuard},
+    paging::{paginate_checked, Page, PageGuard},
     Backend, BackendStream, Result,
 };
 
-use crate::record::{dedup_key, to_backend, MemberPage};
+use crate::record::{dedup_key, MemberPage};
 
 /// Where the walk is, carried from one page fetch to the next.
 #[derive(Debug)]
@@ -65,10 +65,6 @@ impl Walk {
     fn absorb(mut self, page: MemberPage) -> Page<Result<Backend>, Walk> {
         let got = page.records.len();
         let admitted = self.guard.admit(page.records, dedup_key);
-        let admitted = Admitted {
-            items: admitted.items.iter().map(to_backend).collect(),
-            problem: admitted.problem,
-        };
         if admitted.problem.is_some() {
             return admitted.into_page(Ok(None));
         }
@@ -103,6 +99,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::to_backend;
     use futures::StreamExt;
     use lb_backends_core::{Error, ErrorKind};
     use serde_json::{json, Map, Value};
@@ -131,14 +128,14 @@ mod tests {
             }
         }
 
-        fn page(&self, offset: u64, limit: u32) -> Vec<Map<String, Value>> {
+        fn page(&self, offset: u64, limit: u32) -> Vec<Backend> {
             self.calls.lock().unwrap().push((offset, limit));
             let members = self.members.lock().unwrap();
             members
                 .iter()
                 .skip(usize::try_from(offset).unwrap())
                 .take(limit as usize)
-                .map(|i| member(*i))
+                .map(|i| to_backend(&member(*i)))
                 .collect()
         }
 
@@ -309,7 +306,7 @@ mod tests {
         let stream = list_pages(10, 100_000, move |offset, _limit| {
             let records = pages[usize::try_from(offset / 10).unwrap().min(2)]
                 .iter()
-                .map(|i| member(*i))
+                .map(|i| to_backend(&member(*i)))
                 .collect();
             async move { Ok(MemberPage { total: 25, records }) }
         });

@@ -74,7 +74,7 @@ impl ElbProvider {
         let listener = match listener {
             Some(l) => l.clone(),
             None => {
-                let raw = self.show_member_raw(member).await?;
+                let raw = self.show_member_raw(member).await?.to_value();
                 let first = raw
                     .get("status")
                     .and_then(Value::as_array)

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::{
     mapping,
-    model::{non_empty, Member, VpcPort},
+    model::{non_empty, VpcPort},
     ElbProvider,
 };
 
@@ -53,7 +53,7 @@ impl ElbProvider {
     pub async fn find_instance(&self, id: &ResourceId) -> Result<InstanceLookup> {
         let raw = self.show_member_raw(id).await?;
         mapping::ensure_asked(&raw, id.as_str())?;
-        let member = Member::deserialize(&raw).unwrap_or_default();
+        let member = mapping::member_fields(&raw);
         if let Some(instance) = mapping::instance_ref(&member) {
             return Ok(InstanceLookup::Found { instance });
         }

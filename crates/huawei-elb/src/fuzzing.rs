@@ -10,15 +10,12 @@ use lb_backends_core::{transport::RawResponse, Backend, Error, ErrorKind, Instan
 use crate::{ecs, mapping, model::VpcPort};
 
 /// One `ListMembers` page as [`ElbProvider::list_members`](crate::ElbProvider::list_members)
-/// decodes it: `page_of`, then `from_record` for every member. Returns the members
+/// decodes it: `page_of`, which decodes every member as it splits the page. Returns the members
 /// and `page_info.next_marker` as decoded; a `page_info` the listing cannot read
 /// (it would end incomplete) is an `Incomplete` error here.
 pub fn list_page(response: &RawResponse) -> Result<(Vec<Backend>, Option<String>)> {
-    let (raw, signal) = mapping::page_of("ListMembers", response)?;
-    let members = raw
-        .into_iter()
-        .map(|m| mapping::from_record(m, None))
-        .collect::<Result<Vec<_>>>()?;
+    let (members, signal) = mapping::page_of("ListMembers", response)?;
+    let members = members.into_iter().collect::<Result<Vec<_>>>()?;
     let signal = signal.map_err(|why| Error::new(ErrorKind::Incomplete, why))?;
     Ok((members, signal.next_marker))
 }

@@ -307,17 +307,16 @@ impl ElbProvider {
         for (key, value) in pairs {
             request = request.query(*key, value);
         }
-        let (raw, signal) = self
+        let (members, signal) = self
             .client()
             .send_with(&request, |r| mapping::page_of("ListMembers", r))
             .await?;
-        let count = raw.len();
-        let items = raw
-            .into_iter()
-            .map(|m| mapping::from_record(m, None))
-            .collect::<Result<Vec<_>>>()?;
+        let count = members.len();
+        let items = members.into_iter().collect::<Result<Vec<_>>>()?;
         let last_id = items.last().map(|b| b.id.clone());
-        let admitted = cursor.guard.admit(items, |b| b.id.clone());
+        let admitted = cursor
+            .guard
+            .admit_by(items, |b| std::borrow::Cow::Borrowed(b.id.as_str()));
         if admitted.problem.is_some() {
             return Ok(admitted.into_page(Ok(None)));
         }

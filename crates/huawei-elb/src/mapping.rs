@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use lb_backends_core::{
     lenient::{self, json_kind},
-    paging::read_count,
+    paging::{read_count, split_page},
     transport::{decode_json, RawResponse},
     AdminState, Backend, Error, ErrorKind, Health, HealthDetail, InstanceKind, InstanceRef,
     ListenerHealth, ProviderKind, RawRecord, Result, Weight,
@@ -25,7 +25,7 @@ use crate::model::{non_empty, Member};
 pub(crate) fn health(status: Option<&str>) -> Health {
     match status {
         None => Health::NotReported,
-        Some(s) if s.trim().is_empty() => Health::NotReported,
+        Some(s) if blank(s) => Health::NotReported,
         Some("ONLINE") => Health::Healthy,
         Some("OFFLINE") => Health::Unhealthy,
         Some("NO_MONITOR") => Health::Unmonitored,
@@ -117,21 +117,26 @@ fn detail(reason: Option<&RawValue>) -> Option<Box<HealthDetail>> {
 
 /// Text that is present and not blank.
 fn filled<'s>(field: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
-    field.as_deref().filter(|s| !s.trim().is_empty())
+    field.as_deref().filter(|s| !blank(s))
 }
 
-/// A member JSON object into a [`Backend`]; `raw` keeps the object whole.
+/// Empty or only blanks (`str::trim`'s), answered from the first byte for the usual
+/// text that starts with a printable ASCII character.
+fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b'!'..=b'~') => false,
+        Some(_) => s.trim().is_empty(),
+    }
+}
+
+/// A member JSON object (its text, or a parsed value) into a [`Backend`]; `raw` keeps
+/// the object whole.
 ///
 /// `fallback_id` is used when the member carries no id (a `get` knows which id it
 /// asked for); without one, a member with no id is a decode error.
-pub(crate) fn to_backend(raw: Value, fallback_id: Option<&str>) -> Result<Backend> {
-    if !raw.is_object() {
-        return Err(Error::new(
-            ErrorKind::Decode,
-            format!("a member is not a JSON object but {}", json_kind(&raw)),
-        ));
-    }
-    from_record(RawRecord::from_value(&raw), fallback_id)
+pub(crate) fn to_backend(raw: impl Into<RawRecord>, fallback_id: Option<&str>) -> Result<Backend> {
+    from_record(raw.into(), fallback_id)
 }
 
 /// A member, as the JSON text the cloud sent, into a [`Backend`] whose `raw` is that
@@ -173,7 +178,7 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
     b.address = member
         .address
         .as_deref()
-        .and_then(|a| a.trim().parse::<IpAddr>().ok());
+        .and_then(|a| a.parse::<IpAddr>().or_else(|_| a.trim().parse()).ok());
     b.port = member
         .protocol_port
         .and_then(|p| u16::try_from(p).ok())
@@ -219,37 +224,74 @@ fn normalize(member: &MemberRef<'_>, fallback_id: Option<&str>) -> Result<Backen
 /// The member `asked` for, from a `{"member": {...}}` answer: a member that names
 /// another id (or an id that is not a string) is a [`ErrorKind::Decode`] error,
 /// never shown as the one asked for; a member without an id is taken as `asked`.
-pub(crate) fn the_member(raw: Value, asked: &str) -> Result<Backend> {
+pub(crate) fn the_member(raw: RawRecord, asked: &str) -> Result<Backend> {
     ensure_asked(&raw, asked)?;
     to_backend(raw, Some(asked))
 }
 
 /// An error unless member object `raw` is the member `asked` for (or names no id).
-pub(crate) fn ensure_asked(raw: &Value, asked: &str) -> Result<()> {
-    match raw.get("id") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(id)) if id == asked => Ok(()),
-        Some(other) => {
-            let mut shown = other.to_string();
-            if shown.len() > 80 {
-                shown = format!("{}...", shown.chars().take(80).collect::<String>());
-            }
-            Err(Error::new(
-                ErrorKind::Decode,
-                format!(
-                    "asked ELB for member {asked:?} but the answer is about member {shown}; \
-                     refusing to take it for the one asked for"
-                ),
-            ))
-        }
+/// Read typed from the text; an object the typed read refuses (a key twice) is read
+/// as a JSON value reads it.
+pub(crate) fn ensure_asked(raw: &RawRecord, asked: &str) -> Result<()> {
+    #[derive(Deserialize)]
+    struct IdOf<'a> {
+        #[serde(default, borrow)]
+        id: Option<&'a RawValue>,
     }
+    let shown = match raw.parse::<IdOf<'_>>() {
+        Ok(IdOf { id: None }) => return Ok(()),
+        Ok(IdOf { id: Some(id) }) => {
+            let text = id.get();
+            if text.starts_with('"')
+                && serde_json::from_str::<Cow<'_, str>>(text).is_ok_and(|id| id == asked)
+            {
+                return Ok(());
+            }
+            serde_json::from_str::<Value>(text).map_or_else(|_| text.to_owned(), |v| v.to_string())
+        }
+        Err(_) => match raw.to_value().get("id") {
+            None | Some(Value::Null) => return Ok(()),
+            Some(Value::String(id)) if id == asked => return Ok(()),
+            Some(other) => other.to_string(),
+        },
+    };
+    let shown = if shown.len() > 80 {
+        format!("{}...", shown.chars().take(80).collect::<String>())
+    } else {
+        shown
+    };
+    Err(Error::new(
+        ErrorKind::Decode,
+        format!(
+            "asked ELB for member {asked:?} but the answer is about member {shown}; \
+             refusing to take it for the one asked for"
+        ),
+    ))
 }
 
-/// The `member` object of a `{"member": {...}}` answer (show, create, update).
-pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
+/// The `member` object of a `{"member": {...}}` answer (show, create, update), as the
+/// exact text the cloud sent for it. A body that is not a JSON object with `member`
+/// once is read as a JSON value, which says exactly what is wrong with it.
+pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<RawRecord> {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(default, borrow)]
+        member: Option<&'a RawValue>,
+    }
+    let body = response.body.trim_ascii_start();
+    if body.starts_with(b"{") {
+        if let Ok(Envelope {
+            member: Some(member),
+        }) = serde_json::from_slice::<Envelope<'_>>(body)
+        {
+            if member.get().starts_with('{') {
+                return Ok(RawRecord::from_raw(member));
+            }
+        }
+    }
     let mut body: Value = decode_json(action, response)?;
     match body.get_mut("member").map(Value::take) {
-        Some(member @ Value::Object(_)) => Ok(member),
+        Some(member @ Value::Object(_)) => Ok(RawRecord::from_value(&member)),
         other => Err(shape_error(
             action,
             response,
@@ -260,6 +302,20 @@ pub(crate) fn member_of(action: &str, response: &RawResponse) -> Result<Value> {
         )),
     }
 }
+
+/// The fields of a member answer as [`Member`] reads them (a key twice: as a JSON
+/// value reads it).
+pub(crate) fn member_fields(raw: &RawRecord) -> Member {
+    raw.parse::<Member>()
+        .unwrap_or_else(|_| Member::deserialize(&raw.to_value()).unwrap_or_default())
+}
+
+/// A page as [`page_of`] reads it: each member (or why it cannot be one, in its
+/// place), and what `page_info` says (or why it cannot be read).
+pub(crate) type ReadPage = (
+    Vec<Result<Backend>>,
+    std::result::Result<PageSignal, String>,
+);
 
 /// What a page's `page_info` says about the rest of the listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,37 +335,33 @@ pub(crate) struct PageSignal {
 /// non-empty string means more, anything else is malformed; `current_count` is
 /// absent, `null` or a count ([`read_count`]).
 ///
-/// The page is read once, borrowing: the envelope as an object whose `members` and
-/// `page_info` are kept as text, the members split from their array without being
-/// decoded. A body that is not that (not JSON, the wrong shape, a key twice) is read
-/// as a JSON value, which says exactly what is wrong with it.
-pub(crate) fn page_of(
-    action: &str,
-    response: &RawResponse,
-) -> Result<(Vec<RawRecord>, std::result::Result<PageSignal, String>)> {
-    #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(default, borrow)]
-        members: Option<Vec<&'a RawValue>>,
-        #[serde(default, borrow)]
-        page_info: Option<&'a RawValue>,
-    }
-    let body = response.body.trim_ascii_start();
-    // An object (serde's sequence form of a struct is not one) with both keys, once
-    // each, `members` an array: anything else takes the slow path below.
-    if body.starts_with(b"{") {
-        if let Ok(Envelope {
-            members: Some(members),
-            page_info: Some(page_info),
-        }) = serde_json::from_slice::<Envelope<'_>>(body)
-        {
-            let records = members.into_iter().map(RawRecord::from_raw).collect();
-            let info = serde_json::from_str::<Value>(page_info.get()).ok();
+/// The page is read once, borrowing ([`split_page`]): each member decoded into a
+/// [`Backend`] from the page's text as it is split from its array, its `raw` the
+/// member's exact text. A body that is not that (not JSON, the wrong shape, a key
+/// twice) is read as a JSON value, which says exactly what is wrong with it. A member
+/// that cannot be normalized is its error, in its place.
+pub(crate) fn page_of(action: &str, response: &RawResponse) -> Result<ReadPage> {
+    // Read once: each member decoded from the page's text as it is split off, its
+    // text kept as the record.
+    let fast = split_page::<MemberRef<'_>, _>(&response.body, "members", |text, member| {
+        let raw = RawRecord::from_checked(text);
+        match member {
+            Some(member) => normalize(&member, None).map(|mut b| {
+                b.raw = raw;
+                b
+            }),
+            None => from_record(raw, None),
+        }
+    });
+    if let Some(page) = fast {
+        let info = page.other("page_info");
+        if let (Some(members), Some(info)) = (page.records, info) {
+            let info = serde_json::from_str::<Value>(info).ok();
             let signal = match &info {
                 Some(info) => page_signal(Some(info)),
                 None => Err("\"page_info\" cannot be read".to_owned()),
             };
-            return Ok((records, signal));
+            return Ok((members, signal));
         }
     }
     let mut body: Value = decode_json(action, response)?;
@@ -329,7 +381,10 @@ pub(crate) fn page_of(
             .with_response(response));
         }
     };
-    let records = members.iter().map(RawRecord::from_value).collect();
+    let records = members
+        .iter()
+        .map(|m| from_record(RawRecord::from_value(m), None))
+        .collect();
     Ok((records, page_signal(body.get("page_info"))))
 }
 
@@ -387,6 +442,25 @@ mod tests {
 
     fn resp(status: u16, body: &str) -> RawResponse {
         RawResponse::new(status, HeaderMap::new(), body.to_owned())
+    }
+
+    #[test]
+    fn blank_is_trims_empty() {
+        for s in [
+            "",
+            " ",
+            "\t\n",
+            "\u{a0}",
+            "\u{3000}x",
+            "\u{b}",
+            "a",
+            " a",
+            "~",
+            "\u{7f}",
+            "é",
+        ] {
+            assert_eq!(blank(s), s.trim().is_empty(), "{s:?}");
+        }
     }
 
     #[test]
@@ -536,25 +610,38 @@ mod tests {
             format!(r#"{{"members": [ {first} ,{second}], "page_info": {{"next_marker": "b"}}}}"#);
         let (records, signal) = page_of("ListMembers", &resp(200, &body)).unwrap();
         assert_eq!(signal.unwrap().next_marker.as_deref(), Some("b"));
-        let texts: Vec<&str> = records.iter().map(RawRecord::as_str).collect();
+        let records: Vec<Backend> = records.into_iter().map(Result::unwrap).collect();
+        let texts: Vec<&str> = records.iter().map(|b| b.raw.as_str()).collect();
         assert_eq!(texts, [first, second]);
-        let b = from_record(records[0].clone(), None).unwrap();
+        let b = &records[0];
         assert_eq!(
             (b.id.as_str(), b.name.as_deref(), b.weight),
             ("a", Some("wéb"), None)
         );
-        assert_eq!(b.raw.as_str(), first);
-        let b = from_record(records[1].clone(), None).unwrap();
+        assert_eq!(
+            from_record(b.raw.clone(), None).unwrap(),
+            *b,
+            "one pass or two, the same backend"
+        );
+        let b = &records[1];
         assert_eq!((b.port, b.address), (Some(80), "10.0.0.2".parse().ok()));
         // A key twice is read as a JSON value reads it (the last wins), not refused.
         let twice = RawRecord::from_text(r#"{"id": "x", "id": "y", "weight": 5}"#).unwrap();
         let b = from_record(twice, None).unwrap();
         assert_eq!((b.id.as_str(), b.weight), ("y", Some(5)));
+        let body = r#"{"members": [{"id": "x", "id": "y", "weight": 5}, 3], "page_info": {}}"#;
+        let (records, _) = page_of("ListMembers", &resp(200, body)).unwrap();
+        assert_eq!(records[0].as_ref().unwrap().id, "y");
+        assert_eq!(
+            records[1].as_ref().unwrap_err().kind(),
+            ErrorKind::Decode,
+            "a member that is no object is its error, in its place"
+        );
         // So is an envelope with a key twice, or members of the wrong shape.
         let body = r#"{"members": [{"id": "a"}], "members": [{"id": "c"}], "page_info": {}}"#;
         let (records, _) = page_of("ListMembers", &resp(200, body)).unwrap();
         assert_eq!(records.len(), 1);
-        assert_eq!(from_record(records[0].clone(), None).unwrap().id, "c");
+        assert_eq!(records[0].as_ref().unwrap().id, "c");
         let body = r#"[[{"id": "a"}], {}]"#;
         let err = page_of("ListMembers", &resp(200, body)).unwrap_err();
         assert_eq!(
@@ -562,6 +649,47 @@ mod tests {
             ErrorKind::Incomplete,
             "the sequence form is no object"
         );
+    }
+
+    #[test]
+    fn a_member_answer_keeps_the_member_as_sent_and_must_be_the_one_asked_for() {
+        let member = r#"{"id": "m\u0031",  "weight": 1.50, "address": "10.0.0.1"}"#;
+        let raw = member_of(
+            "ShowMember",
+            &resp(200, &format!(r#"{{"member": {member} }}"#)),
+        )
+        .unwrap();
+        assert_eq!(raw.as_str(), member, "byte for byte");
+        let b = the_member(raw.clone(), "m1").unwrap();
+        assert_eq!((b.id.as_str(), b.raw.as_str()), ("m1", member));
+        let err = the_member(raw, "m2").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(
+            err.message().contains(r#"member "m1""#),
+            "{}",
+            err.message()
+        );
+        for (text, asked, ok) in [
+            (r#"{"weight": 1}"#, "a", true),
+            (r#"{"id": null}"#, "a", true),
+            (r#"{"id": 7}"#, "7", false),
+            (r#"{"id": ["a"]}"#, "a", false),
+            (r#"{"id": "b", "id": "a"}"#, "a", true),
+            (r#"{"id": "a", "id": "b"}"#, "a", false),
+        ] {
+            let raw = RawRecord::from_text(text).unwrap();
+            assert_eq!(ensure_asked(&raw, asked).is_ok(), ok, "{text}");
+        }
+        let err =
+            ensure_asked(&RawRecord::from_text(r#"{"id": [1, 2]}"#).unwrap(), "a").unwrap_err();
+        assert!(err.message().contains("member [1,2]"), "{}", err.message());
+        // A key twice in the envelope is read as a JSON value reads it.
+        let raw = member_of(
+            "ShowMember",
+            &resp(200, r#"{"member": {"id": "a"}, "member": {"id": "b"}}"#),
+        )
+        .unwrap();
+        assert_eq!(raw.as_str(), r#"{"id":"b"}"#);
     }
 
     #[test]

@@ -141,7 +141,10 @@ impl ElbProvider {
     }
 
     /// The member object as the cloud sent it.
-    pub(crate) async fn show_member_raw(&self, id: &ResourceId) -> Result<Value> {
+    pub(crate) async fn show_member_raw(
+        &self,
+        id: &ResourceId,
+    ) -> Result<lb_backends_core::RawRecord> {
         let request = self.member_request("ShowMember", Method::GET, id);
         self.client
             .send_with(&request, |r| mapping::member_of("ShowMember", r))

@@ -6,7 +6,7 @@ use lb_backends::Target;
 use super::Ctx;
 use crate::{
     exit::Failure,
-    output::{list_sink, ListingOut, Record},
+    output::{list_sink, ListingOut},
 };
 
 /// Print every backend of `target` as its pages arrive. When the listing fails
@@ -20,10 +20,7 @@ pub async fn run(ctx: &Ctx, target: &Target, atomic: bool) -> Result<u8, Failure
     let target_text = target.to_string();
     loop {
         match backends.try_next().await {
-            Ok(Some(b)) => {
-                let record = Record::with_target(target_text.clone(), &b, ctx.global.raw);
-                sink.record(&mut out, &record)?;
-            }
+            Ok(Some(b)) => sink.listed(&mut out, &target_text, &b, ctx.global.raw)?,
             Ok(None) => break,
             Err(e) => {
                 if !atomic {

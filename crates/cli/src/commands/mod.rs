@@ -3,11 +3,11 @@
 mod add;
 // issue 12: operate safely
 pub mod apply;
-mod desired_file;
-pub mod drain;
 mod batch;
 mod describe;
+mod desired_file;
 mod diagnose;
+pub mod drain;
 mod get;
 mod hooks;
 mod inventory;

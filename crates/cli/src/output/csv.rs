@@ -5,7 +5,9 @@
 
 use std::io::{self, Write};
 
-use super::{Record, Sink};
+use lb_backends::Backend;
+
+use super::{direct, Record, Sink};
 
 /// The columns, in order; `instance_lookup` only after `get --instance`.
 pub const COLUMNS: &[&str] = &[
@@ -32,6 +34,8 @@ pub struct CsvSink {
     with_lookup: bool,
     /// One line, reused: the record reaches the output in one write.
     line: String,
+    /// The same for a listed backend, written directly.
+    bytes: Vec<u8>,
 }
 
 impl CsvSink {
@@ -41,6 +45,7 @@ impl CsvSink {
             header_done: false,
             with_lookup,
             line: String::new(),
+            bytes: Vec::new(),
         }
     }
 
@@ -99,6 +104,23 @@ impl Sink for CsvSink {
         }
         self.line.push('\n');
         out.write_all(self.line.as_bytes())
+    }
+
+    fn listed(
+        &mut self,
+        out: &mut dyn Write,
+        target: &str,
+        backend: &Backend,
+        raw: bool,
+    ) -> io::Result<()> {
+        if self.with_lookup {
+            let record = Record::with_target(target.to_owned(), backend, raw);
+            return self.record(out, &record);
+        }
+        self.header(out)?;
+        self.bytes.clear();
+        direct::csv_line(&mut self.bytes, target, backend);
+        out.write_all(&self.bytes)
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -6,7 +6,12 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
-use super::{Record, Sink};
+use lb_backends::Backend;
+
+use super::{
+    direct::{self, Json},
+    Record, Sink,
+};
 
 /// Pretty JSON and a newline.
 pub fn pretty<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
@@ -43,6 +48,21 @@ impl Sink for JsonArraySink {
         out.write_all(&self.buf)
     }
 
+    fn listed(
+        &mut self,
+        out: &mut dyn Write,
+        target: &str,
+        backend: &Backend,
+        raw: bool,
+    ) -> io::Result<()> {
+        self.buf.clear();
+        self.buf
+            .extend_from_slice(if self.count == 0 { b"[\n  " } else { b",\n  " });
+        self.count += 1;
+        Json::new(&mut self.buf, Some(1)).backend(target, backend, raw);
+        out.write_all(&self.buf)
+    }
+
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if self.count == 0 {
             writeln!(out, "[]")
@@ -63,6 +83,19 @@ impl Sink for NdjsonSink {
     fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()> {
         self.buf.clear();
         serde_json::to_writer(&mut self.buf, record)?;
+        self.buf.push(b'\n');
+        out.write_all(&self.buf)
+    }
+
+    fn listed(
+        &mut self,
+        out: &mut dyn Write,
+        target: &str,
+        backend: &Backend,
+        raw: bool,
+    ) -> io::Result<()> {
+        self.buf.clear();
+        direct::compact(&mut self.buf, target, backend, raw);
         self.buf.push(b'\n');
         out.write_all(&self.buf)
     }

@@ -4,6 +4,7 @@
 //! `docs/cli.md`; add fields, never rename or remove one.
 
 mod csv;
+mod direct;
 mod json;
 pub mod query;
 mod spool;
@@ -326,6 +327,18 @@ impl Style {
 pub trait Sink {
     /// One backend.
     fn record(&mut self, out: &mut dyn Write, record: &Record) -> io::Result<()>;
+    /// One listed backend of `target` (its text form), its raw record kept when `raw`:
+    /// what [`record`](Self::record) writes of its [`Record`], which the formats a
+    /// listing streams write straight from the backend, without building the record.
+    fn listed(
+        &mut self,
+        out: &mut dyn Write,
+        target: &str,
+        backend: &Backend,
+        raw: bool,
+    ) -> io::Result<()> {
+        self.record(out, &Record::with_target(target.to_owned(), backend, raw))
+    }
     /// No more backends.
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
     /// The listing failed after some backends: write out any held back, without

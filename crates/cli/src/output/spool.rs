@@ -7,6 +7,10 @@ use std::{
     io::{self, BufWriter, Seek, StdoutLock, Write},
 };
 
+/// How much output is gathered before a write: a 2,000-member page of ndjson is about
+/// 700 KB, 86 writes of 8 KB (std's default) and 11 of 64 KB.
+pub const BLOCK: usize = 64 * 1024;
+
 /// Stdout, or a spool file in front of it.
 #[derive(Debug)]
 pub enum ListingOut {
@@ -17,12 +21,13 @@ pub enum ListingOut {
 }
 
 impl ListingOut {
-    /// Stdout when `atomic` is false, else a fresh spool file.
+    /// Stdout when `atomic` is false, else a fresh spool file; written in blocks of
+    /// [`BLOCK`] bytes.
     pub fn new(atomic: bool) -> io::Result<Self> {
         Ok(if atomic {
-            Self::Spooled(BufWriter::new(tempfile::tempfile()?))
+            Self::Spooled(BufWriter::with_capacity(BLOCK, tempfile::tempfile()?))
         } else {
-            Self::Streamed(BufWriter::new(io::stdout().lock()))
+            Self::Streamed(BufWriter::with_capacity(BLOCK, io::stdout().lock()))
         })
     }
 

@@ -200,7 +200,8 @@ fn drain_sets_weight_zero_waits_removes_and_undrain_restores() {
     let writes = env.huawei_writes();
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert!(
-        writes[0].ends_with("/members/batch-update") && writes[1].ends_with("/members/batch-delete"),
+        writes[0].ends_with("/members/batch-update")
+            && writes[1].ends_with("/members/batch-delete"),
         "{writes:?}"
     );
     let requests = env.emu.requests();
