@@ -220,13 +220,18 @@ pub enum Command {
 
 /// `lbb add`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("place").required(true).args(["address", "instance"])))]
 pub struct AddArgs {
     /// The target to add to.
     #[arg(value_parser = parse_target)]
     pub target: Target,
-    /// The backend's IP address.
+    /// The backend's IP address (or give --instance).
     #[arg(long, value_name = "IP")]
-    pub address: IpAddr,
+    pub address: Option<IpAddr>,
+    /// The cloud instance to add, by id, where the target takes one (Tencent CLB:
+    /// `ins-...`; a classic CLB only takes this).
+    #[arg(long, value_parser = parse_id, value_name = "ID")]
+    pub instance: Option<ResourceId>,
     /// The port traffic is sent to (1-65535).
     #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N")]
     pub port: Port,

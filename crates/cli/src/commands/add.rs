@@ -1,4 +1,4 @@
-//! `lbb add TARGET --address IP --port N [...] [--dry-run]`.
+//! `lbb add TARGET (--address IP | --instance ID) --port N [...] [--dry-run]`.
 
 use serde_json::json;
 
@@ -14,7 +14,14 @@ use crate::{
 pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
     let provider = ctx.provider(&args.target)?;
     require(caps(&*provider).add, &*provider, "adding a backend")?;
-    let mut spec = NewBackend::new(args.address, args.port);
+    let mut spec = match (args.address, args.instance.clone()) {
+        (Some(address), _) => NewBackend::new(address, args.port),
+        (None, Some(instance)) => NewBackend::instance(instance, args.port),
+        // clap's group requires one of the two.
+        (None, None) => {
+            return Err(lb_backends::Error::invalid_input("give --address or --instance").into())
+        }
+    };
     if let Some(w) = args.weight {
         spec = spec.with_weight(w);
     }

@@ -27,6 +27,14 @@ pub(crate) struct TencentStore {
     pub(crate) tasks: HashMap<String, super::v3::clb_write::Task>,
     /// How long an API 3.0 task runs.
     pub task_delay: std::time::Duration,
+    /// How long a newly bound target stays `Unknown` before it is `Alive`.
+    pub health_delay: std::time::Duration,
+    /// The messages of the next tasks that fail (their writes are not applied).
+    pub fail_next_tasks: std::collections::VecDeque<String>,
+    /// Listeners a batch call fails on (`FailListenerIdSet`).
+    pub failing_listeners: HashSet<String>,
+    /// API 3.0 calls that reached their handler, by action.
+    pub action_counts: HashMap<String, u64>,
     /// Seconds added to the real clock (a server whose clock is off).
     pub clock_offset: i64,
     /// `SecretId` + nonce -> when it was first seen (server time).
@@ -37,6 +45,7 @@ impl TencentStore {
     pub(crate) fn load(fleet: &TencentFleet) -> TencentStore {
         let mut store = TencentStore {
             task_delay: super::v3::clb_write::DEFAULT_TASK_DELAY,
+            health_delay: super::v3::clb_write::DEFAULT_HEALTH_DELAY,
             ..TencentStore::default()
         };
         for lb in &fleet.clb.load_balancers {

@@ -40,6 +40,7 @@ use crate::state::{lock, AppState, RequestId};
 use crate::util::unix_now;
 
 pub mod clb;
+pub mod clb_batch;
 pub mod clb_write;
 pub mod sign;
 
@@ -209,7 +210,7 @@ fn authenticate(state: &AppState, req: &Request<'_>) -> Result<Caller, ApiError>
 
 /// The parameters of type Integer among the CLB actions served. A GET carries every
 /// value as text; the cloud reads each by its parameter's type, and so does this.
-const INTEGER_PARAMS: &[&str] = &["Limit", "Offset", "Port", "Weight"];
+const INTEGER_PARAMS: &[&str] = &["Limit", "Offset", "Port", "Weight", "NewPort"];
 
 /// A GET's query as the JSON object the SDK flattened (`AbstractClient._format_params`):
 /// `Targets.0.InstanceId=ins-1&Targets.0.Port=80&ListenerIds.0=lbl-1` is
@@ -484,6 +485,12 @@ pub(crate) async fn entry(
             (caller, version, params(&req))
         })
     };
+    if let Ok((caller, _, _)) = &called {
+        *lock(&state.tencent)
+            .action_counts
+            .entry(caller.action.clone())
+            .or_default() += 1;
+    }
     let result = called.and_then(|(caller, version, params)| match caller.service.as_str() {
         "clb" if version == CLB_VERSION => {
             let p = params?;

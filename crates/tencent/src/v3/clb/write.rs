@@ -1,5 +1,7 @@
 //! Writes to a standard CLB on API 3.0: `RegisterTargets` (add, by address as
-//! `EniIp`), `ModifyTargetWeight` (update), `DeregisterTargets` (remove). Every write
+//! `EniIp` or by CVM as `InstanceId`), `ModifyTargetWeight` and `ModifyTargetPort`
+//! (update), `DeregisterTargets` (remove); batches are in `batch`, classic CLBs in
+//! `classic`. Every write
 //! is an asynchronous task: the call returns its `RequestId`, which is polled with
 //! `DescribeTaskStatus` until `Status` is 0 (done) or 1 (failed: a typed error carrying
 //! the task's id and message), within a bounded time.
@@ -16,7 +18,7 @@
 use std::time::Duration;
 
 use lb_backends_core::{Backend, BackendUpdate, Error, ErrorKind, NewBackend, ResourceId, Result};
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Map, Value};
 
 use super::{id::BackendId, model, BackendProvider, ClbV3Provider, LbKind};
@@ -47,30 +49,42 @@ struct TaskStatus {
 #[derive(Debug, Deserialize)]
 struct Written {}
 
+impl crate::client::TencentClient {
+    /// The in-process lock of writes to load balancer `id`.
+    pub(crate) fn write_lock(&self, id: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .inner()
+            .write_locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.entry(id.to_owned()).or_default().clone()
+    }
+}
+
 impl ClbV3Provider {
     /// Send a write and wait for its task. The `RequestId` comes back through the
     /// envelope; `call_v3_with_id` returns it.
-    async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
+    pub(crate) async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
+        self.write_task::<Written>(action, body).await.map(|_| ())
+    }
+
+    /// [`write_and_wait`](Self::write_and_wait), returning the write's answer (a
+    /// batch call's `FailListenerIdSet` and `Message`).
+    pub(crate) async fn write_task<T: DeserializeOwned>(
+        &self,
+        action: &'static str,
+        body: Value,
+    ) -> Result<T> {
         // One write (and its task) at a time per load balancer in this process: the
         // cloud runs one task per load balancer and refuses the others.
-        let lock = {
-            let mut locks = self
-                .client
-                .inner()
-                .write_locks
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            locks
-                .entry(self.load_balancer_id.as_str().to_owned())
-                .or_default()
-                .clone()
-        };
+        let lock = self.client.write_lock(self.load_balancer_id.as_str());
         let _turn = lock.lock().await;
-        let (_written, task): (Written, String) = self
+        let (written, task): (T, String) = self
             .client
             .call_v3_with_id(Service::Clb, action, &body, false)
             .await?;
-        self.wait_task(action, &task).await
+        self.wait_task(action, &task).await?;
+        Ok(written)
     }
 
     /// Poll `DescribeTaskStatus` until task `task` ends.
@@ -127,7 +141,7 @@ impl ClbV3Provider {
 
     /// The listener (and rule) a write on this target goes to, checked against the
     /// load balancer: exactly one place, or an error naming the choices.
-    async fn place(&self) -> Result<(String, Option<String>)> {
+    pub(crate) async fn place(&self) -> Result<(String, Option<String>)> {
         let lb = self.load_balancer_id.as_str();
         if self.kind().await? == LbKind::Classic {
             return Err(Error::unsupported(
@@ -201,7 +215,7 @@ impl ClbV3Provider {
     }
 
     /// The parsed id of a backend to change, checked against the target's scope.
-    fn backend_id(&self, id: &ResourceId) -> Result<BackendId> {
+    pub(crate) fn backend_id(&self, id: &ResourceId) -> Result<BackendId> {
         let parsed: BackendId = id.as_str().parse()?;
         let outside = self
             .listener_id
@@ -225,7 +239,7 @@ impl ClbV3Provider {
         Ok(parsed)
     }
 
-    fn scope_body(&self, id: &BackendId) -> Map<String, Value> {
+    pub(crate) fn scope_body(&self, id: &BackendId) -> Map<String, Value> {
         let mut body = Map::new();
         body.insert(
             "LoadBalancerId".into(),
@@ -245,36 +259,27 @@ impl ClbV3Provider {
     }
 
     pub(crate) async fn add_impl(&self, spec: &NewBackend) -> Result<Backend> {
-        if spec.name.is_some() || spec.subnet_id.is_some() || spec.admin_up.is_some() {
-            return Err(Error::invalid_input(
-                "a Tencent CLB target has no name, subnet or admin state: give only the \
-                 address, port and weight",
-            ));
+        check_spec(spec)?;
+        if self.kind().await? == LbKind::Classic {
+            return self.add_classic(spec).await;
         }
-        let address = spec.address.ok_or_else(|| {
-            Error::invalid_input("a Tencent CLB target is added by its address here: give it")
-        })?;
         let (listener, location) = self.place().await?;
-        let mut target = json!({
-            "EniIp": address.to_string(),
-            "Port": spec.port.get(),
-        });
-        if let Some(w) = spec.weight {
-            target["Weight"] = json!(w.get());
-        }
         let mut body = json!({
             "LoadBalancerId": self.load_balancer_id.as_str(),
             "ListenerId": listener,
-            "Targets": [target],
+            "Targets": [wire_target(spec)],
         });
         if let Some(loc) = &location {
             body["LocationId"] = json!(loc);
         }
         self.write_and_wait("RegisterTargets", body).await?;
-        let id = BackendId::new(listener, location, address.to_string(), spec.port.get());
+        let id = BackendId::new(listener, location, spec.place(), spec.port.get());
         self.get(&ResourceId::new(id.to_string())?).await
     }
 
+    /// Weight (`ModifyTargetWeight`) and port (`ModifyTargetPort`), each a task; the
+    /// weight first, so a change of both is two tasks and the backend returned has
+    /// its new id (the port is part of it).
     pub(crate) async fn update_impl(
         &self,
         id: &ResourceId,
@@ -283,36 +288,80 @@ impl ClbV3Provider {
         change.ensure_not_empty()?;
         if change.name.is_some() || change.admin_up.is_some() {
             return Err(Error::invalid_input(
-                "a Tencent CLB target has no name or admin state: only its weight changes",
+                "a Tencent CLB target has no name or admin state: only its weight and port change",
             ));
         }
-        let parsed = self.backend_id(id)?;
-        let Some(weight) = change.weight else {
-            return Err(Error::invalid_input("nothing to change"));
-        };
         if self.kind().await? == LbKind::Classic {
-            return Err(Error::unsupported(
-                "tencent-clb (API 3.0, classic CLB)",
-                "writing a classic CLB's backends",
-            ));
+            return Err(classic_weight_unsupported());
         }
-        let mut body = self.scope_body(&parsed);
-        body.insert("Weight".into(), json!(weight.get()));
-        self.write_and_wait("ModifyTargetWeight", Value::Object(body))
-            .await?;
-        self.get(id).await
+        let mut parsed = self.backend_id(id)?;
+        if let Some(weight) = change.weight {
+            let mut body = self.scope_body(&parsed);
+            body.insert("Weight".into(), json!(weight.get()));
+            self.write_and_wait("ModifyTargetWeight", Value::Object(body))
+                .await?;
+        }
+        if let Some(port) = change.port.filter(|p| p.get() != parsed.port) {
+            let mut body = self.scope_body(&parsed);
+            body.insert("NewPort".into(), json!(port.get()));
+            self.write_and_wait("ModifyTargetPort", Value::Object(body))
+                .await?;
+            parsed.port = port.get();
+        }
+        self.get(&ResourceId::new(parsed.to_string())?).await
     }
 
     pub(crate) async fn remove_impl(&self, id: &ResourceId) -> Result<()> {
-        let parsed = self.backend_id(id)?;
         if self.kind().await? == LbKind::Classic {
-            return Err(Error::unsupported(
-                "tencent-clb (API 3.0, classic CLB)",
-                "writing a classic CLB's backends",
-            ));
+            return self.remove_classic(id).await;
         }
+        let parsed = self.backend_id(id)?;
         let body = self.scope_body(&parsed);
-        self.write_and_wait("DeregisterTargets", Value::Object(body))
-            .await
+        lb_backends_core::provider::removed(
+            self.write_and_wait("DeregisterTargets", Value::Object(body))
+                .await,
+        )
     }
+}
+
+/// The checks of a new backend that need no call: no name, subnet or admin state.
+pub(crate) fn check_spec(spec: &NewBackend) -> Result<()> {
+    spec.check_place()?;
+    if spec.name.is_some() || spec.subnet_id.is_some() || spec.admin_up.is_some() {
+        return Err(Error::invalid_input(
+            "a Tencent CLB target has no name, subnet or admin state: give only the \
+             address or instance id, the port and the weight",
+        ));
+    }
+    if let Some(id) = &spec.instance_id {
+        if !id.as_str().starts_with("ins-") {
+            return Err(Error::invalid_input(format!(
+                "{id} is not a CVM instance id (ins-...)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A `Target` of `RegisterTargets`: `InstanceId` or `EniIp`, `Port`, `Weight`.
+pub(crate) fn wire_target(spec: &NewBackend) -> Value {
+    let mut target = match (&spec.instance_id, &spec.address) {
+        (Some(id), _) => json!({"InstanceId": id.as_str()}),
+        (None, Some(ip)) => json!({"EniIp": ip.to_string()}),
+        (None, None) => json!({}),
+    };
+    target["Port"] = json!(spec.port.get());
+    if let Some(w) = spec.weight {
+        target["Weight"] = json!(w.get());
+    }
+    target
+}
+
+/// A classic CLB's weight cannot be changed through API 3.0 (spec b.11).
+pub(crate) fn classic_weight_unsupported() -> Error {
+    Error::unsupported(
+        "tencent-clb (API 3.0, classic CLB)",
+        "changing a backend's weight or port (API 3.0 has no such call for classic CLBs; \
+         the legacy API's ModifyLoadBalancerBackends does: --tencent-api legacy)",
+    )
 }
