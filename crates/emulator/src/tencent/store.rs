@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::fleet::{BmlbLocation, Clb3LoadBalancer, ClbLoadBalancer, TencentFleet};
+use crate::fleet::{BmlbL4Listener, BmlbLocation, Clb3LoadBalancer, ClbLoadBalancer, TencentFleet};
 
 /// How long a nonce is remembered: a request's timestamp may be 5 minutes old and a
 /// replay may come 5 minutes after it.
@@ -20,6 +20,10 @@ pub(crate) struct TencentStore {
     pub bmlb_lbs: HashSet<String>,
     /// BMLB locations by their four ids.
     pub bmlb: HashMap<[String; 4], BmlbLocation>,
+    /// BMLB layer-4 listeners by load balancer and listener (API 3.0).
+    pub bmlb4: BTreeMap<(String, String), BmlbL4Listener>,
+    /// How many BMLB and legacy tasks were started (their ids are numbered).
+    pub task_counter: u64,
     /// CLB load balancers as API 3.0 serves them, by id (the legacy section's as
     /// classic CLBs, then the `clb3` section's).
     pub clb3: BTreeMap<String, Clb3LoadBalancer>,
@@ -56,6 +60,13 @@ impl TencentStore {
         }
         for lb in &fleet.clb3.load_balancers {
             store.clb3.insert(lb.load_balancer_id.clone(), lb.clone());
+        }
+        for l in &fleet.bmlb.l4_listeners {
+            store.bmlb_lbs.insert(l.load_balancer_id.clone());
+            store.bmlb4.insert(
+                (l.load_balancer_id.clone(), l.listener_id.clone()),
+                l.clone(),
+            );
         }
         for loc in &fleet.bmlb.locations {
             store.bmlb_lbs.insert(loc.load_balancer_id.clone());

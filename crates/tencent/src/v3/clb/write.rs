@@ -15,8 +15,6 @@
 //! backoff: the write was not applied. Within one process (clients cloned from one
 //! `TencentClient`), writes to one load balancer are serialised.
 
-use std::time::Duration;
-
 use lb_backends_core::{Backend, BackendUpdate, Error, ErrorKind, NewBackend, ResourceId, Result};
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Map, Value};
@@ -24,42 +22,11 @@ use serde_json::{json, Map, Value};
 use super::{id::BackendId, model, BackendProvider, ClbV3Provider, LbKind};
 use crate::client::Service;
 
-/// How long a task is polled at most, and how often.
-pub const TASK_TIMEOUT: Duration = Duration::from_secs(120);
-const FIRST_POLL: Duration = Duration::from_millis(100);
-const MAX_POLL: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Default, Deserialize)]
-struct TaskStatus {
-    #[serde(
-        default,
-        rename = "Status",
-        deserialize_with = "lb_backends_core::lenient::opt"
-    )]
-    status: Option<i64>,
-    #[serde(
-        default,
-        rename = "Message",
-        deserialize_with = "lb_backends_core::lenient::opt"
-    )]
-    message: Option<String>,
-}
+pub use crate::v3::task::TASK_TIMEOUT;
 
 /// The `RequestId` of a write: its task id.
 #[derive(Debug, Deserialize)]
 struct Written {}
-
-impl crate::client::TencentClient {
-    /// The in-process lock of writes to load balancer `id`.
-    pub(crate) fn write_lock(&self, id: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .inner()
-            .write_locks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        locks.entry(id.to_owned()).or_default().clone()
-    }
-}
 
 impl ClbV3Provider {
     /// Send a write and wait for its task. The `RequestId` comes back through the
@@ -89,54 +56,14 @@ impl ClbV3Provider {
 
     /// Poll `DescribeTaskStatus` until task `task` ends.
     pub(crate) async fn wait_task(&self, action: &str, task: &str) -> Result<()> {
-        let started = tokio::time::Instant::now();
-        let mut pause = FIRST_POLL;
-        loop {
-            let status: TaskStatus = self
-                .client
-                .call_v3(
-                    Service::Clb,
-                    "DescribeTaskStatus",
-                    &json!({"TaskId": task}),
-                    true,
-                )
-                .await
-                .map_err(|e| e.context(format!("polling task {task} of {action}")))?;
-            match status.status {
-                Some(0) => return Ok(()),
-                Some(1) => {
-                    return Err(Error::new(
-                        ErrorKind::Service,
-                        format!(
-                            "task {task} of {action} failed: {}",
-                            status.message.as_deref().unwrap_or("(no message)")
-                        ),
-                    )
-                    .with_code("TaskFailed")
-                    .with_request_id(task))
-                }
-                Some(2) => {}
-                other => {
-                    return Err(Error::new(
-                        ErrorKind::Decode,
-                        format!("DescribeTaskStatus of task {task} answered Status {other:?}"),
-                    ))
-                }
-            }
-            if started.elapsed() + pause > TASK_TIMEOUT {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "task {task} of {action} did not end within {} s; it may still \
-                         finish: list the target to see",
-                        TASK_TIMEOUT.as_secs()
-                    ),
-                )
-                .with_request_id(task));
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(MAX_POLL);
-        }
+        crate::v3::task::wait(
+            &self.client,
+            Service::Clb,
+            "DescribeTaskStatus",
+            task,
+            action,
+        )
+        .await
     }
 
     /// The listener (and rule) a write on this target goes to, checked against the
