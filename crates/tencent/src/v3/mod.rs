@@ -89,7 +89,8 @@ impl FromStr for TencentApi {
 
 /// The provider of a `tencent-clb` target under the client's API generation: API 3.0
 /// [`ClbV3Provider`](crate::ClbV3Provider), or legacy
-/// [`ClbProvider`](crate::ClbProvider) (whole load balancers only).
+/// [`ClbProvider`](crate::ClbProvider) (whole classic load balancers only, with its
+/// writes on).
 ///
 /// ```
 /// # use lb_backends_tencent::{clb_provider, TencentApi, TencentClient, TencentCredentials};
@@ -111,7 +112,9 @@ pub fn clb_provider(
             "{target} names a listener: listener and rule targets need Tencent API 3.0 \
              (--tencent-api 3, LBB_TENCENT_API=3, or TencentApi::V3)"
         ))),
-        _ => Ok(Box::new(crate::ClbProvider::for_target(client, target)?)),
+        _ => Ok(Box::new(
+            crate::ClbProvider::for_target(client, target)?.with_writes(true),
+        )),
     }
 }
 
