@@ -356,3 +356,63 @@ async fn classic_clb_add_and_remove_by_instance_and_no_weight_change() {
     );
     assert_eq!(p.collect_all().await.unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_under_20_percent_faults_are_applied_once_and_listings_stay_exact() {
+    use lb_backends_emulator::{FaultKind, Faults};
+    let emu = emulator(Fleet::demo()).await;
+    emu.set_tencent_task_delay(Duration::from_millis(20));
+    let mut faults = Faults::random(
+        0.2,
+        [
+            FaultKind::TencentThrottle,
+            FaultKind::ServerError,
+            FaultKind::DropConnection,
+            FaultKind::DropAfterCommit,
+        ],
+    );
+    faults.retry_after = Duration::ZERO;
+    emu.set_faults(faults);
+    let p = patient(
+        &emu,
+        &format!("tencent-clb:{}/{}", demo::STANDARD, demo::UDP),
+    );
+    for i in 0..10 {
+        let added = p
+            .add(
+                &NewBackend::new(format!("10.0.6.{}", i + 1).parse().unwrap(), port(53))
+                    .with_weight(weight(i)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(added.weight, Some(i as u16));
+    }
+    for i in 0..5 {
+        let id = rid(&format!("{}:10.0.6.{}:53", demo::UDP, i + 1));
+        p.update(&id, &BackendUpdate::new().with_weight(weight(90)))
+            .await
+            .unwrap();
+        p.update(&id, &BackendUpdate::new().with_port(port(5353)))
+            .await
+            .unwrap();
+    }
+    for i in 5..10 {
+        p.remove(&rid(&format!("{}:10.0.6.{}:53", demo::UDP, i + 1)))
+            .await
+            .unwrap();
+    }
+    // Listings under faults are exact.
+    for _ in 0..5 {
+        let listed = p.collect_all().await.unwrap();
+        let mut got: Vec<(String, Option<u16>)> =
+            listed.iter().map(|b| (b.id.clone(), b.weight)).collect();
+        got.sort();
+        let mut want: Vec<(String, Option<u16>)> = (0..5)
+            .map(|i| (format!("{}:10.0.6.{}:5353", demo::UDP, i + 1), Some(90)))
+            .collect();
+        want.push((format!("{}:ins-cccc3333:5353", demo::UDP), Some(10)));
+        want.sort();
+        assert_eq!(got, want);
+    }
+    assert!(emu.requests().iter().any(|r| r.fault.is_some()));
+}

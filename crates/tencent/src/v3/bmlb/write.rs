@@ -53,15 +53,29 @@ impl BmlbV3Provider {
     }
 
     /// Send `action` with `body`, then poll its `TaskId` until the task ends.
-    async fn write_and_wait(&self, action: &'static str, body: Map<String, Value>) -> Result<()> {
+    /// `ResourceInUse` (the load balancer runs another task, e.g. another process's)
+    /// is retried with backoff: BMLB has no `ResourceInOperating`.
+    async fn write_and_wait(&self, action: &'static str, body: &Map<String, Value>) -> Result<()> {
         let lock = self
             .client
             .write_lock(&format!("bmlb:{}", self.load_balancer_id));
         let _turn = lock.lock().await;
-        let answer: TaskAnswer = self
-            .client
-            .call_v3(Service::Bmlb, action, &Value::Object(body), false)
-            .await?;
+        let mut pause = std::time::Duration::from_millis(50);
+        let mut tries = 0;
+        let answer: TaskAnswer = loop {
+            tries += 1;
+            match self
+                .client
+                .call_v3(Service::Bmlb, action, &Value::Object(body.clone()), false)
+                .await
+            {
+                Err(e) if e.code() == Some("ResourceInUse") && tries < 20 => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                }
+                other => break other?,
+            }
+        };
         let task = answer.task_id.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::new(
                 lb_backends_core::ErrorKind::Decode,
@@ -76,6 +90,45 @@ impl BmlbV3Provider {
             action,
         )
         .await
+    }
+
+    /// A write whose answer may be lost: re-read with `took_effect`, send again when
+    /// it did not (see the CLB provider's `write_once`).
+    async fn write_once<F, Fut>(
+        &self,
+        action: &'static str,
+        body: Map<String, Value>,
+        took_effect: F,
+    ) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<bool>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.write_and_wait(action, &body).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.may_have_been_applied() && e.code() != Some("TaskFailed") => {
+                    if took_effect().await? {
+                        return Ok(());
+                    }
+                    if attempts >= 4 {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The binding `id` now, if listed.
+    async fn binding(&self, id: &ResourceId) -> Result<Option<Backend>> {
+        match self.get(id).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == lb_backends_core::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The `BindType` of the binding `id`, from the listing.
@@ -107,10 +160,14 @@ impl BmlbV3Provider {
             }]),
         );
         body.insert("BindType".into(), json!(bind_type));
-        self.write_and_wait(self.action("BindL7Backends", "BindL4Backends"), body)
-            .await?;
-        self.get(&ResourceId::new(format!("{instance}:{port}"))?)
-            .await
+        let id = ResourceId::new(format!("{instance}:{port}"))?;
+        self.write_once(
+            self.action("BindL7Backends", "BindL4Backends"),
+            body,
+            || async { Ok(self.binding(&id).await?.is_some()) },
+        )
+        .await?;
+        self.get(&id).await
     }
 
     pub(super) async fn update_impl(
@@ -132,9 +189,10 @@ impl BmlbV3Provider {
             body.insert("Weight".into(), json!(w.get()));
             body.insert("Port".into(), json!(port));
             body.insert("BindType".into(), json!(bind_type));
-            self.write_and_wait(
+            self.write_once(
                 self.action("ModifyL7BackendWeight", "ModifyL4BackendWeight"),
                 body,
+                || async { Ok(self.binding(id).await?.and_then(|b| b.weight) == Some(w.get())) },
             )
             .await?;
         }
@@ -144,9 +202,11 @@ impl BmlbV3Provider {
             body.insert("Port".into(), json!(port));
             body.insert("NewPort".into(), json!(new.get()));
             body.insert("BindType".into(), json!(bind_type));
-            self.write_and_wait(
+            let moved = ResourceId::new(format!("{instance}:{}", new.get()))?;
+            self.write_once(
                 self.action("ModifyL7BackendPort", "ModifyL4BackendPort"),
                 body,
+                || async { Ok(self.binding(&moved).await?.is_some()) },
             )
             .await?;
             port = new.get();
@@ -164,7 +224,11 @@ impl BmlbV3Provider {
             json!([{ "Port": port, "InstanceId": instance }]),
         );
         body.insert("BindType".into(), json!(bind_type));
-        self.write_and_wait(self.action("UnbindL7Backends", "UnbindL4Backends"), body)
-            .await
+        self.write_once(
+            self.action("UnbindL7Backends", "UnbindL4Backends"),
+            body,
+            || async { Ok(self.binding(id).await?.is_none()) },
+        )
+        .await
     }
 }

@@ -259,6 +259,11 @@ impl ClbV3Provider {
                         });
                     }
                 }
+                // The answer was lost: the listing after the calls decides.
+                Err(e) if super::write::answer_lost(&e) => {
+                    tracing::info!(action, "a batch whose answer was lost: the listing decides");
+                    out.extend(chunk.iter().map(|_| Ok(())));
+                }
                 Err(e) => out.extend(chunk.iter().map(|_| Err(replica(&e)))),
             }
         }
@@ -521,21 +526,37 @@ impl ClbV3Provider {
         }
         let mut sent: Vec<Option<Result<()>>> = weights.iter().map(|_| None).collect();
         for (range, result) in self.send_weight_batches(&weights).await {
+            let lost = result.as_ref().is_err_and(super::write::answer_lost);
             for slot in &mut sent[range] {
-                *slot = Some(result.as_ref().copied().map_err(replica));
+                // A lost answer: the listing below decides.
+                *slot = Some(if lost {
+                    Ok(())
+                } else {
+                    result.as_ref().copied().map_err(replica)
+                });
             }
         }
         if !weights.is_empty() {
             let listed = self.listed_by_id().await;
-            for ((i, p, _), r) in weights.iter().zip(sent) {
+            for ((i, p, w), r) in weights.iter().zip(sent) {
                 let r = r.unwrap_or_else(|| Err(Error::invalid_input("not sent")));
                 out[*i] = Some(r.and_then(|()| {
-                    found(
+                    let b = found(
                         &listed,
                         &p.to_string(),
                         "BatchModifyTargetWeight changed it",
-                    )
-                    .map(BatchOutcome::changed)
+                    )?;
+                    if b.weight == Some(*w) {
+                        Ok(BatchOutcome::changed(b))
+                    } else {
+                        Err(Error::new(
+                            ErrorKind::Service,
+                            format!(
+                                "BatchModifyTargetWeight ended, but {} has weight {:?}, not {w}",
+                                b.id, b.weight
+                            ),
+                        ))
+                    }
                 }));
             }
         }

@@ -42,8 +42,10 @@ impl ClbV3Provider {
             "LoadBalancerId": self.load_balancer_id.as_str(),
             "Targets": [target],
         });
-        self.write_and_wait("RegisterTargetsWithClassicalLB", body)
-            .await?;
+        self.write_once("RegisterTargetsWithClassicalLB", body, || {
+            self.is_listed(instance)
+        })
+        .await?;
         self.get(instance).await
     }
 
@@ -60,7 +62,9 @@ impl ClbV3Provider {
             "LoadBalancerId": self.load_balancer_id.as_str(),
             "InstanceIds": [id.as_str()],
         });
-        self.write_and_wait("DeregisterTargetsFromClassicalLB", body)
-            .await
+        self.write_once("DeregisterTargetsFromClassicalLB", body, || async {
+            Ok(!self.is_listed(id).await?)
+        })
+        .await
     }
 }

@@ -24,6 +24,26 @@ use crate::client::Service;
 
 pub use crate::v3::task::TASK_TIMEOUT;
 
+/// Whether the write that failed with `e` may have been applied without its answer
+/// reaching us (a failed task was answered: it is not that).
+pub(crate) fn answer_lost(e: &Error) -> bool {
+    e.may_have_been_applied() && e.code() != Some("TaskFailed") && !e.is_retryable_refusal()
+}
+
+/// Refusals that say the write was not applied.
+trait Refusal {
+    fn is_retryable_refusal(&self) -> bool;
+}
+
+impl Refusal for Error {
+    fn is_retryable_refusal(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("FailedOperation.ResourceInOperating" | "FailedOperation.ResourceInCloning")
+        )
+    }
+}
+
 /// The `RequestId` of a write: its task id.
 #[derive(Debug, Deserialize)]
 struct Written {}
@@ -33,6 +53,46 @@ impl ClbV3Provider {
     /// envelope; `call_v3_with_id` returns it.
     pub(crate) async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
         self.write_task::<Written>(action, body).await.map(|_| ())
+    }
+
+    /// [`write_and_wait`](Self::write_and_wait) of a write whose answer may be lost
+    /// (a dropped connection, a 5xx: the transport does not send a non-idempotent
+    /// write again on its own). Then `took_effect` re-reads the target: when the
+    /// write shows, it is done (its task's end is not known: a later write to the
+    /// load balancer meets `ResourceInOperating` if it still runs, and that is
+    /// retried); when it does not, it is sent again, up to four times. So a write is
+    /// applied once, and an error is returned only when it was not.
+    pub(crate) async fn write_once<F, Fut>(
+        &self,
+        action: &'static str,
+        body: Value,
+        took_effect: F,
+    ) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<bool>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.write_and_wait(action, body.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if answer_lost(&e) => {
+                    if took_effect().await? {
+                        tracing::info!(action, "a write whose answer was lost took effect");
+                        return Ok(());
+                    }
+                    if attempts >= 4 {
+                        return Err(e);
+                    }
+                    tracing::info!(
+                        action,
+                        "a write whose answer was lost did not take effect: sending it again"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// [`write_and_wait`](Self::write_and_wait), returning the write's answer (a
@@ -185,6 +245,15 @@ impl ClbV3Provider {
         body
     }
 
+    /// Whether backend `id` is listed now.
+    pub(crate) async fn is_listed(&self, id: &ResourceId) -> Result<bool> {
+        match self.get(id).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) async fn add_impl(&self, spec: &NewBackend) -> Result<Backend> {
         check_spec(spec)?;
         if self.kind().await? == LbKind::Classic {
@@ -199,9 +268,11 @@ impl ClbV3Provider {
         if let Some(loc) = &location {
             body["LocationId"] = json!(loc);
         }
-        self.write_and_wait("RegisterTargets", body).await?;
         let id = BackendId::new(listener, location, spec.place(), spec.port.get());
-        self.get(&ResourceId::new(id.to_string())?).await
+        let rid = ResourceId::new(id.to_string())?;
+        self.write_once("RegisterTargets", body, || self.is_listed(&rid))
+            .await?;
+        self.get(&rid).await
     }
 
     /// Weight (`ModifyTargetWeight`) and port (`ModifyTargetPort`), each a task; the
@@ -225,15 +296,23 @@ impl ClbV3Provider {
         if let Some(weight) = change.weight {
             let mut body = self.scope_body(&parsed);
             body.insert("Weight".into(), json!(weight.get()));
-            self.write_and_wait("ModifyTargetWeight", Value::Object(body))
-                .await?;
+            let now = ResourceId::new(parsed.to_string())?;
+            self.write_once("ModifyTargetWeight", Value::Object(body), || async {
+                Ok(self.get(&now).await?.weight == Some(weight.get()))
+            })
+            .await?;
         }
         if let Some(port) = change.port.filter(|p| p.get() != parsed.port) {
             let mut body = self.scope_body(&parsed);
             body.insert("NewPort".into(), json!(port.get()));
-            self.write_and_wait("ModifyTargetPort", Value::Object(body))
-                .await?;
-            parsed.port = port.get();
+            let mut moved = parsed.clone();
+            moved.port = port.get();
+            let moved_id = ResourceId::new(moved.to_string())?;
+            self.write_once("ModifyTargetPort", Value::Object(body), || {
+                self.is_listed(&moved_id)
+            })
+            .await?;
+            parsed = moved;
         }
         self.get(&ResourceId::new(parsed.to_string())?).await
     }
@@ -244,10 +323,10 @@ impl ClbV3Provider {
         }
         let parsed = self.backend_id(id)?;
         let body = self.scope_body(&parsed);
-        lb_backends_core::provider::removed(
-            self.write_and_wait("DeregisterTargets", Value::Object(body))
-                .await,
-        )
+        self.write_once("DeregisterTargets", Value::Object(body), || async {
+            Ok(!self.is_listed(id).await?)
+        })
+        .await
     }
 }
 
