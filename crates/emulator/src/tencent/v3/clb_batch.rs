@@ -22,7 +22,7 @@ use super::clb_write::{
     Wanted,
 };
 use super::ApiError;
-use crate::fleet::{ClassicTarget, Clb3LoadBalancer, Clb3Target};
+use crate::fleet::{ClassicTarget, Clb3LoadBalancer, Clb3Target, ClbBackend};
 use crate::state::{lock, AppState};
 
 type Params = Map<String, Value>;
@@ -324,7 +324,30 @@ fn classic_register(state: &AppState, p: &Params, rid: &str) -> Answer {
         lb.classic_targets.push(t);
     }
     start_task(store, lb_id, Some(backup), rid, now);
+    sync_legacy(store, lb_id);
     Ok(Map::new())
+}
+
+/// A legacy-section load balancer written through API 3.0: its legacy record follows
+/// (existing backends keep their legacy fields; new ones get the classic target's).
+fn sync_legacy(store: &mut crate::tencent::store::TencentStore, lb_id: &str) {
+    let (Some(view), Some(legacy)) = (store.clb3.get(lb_id), store.clb.get_mut(lb_id)) else {
+        return;
+    };
+    let old = std::mem::take(&mut legacy.backends);
+    legacy.backends = view
+        .classic_targets
+        .iter()
+        .map(|t| {
+            let mut b = old
+                .iter()
+                .find(|b| b.un_instance_id == t.instance_id)
+                .cloned()
+                .unwrap_or_else(|| ClbBackend::new(t.instance_id.clone(), t.private_ip.clone()));
+            b.weight = t.weight;
+            b
+        })
+        .collect();
 }
 
 /// An address for a CVM bound to a classic CLB, derived from its id.
@@ -361,5 +384,6 @@ fn classic_deregister(state: &AppState, p: &Params, rid: &str) -> Answer {
     }
     lb.classic_targets.retain(|t| !ids.contains(&t.instance_id));
     start_task(store, lb_id, Some(backup), rid, now);
+    sync_legacy(store, lb_id);
     Ok(Map::new())
 }

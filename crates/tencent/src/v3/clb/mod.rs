@@ -248,7 +248,19 @@ impl ClbV3Provider {
             .client
             .call_v3(Service::Clb, DESCRIBE_HEALTH, &ask_health, true)
             .await?;
-        let index = health_index(&health)?;
+        self.join(&targets, &health)
+    }
+
+    /// `DescribeTargets` joined with `DescribeTargetHealth`, checked against the
+    /// target's scope: what a listing of a standard CLB yields (also run by the fuzz
+    /// harness, `crate::fuzzing::clb3_join`).
+    pub(crate) fn join(
+        &self,
+        targets: &model::Targets,
+        health: &model::TargetHealthAnswer,
+    ) -> Result<Vec<Backend>> {
+        let lb = self.load_balancer_id.as_str();
+        let index = health_index(health)?;
         let mut listeners = Vec::with_capacity(targets.listeners.len());
         for v in &targets.listeners {
             listeners.push(structure::<model::Listener>(DESCRIBE_TARGETS, v)?);
