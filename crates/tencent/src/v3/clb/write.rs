@@ -245,6 +245,18 @@ impl ClbV3Provider {
         body
     }
 
+    /// What can be told about a backend id without a call: a standard-CLB id
+    /// (`LISTENER[:LOCATION]:TARGET:PORT`, checked against the target's scope and
+    /// its port; returned), or a classic one (`ins-...`: `None`, its load balancer's
+    /// kind decides). Anything else is refused before any request.
+    fn local_id_check(&self, id: &ResourceId) -> Result<Option<BackendId>> {
+        let text = id.as_str();
+        if text.starts_with("ins-") && !text.contains(':') {
+            return Ok(None);
+        }
+        self.backend_id(id).map(Some)
+    }
+
     /// Whether backend `id` is listed now.
     pub(crate) async fn is_listed(&self, id: &ResourceId) -> Result<bool> {
         match self.get(id).await {
@@ -289,10 +301,11 @@ impl ClbV3Provider {
                 "a Tencent CLB target has no name or admin state: only its weight and port change",
             ));
         }
+        let standard = self.local_id_check(id)?;
         if self.kind().await? == LbKind::Classic {
             return Err(classic_weight_unsupported());
         }
-        let mut parsed = self.backend_id(id)?;
+        let mut parsed = standard.map_or_else(|| self.backend_id(id), Ok)?;
         if let Some(weight) = change.weight {
             let mut body = self.scope_body(&parsed);
             body.insert("Weight".into(), json!(weight.get()));
@@ -318,10 +331,11 @@ impl ClbV3Provider {
     }
 
     pub(crate) async fn remove_impl(&self, id: &ResourceId) -> Result<()> {
+        let standard = self.local_id_check(id)?;
         if self.kind().await? == LbKind::Classic {
             return self.remove_classic(id).await;
         }
-        let parsed = self.backend_id(id)?;
+        let parsed = standard.map_or_else(|| self.backend_id(id), Ok)?;
         let body = self.scope_body(&parsed);
         self.write_once("DeregisterTargets", Value::Object(body), || async {
             Ok(!self.is_listed(id).await?)
