@@ -346,3 +346,80 @@ async fn bmlb_3_0_layer_7_passes_the_conformance_suite() {
 async fn bmlb_3_0_layer_4_passes_the_conformance_suite() {
     conformance_without_paging(&Bmlb3Harness { layer7: false }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bmlb_writes_under_20_percent_faults_are_applied_once() {
+    let emu = emulator(Fleet::demo()).await;
+    emu.set_tencent_task_delay(Duration::from_millis(10));
+    let mut faults = Faults::random(
+        0.2,
+        [
+            FaultKind::TencentThrottle,
+            FaultKind::ServerError,
+            FaultKind::DropConnection,
+            FaultKind::DropAfterCommit,
+        ],
+    );
+    faults.retry_after = Duration::ZERO;
+    emu.set_faults(faults);
+    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
+    let client = TencentClient::builder()
+        .region("bj")
+        .credentials(
+            TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY).unwrap(),
+        )
+        .endpoint_bmlb(endpoint)
+        .transport_config(lb_backends_core::transport::TransportConfig {
+            retry: lb_backends_core::transport::RetryPolicy::default()
+                .with_max_attempts(30)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(5)),
+            ..lb_backends_core::transport::TransportConfig::default()
+        })
+        .build()
+        .unwrap();
+    let p = BmlbV3Provider::for_target(client, &l4_target().parse().unwrap()).unwrap();
+    for i in 0..8 {
+        p.add(&NewBackend::new(
+            format!("10.4.0.{}", i + 1).parse().unwrap(),
+            Port::new(7000).unwrap(),
+        ))
+        .await
+        .unwrap();
+    }
+    for i in 0..4 {
+        let id = rid(&format!("10.4.0.{}:7000", i + 1));
+        p.update(
+            &id,
+            &BackendUpdate::new()
+                .with_weight(Weight::new(66).unwrap())
+                .with_port(Port::new(7001).unwrap()),
+        )
+        .await
+        .unwrap();
+    }
+    for i in 4..8 {
+        p.remove(&rid(&format!("10.4.0.{}:7000", i + 1)))
+            .await
+            .unwrap();
+    }
+    emu.set_faults(Faults::none());
+    let mut got: Vec<(String, Option<u16>)> = p
+        .collect_all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.id, b.weight))
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, Option<u16>)> = (0..4)
+        .map(|i| (format!("10.4.0.{}:7001", i + 1), Some(66)))
+        .collect();
+    want.extend([
+        ("cpm-l4host01:9000".to_string(), Some(10)),
+        ("cpm-semi0001:9000".to_string(), Some(10)),
+    ]);
+    want.sort();
+    assert_eq!(got, want, "every write applied once");
+    assert!(emu.requests().iter().any(|r| r.fault.is_some()));
+}

@@ -198,7 +198,16 @@
 //! `X-TC-Action`, TC3-HMAC-SHA256 (or signature v1, as the SDKs' `signMethod` chooses)
 //! checked independently of the clients (5 minutes of skew at most); standard and
 //! classic CLBs from the fleet's `tencent.clb3` section ([`fleet::clb3`]) and every
-//! legacy CLB as a classic one: see [`tencent::v3`].
+//! legacy CLB as a classic one: see [`tencent::v3`]. API 3.0 (BMLB, `2018-06-25`): the
+//! fleet's BMLB locations (layer 7) and `l4Listeners` (layer 4).
+//!
+//! Writes (API 3.0 CLB, batch and classic; BMLB; legacy classic CLB) are asynchronous
+//! tasks: applied at once, the load balancer busy for
+//! [`Emulator::set_tencent_task_delay`] (another write meanwhile is refused). Knobs:
+//! [`Emulator::fail_next_tencent_task`] (a task that fails and is undone),
+//! [`Emulator::set_tencent_failing_listeners`] (partial batch failure,
+//! `FailListenerIdSet`), [`Emulator::set_tencent_health_delay`] (a new target is
+//! `Unknown`, then `Alive`); [`Emulator::tencent_action_count`] counts API 3.0 calls.
 //!
 //! # Faults
 //!

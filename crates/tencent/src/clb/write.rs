@@ -5,7 +5,8 @@
 //! `DeregisterInstancesFromLoadBalancer` (remove). Each answers a `requestId` (an
 //! integer), polled with `DescribeLoadBalancersTaskResult` until `data.status` is 0
 //! (1: a typed error naming the task). Writes to one load balancer are serialised
-//! in-process. Arrays are sent 0-based (`backends.0.instanceId`), as the current
+//! in-process. A write whose answer was lost is re-read and sent again only if it did
+//! not take effect, so it is applied once. Arrays are sent 0-based (`backends.0.instanceId`), as the current
 //! docs show (the older 1-based form is unconfirmed).
 
 use lb_backends_core::{
@@ -32,6 +33,47 @@ impl ClbProvider {
             ));
         }
         Ok(())
+    }
+
+    /// [`write_and_wait`](Self::write_and_wait) of a write whose answer may be lost
+    /// (a dropped connection, a 5xx): `took_effect` re-reads the load balancer; when
+    /// the write shows, it is done, else it is sent again (up to four times). So a
+    /// write is applied once.
+    async fn write_once<F, Fut>(
+        &self,
+        action: &'static str,
+        params: Vec<(&str, String)>,
+        took_effect: F,
+    ) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<bool>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.write_and_wait(action, params.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.may_have_been_applied() && e.code() != Some("TaskFailed") => {
+                    if took_effect().await? {
+                        return Ok(());
+                    }
+                    if attempts >= 4 {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The backend `id` now, if listed.
+    async fn listed(&self, id: &ResourceId) -> Result<Option<Backend>> {
+        match self.get(id).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn write_and_wait(
@@ -89,8 +131,10 @@ impl ClbProvider {
         if let Some(w) = spec.weight {
             params.push(("backends.0.weight", w.get().to_string()));
         }
-        self.write_and_wait("RegisterInstancesWithLoadBalancer", params)
-            .await?;
+        self.write_once("RegisterInstancesWithLoadBalancer", params, || async {
+            Ok(self.listed(id).await?.is_some())
+        })
+        .await?;
         self.get(id).await
     }
 
@@ -114,8 +158,10 @@ impl ClbProvider {
             ("backends.0.instanceId", id.to_string()),
             ("backends.0.weight", weight.get().to_string()),
         ];
-        self.write_and_wait("ModifyLoadBalancerBackends", params)
-            .await?;
+        self.write_once("ModifyLoadBalancerBackends", params, || async {
+            Ok(self.listed(id).await?.and_then(|b| b.weight) == Some(weight.get()))
+        })
+        .await?;
         self.get(id).await
     }
 
@@ -125,7 +171,9 @@ impl ClbProvider {
             ("loadBalancerId", self.load_balancer_id.to_string()),
             ("backends.0.instanceId", id.to_string()),
         ];
-        self.write_and_wait("DeregisterInstancesFromLoadBalancer", params)
-            .await
+        self.write_once("DeregisterInstancesFromLoadBalancer", params, || async {
+            Ok(self.listed(id).await?.is_none())
+        })
+        .await
     }
 }
