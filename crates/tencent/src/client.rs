@@ -248,6 +248,7 @@ impl TencentClient {
     /// Send a legacy write `action` (not sent again after an attempt whose outcome is
     /// unknown) and decode its answer; the envelope is checked as for
     /// [`describe`](Self::describe).
+    #[cfg(feature = "clb")]
     pub(crate) async fn write_legacy<T: DeserializeOwned>(
         &self,
         service: Service,
