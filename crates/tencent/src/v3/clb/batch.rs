@@ -21,8 +21,7 @@
 use std::collections::{HashMap, HashSet};
 
 use lb_backends_core::{
-    Backend, BackendProvider, BackendUpdate, BatchOutcome, Error, ErrorKind, NewBackend,
-    ResourceId, Result,
+    Backend, BackendProvider, BatchOutcome, Error, ErrorKind, NewBackend, ResourceId, Result,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -90,10 +89,10 @@ struct BatchAnswer {
 }
 
 #[derive(Debug, Deserialize)]
-struct Nothing {}
+pub(super) struct Nothing {}
 
 /// The same error again, for each target of a call that failed as a whole.
-fn replica(e: &Error) -> Error {
+pub(super) fn replica(e: &Error) -> Error {
     let mut r = Error::new(e.kind(), e.message()).with_retryable(e.is_retryable());
     if let Some(c) = e.code() {
         r = r.with_code(c);
@@ -104,7 +103,7 @@ fn replica(e: &Error) -> Error {
     r
 }
 
-fn batch_target(id: &BackendId, weight: Option<u16>) -> Value {
+pub(super) fn batch_target(id: &BackendId, weight: Option<u16>) -> Value {
     let mut t = json!({ "ListenerId": id.listener_id, "Port": id.port });
     if id.target.starts_with("ins-") {
         t["InstanceId"] = json!(id.target);
@@ -135,7 +134,7 @@ impl ClbV3Provider {
     }
 
     /// The ids bound in the target's scope, from one `DescribeTargets`.
-    async fn bound_ids(&self) -> Result<HashSet<String>> {
+    pub(super) async fn bound_ids(&self) -> Result<HashSet<String>> {
         let listeners = self.scope_listeners().await?;
         let index = model::HealthIndex::new();
         let lb = self.load_balancer_id.as_str();
@@ -367,7 +366,9 @@ impl ClbV3Provider {
     }
 
     /// Every backend of the scope by id, or the listing's error.
-    async fn listed_by_id(&self) -> std::result::Result<HashMap<String, Backend>, Error> {
+    pub(super) async fn listed_by_id(
+        &self,
+    ) -> std::result::Result<HashMap<String, Backend>, Error> {
         Ok(self
             .fetch()
             .await?
@@ -479,156 +480,9 @@ impl ClbV3Provider {
             .map(|o| o.unwrap_or_else(|| Err(Error::invalid_input("not processed"))))
             .collect()
     }
-
-    pub(crate) async fn update_many_impl(
-        &self,
-        changes: &[(ResourceId, BackendUpdate)],
-    ) -> Vec<Result<BatchOutcome<Backend>>> {
-        let mut out: Vec<Option<Result<BatchOutcome<Backend>>>> =
-            changes.iter().map(|_| None).collect();
-        let classic = matches!(self.kind().await, Ok(super::LbKind::Classic));
-        // Weight-only changes go in batches; anything else one by one.
-        let mut weights: Vec<(usize, BackendId, u16)> = Vec::new();
-        let mut singles = Vec::new();
-        for (i, (id, change)) in changes.iter().enumerate() {
-            if let Err(e) = self.check_update(id, change) {
-                out[i] = Some(Err(e));
-                continue;
-            }
-            match (classic, change.weight, change.port, self.backend_id(id)) {
-                (false, Some(w), None, Ok(p))
-                    if change.name.is_none() && change.admin_up.is_none() =>
-                {
-                    weights.push((i, p, w.get()));
-                }
-                (_, _, _, Err(e)) if !classic => out[i] = Some(Err(e)),
-                _ => singles.push(i),
-            }
-        }
-        if !weights.is_empty() {
-            match self.bound_ids().await {
-                Err(e) => {
-                    for (i, _, _) in weights.drain(..) {
-                        out[i] = Some(Err(replica(&e)));
-                    }
-                }
-                Ok(bound) => weights.retain(|(i, p, _)| {
-                    let there = bound.contains(&p.to_string());
-                    if !there {
-                        out[*i] = Some(Err(Error::new(
-                            ErrorKind::NotFound,
-                            format!("backend {p} is not among the backends of {}", self.target),
-                        )));
-                    }
-                    there
-                }),
-            }
-        }
-        let mut sent: Vec<Option<Result<()>>> = weights.iter().map(|_| None).collect();
-        for (range, result) in self.send_weight_batches(&weights).await {
-            let lost = result.as_ref().is_err_and(super::write::answer_lost);
-            for slot in &mut sent[range] {
-                // A lost answer: the listing below decides.
-                *slot = Some(if lost {
-                    Ok(())
-                } else {
-                    result.as_ref().copied().map_err(replica)
-                });
-            }
-        }
-        if !weights.is_empty() {
-            let listed = self.listed_by_id().await;
-            for ((i, p, w), r) in weights.iter().zip(sent) {
-                let r = r.unwrap_or_else(|| Err(Error::invalid_input("not sent")));
-                out[*i] = Some(r.and_then(|()| {
-                    let b = found(
-                        &listed,
-                        &p.to_string(),
-                        "BatchModifyTargetWeight changed it",
-                    )?;
-                    if b.weight == Some(*w) {
-                        Ok(BatchOutcome::changed(b))
-                    } else {
-                        Err(Error::new(
-                            ErrorKind::Service,
-                            format!(
-                                "BatchModifyTargetWeight ended, but {} has weight {:?}, not {w}",
-                                b.id, b.weight
-                            ),
-                        ))
-                    }
-                }));
-            }
-        }
-        for i in singles {
-            let (id, change) = &changes[i];
-            out[i] = Some(self.update(id, change).await.map(BatchOutcome::changed));
-        }
-        out.into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(Error::invalid_input("not processed"))))
-            .collect()
-    }
-
-    /// `BatchModifyTargetWeight` in calls of at most 100 rules of at most 50 targets
-    /// (500 targets): each call's range of `weights` and its result.
-    async fn send_weight_batches(
-        &self,
-        weights: &[(usize, BackendId, u16)],
-    ) -> Vec<(std::ops::Range<usize>, Result<()>)> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        while start < weights.len() {
-            // Sorted input is not assumed: a rule is a run of one place.
-            let mut rules: Vec<Value> = Vec::new();
-            let mut end = start;
-            while end < weights.len() && end - start < MAX_BATCH_TARGETS {
-                let (_, p, _) = &weights[end];
-                let mut run_end = end;
-                while run_end < weights.len()
-                    && run_end - end < MAX_TARGETS_PER_RULE
-                    && run_end - start < MAX_BATCH_TARGETS
-                    && weights[run_end].1.listener_id == p.listener_id
-                    && weights[run_end].1.location_id == p.location_id
-                {
-                    run_end += 1;
-                }
-                if rules.len() == MAX_WEIGHT_RULES {
-                    break;
-                }
-                let targets: Vec<Value> = weights[end..run_end]
-                    .iter()
-                    .map(|(_, id, w)| {
-                        let mut t = batch_target(id, Some(*w));
-                        if let Some(o) = t.as_object_mut() {
-                            o.remove("ListenerId");
-                            o.remove("LocationId");
-                        }
-                        t
-                    })
-                    .collect();
-                let mut rule = json!({ "ListenerId": p.listener_id, "Targets": targets });
-                if let Some(loc) = &p.location_id {
-                    rule["LocationId"] = json!(loc);
-                }
-                rules.push(rule);
-                end = run_end;
-            }
-            let body = json!({
-                "LoadBalancerId": self.load_balancer_id.as_str(),
-                "ModifyList": rules,
-            });
-            let result = self
-                .write_task::<Nothing>("BatchModifyTargetWeight", body)
-                .await
-                .map(|_| ());
-            out.push((start..end, result));
-            start = end;
-        }
-        out
-    }
 }
 
-fn found(
+pub(super) fn found(
     listed: &std::result::Result<HashMap<String, Backend>, Error>,
     id: &str,
     claim: &str,

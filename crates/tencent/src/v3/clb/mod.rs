@@ -23,6 +23,7 @@
 //! twice is yielded once.
 
 mod batch;
+mod batch_weight;
 mod classic;
 mod describe;
 mod id;
