@@ -296,3 +296,6 @@ fn bad_id(id: &str) -> Error {
         format!("{id:?} is not a BMLB binding id (INSTANCE_ID:PORT, e.g. cpm-abcdefgh:80)"),
     )
 }
+
+#[cfg(test)]
+mod tests;
