@@ -380,7 +380,7 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         println!("  {target}  ({n} members)");
     }
     println!();
-    println!("Tencent Cloud (CLB legacy and API 3.0, BMLB legacy) - point both endpoints at {url}");
+    println!("Tencent Cloud (CLB and BMLB, legacy and API 3.0) - point both endpoints at {url}");
     println!(
         "  export TENCENTCLOUD_SECRET_ID={}",
         emu.tencent().secret_id
