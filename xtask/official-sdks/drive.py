@@ -28,6 +28,11 @@ TC_REGION = "ap-guangzhou"
 CLB_STANDARD = "lb-std00001"
 CLB_CLASSIC = "lb-cls00001"
 CLB_TCP = "lbl-tcp00001"
+CLB_UDP = "lbl-udp00001"
+CLB_HTTP = "lbl-http0001"
+CLB_RULE_STATIC = "loc-rule0002"
+BMLB_LB = "lb-abcdefgh"
+BMLB_L4 = "lbl-bml4tcp1"
 ELB_POOL = "36ce7086-a496-4666-9064-5ba0e6840c75"  # 6 members
 ELB_SUBNET = "c09f620e-3492-4429-ac15-445d5dd9ca74"
 APIG_INSTANCE = "eddc4d25480b4cd6b512f270a1b8b341"
@@ -215,6 +220,7 @@ def tencent(base):
         return differ("load balancers", lbs, [CLB_STANDARD]) or differ("targets", n, 6)
 
     new = ("ins-eeee5555", 8081)
+    moved = (new[0], 8082)
 
     @step("tencent RegisterTargets (TCP listener) + DescribeTaskStatus + DescribeTargets")
     def register():
@@ -253,11 +259,161 @@ def tencent(base):
                 models.DeregisterTargetsRequest,
                 LoadBalancerId=CLB_STANDARD,
                 ListenerId=CLB_TCP,
-                Targets=[{"InstanceId": new[0], "Port": new[1]}],
+                Targets=[{"InstanceId": moved[0], "Port": moved[1]}],
             )
         )
-        before.pop(new, None)
+        before.pop(moved, None)
         return wait(r.RequestId) or differ("targets", targets_of(CLB_STANDARD, CLB_TCP), before)
+
+    @step("tencent ModifyTargetPort + DescribeTaskStatus + DescribeTargets")
+    def modify_port():
+        r = client.ModifyTargetPort(
+            req(
+                models.ModifyTargetPortRequest,
+                LoadBalancerId=CLB_STANDARD,
+                ListenerId=CLB_TCP,
+                Targets=[{"InstanceId": new[0], "Port": new[1]}],
+                NewPort=8082,
+            )
+        )
+        problem = wait(r.RequestId)
+        got = targets_of(CLB_STANDARD, CLB_TCP)
+        return problem or differ("moved target", (got.get(new), got.get(moved)), (None, 35))
+
+    @step("tencent BatchRegisterTargets (two listeners and a missing one: FailListenerIdSet) + DescribeTaskStatus")
+    def batch_register():
+        r = client.BatchRegisterTargets(
+            req(
+                models.BatchRegisterTargetsRequest,
+                LoadBalancerId=CLB_STANDARD,
+                Targets=[
+                    {"ListenerId": CLB_TCP, "Port": 9100, "EniIp": "10.0.5.1", "Weight": 7},
+                    {"ListenerId": CLB_UDP, "Port": 9100, "EniIp": "10.0.5.2"},
+                    {"ListenerId": CLB_HTTP, "LocationId": CLB_RULE_STATIC, "Port": 9100, "InstanceId": "ins-bbbb9999"},
+                    {"ListenerId": "lbl-nothere1", "Port": 9100, "EniIp": "10.0.5.3"},
+                ],
+            )
+        )
+        return (
+            differ("FailListenerIdSet", r.FailListenerIdSet, ["lbl-nothere1"])
+            or wait(r.RequestId)
+            or differ("new TCP target", targets_of(CLB_STANDARD, CLB_TCP).get(("10.0.5.1", 9100)), 7)
+        )
+
+    @step("tencent BatchModifyTargetWeight + DescribeTaskStatus")
+    def batch_weight():
+        r = client.BatchModifyTargetWeight(
+            req(
+                models.BatchModifyTargetWeightRequest,
+                LoadBalancerId=CLB_STANDARD,
+                ModifyList=[
+                    {"ListenerId": CLB_TCP, "Targets": [{"EniIp": "10.0.5.1", "Port": 9100}], "Weight": 55},
+                    {"ListenerId": CLB_UDP, "Targets": [{"EniIp": "10.0.5.2", "Port": 9100, "Weight": 56}]},
+                ],
+            )
+        )
+        return wait(r.RequestId) or differ(
+            "weights",
+            (
+                targets_of(CLB_STANDARD, CLB_TCP).get(("10.0.5.1", 9100)),
+                targets_of(CLB_STANDARD, CLB_UDP).get(("10.0.5.2", 9100)),
+            ),
+            (55, 56),
+        )
+
+    @step("tencent BatchDeregisterTargets + DescribeTaskStatus")
+    def batch_deregister():
+        r = client.BatchDeregisterTargets(
+            req(
+                models.BatchDeregisterTargetsRequest,
+                LoadBalancerId=CLB_STANDARD,
+                Targets=[
+                    {"ListenerId": CLB_TCP, "Port": 9100, "EniIp": "10.0.5.1"},
+                    {"ListenerId": CLB_UDP, "Port": 9100, "EniIp": "10.0.5.2"},
+                    {"ListenerId": CLB_HTTP, "LocationId": CLB_RULE_STATIC, "Port": 9100, "InstanceId": "ins-bbbb9999"},
+                ],
+            )
+        )
+        return (
+            differ("FailListenerIdSet", r.FailListenerIdSet, [])
+            or wait(r.RequestId)
+            or differ("gone", targets_of(CLB_STANDARD, CLB_TCP).get(("10.0.5.1", 9100)), None)
+        )
+
+    @step("tencent RegisterTargetsWithClassicalLB + DeregisterTargetsFromClassicalLB (classic CLB) + tasks")
+    def classic_writes():
+        def ids():
+            r = client.DescribeClassicalLBTargets(
+                req(models.DescribeClassicalLBTargetsRequest, LoadBalancerId=CLB_CLASSIC)
+            )
+            return {t.InstanceId: t.Weight for t in r.Targets or []}
+
+        r = client.RegisterTargetsWithClassicalLB(
+            req(
+                models.RegisterTargetsWithClassicalLBRequest,
+                LoadBalancerId=CLB_CLASSIC,
+                Targets=[{"InstanceId": "ins-clssdk01", "Weight": 21}],
+            )
+        )
+        problem = wait(r.RequestId) or differ("classic weight", ids().get("ins-clssdk01"), 21)
+        if problem:
+            return problem
+        r = client.DeregisterTargetsFromClassicalLB(
+            req(
+                models.DeregisterTargetsFromClassicalLBRequest,
+                LoadBalancerId=CLB_CLASSIC,
+                InstanceIds=["ins-clssdk01"],
+            )
+        )
+        return wait(r.RequestId) or differ("classic gone", "ins-clssdk01" in ids(), False)
+
+    @step("tencent BMLB (CommonClient bmlb 2018-06-25): DescribeL4Backends, BindL4Backends, DescribeLoadBalancerTaskResult, UnbindL4Backends")
+    def bmlb_l4():
+        from tencentcloud.common.common_client import CommonClient
+
+        bm = CommonClient("bmlb", "2018-06-25", cred, TC_REGION, ClientProfile(httpProfile=http))
+
+        def backends():
+            r = bm.call_json(
+                "DescribeL4Backends", {"LoadBalancerId": BMLB_LB, "ListenerId": BMLB_L4}
+            )["Response"]
+            return {(b["InstanceId"], b["Port"]): (b["BindType"], b["Weight"]) for b in r["BackendSet"]}
+
+        def bm_wait(task):
+            for _ in range(100):
+                st = bm.call_json("DescribeLoadBalancerTaskResult", {"TaskId": task})["Response"]["Status"]
+                if st == 0:
+                    return None
+                if st != 2:
+                    return f"task {task} status {st}"
+                time.sleep(0.05)
+            return f"task {task} still in progress"
+
+        problem = differ("bindings", len(backends()), 2)
+        if problem:
+            return problem
+        r = bm.call_json(
+            "BindL4Backends",
+            {
+                "LoadBalancerId": BMLB_LB,
+                "ListenerId": BMLB_L4,
+                "BindType": 1,
+                "BackendSet": [{"InstanceId": "10.3.0.99", "Port": 9001, "Weight": 9}],
+            },
+        )["Response"]
+        problem = bm_wait(r["TaskId"]) or differ("bound", backends().get(("10.3.0.99", 9001)), (1, 9))
+        if problem:
+            return problem
+        r = bm.call_json(
+            "UnbindL4Backends",
+            {
+                "LoadBalancerId": BMLB_LB,
+                "ListenerId": BMLB_L4,
+                "BindType": 1,
+                "BackendSet": [{"InstanceId": "10.3.0.99", "Port": 9001}],
+            },
+        )["Response"]
+        return bm_wait(r["TaskId"]) or differ("unbound", backends().get(("10.3.0.99", 9001)), None)
 
     @step("tencent error: DescribeTargets of an unknown CLB raises the cloud's code")
     def unknown():
@@ -383,7 +539,13 @@ def tencent(base):
         describe_health,
         register,
         modify,
+        modify_port,
         deregister,
+        batch_register,
+        batch_weight,
+        batch_deregister,
+        classic_writes,
+        bmlb_l4,
         unknown,
         get_method,
         signature_v1,

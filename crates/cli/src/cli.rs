@@ -265,13 +265,18 @@ pub enum Command {
 
 /// `lbb add`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("place").required(true).multiple(false).args(["address", "instance", "from"])))]
 pub struct AddArgs {
     /// The target to add to.
     #[arg(value_parser = parse_target)]
     pub target: Target,
-    /// The backend's IP address.
-    #[arg(long, value_name = "IP", required_unless_present = "from")]
+    /// The backend's IP address (or give --instance).
+    #[arg(long, value_name = "IP")]
     pub address: Option<IpAddr>,
+    /// The cloud instance to add, by id, where the target takes one (Tencent CLB:
+    /// `ins-...`; a classic CLB only takes this).
+    #[arg(long, value_parser = parse_id, value_name = "ID")]
+    pub instance: Option<ResourceId>,
     /// The port traffic is sent to (1-65535).
     #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N", required_unless_present = "from")]
     pub port: Option<Port>,
@@ -279,7 +284,7 @@ pub struct AddArgs {
     /// lines with address, port, weight, name, subnet; --weight, --subnet, --name,
     /// --admin-up apply to rows without their own. One row per item says what
     /// happened; one already there is a success.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["address", "port", "dry_run"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["port", "dry_run"])]
     pub from: Option<PathBuf>,
     /// Weight (the target's range: ELB 0-100, APIG 0-10000); the provider's default
     /// when not given.

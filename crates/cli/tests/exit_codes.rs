@@ -71,7 +71,25 @@ fn exit_2_usage_and_invalid_input() {
         "{}",
         err.stderr
     );
-    // Not supported by the provider.
+    // Not supported by the provider (the legacy BMLB API is read-only).
+    #[cfg(feature = "tencent-bmlb")]
+    {
+        let err = env
+            .lbb([
+                "add",
+                "tencent-bmlb:lb-abcdefgh/lbl-abcdefgh/dm-abcdefgh/loc-abcdefgh",
+                "--address",
+                "10.0.0.1",
+                "--port",
+                "80",
+            ])
+            .code(2);
+        assert_eq!(
+            err.error_line(),
+            "lbb: unsupported: adding a backend is not supported by tencent-bmlb"
+        );
+    }
+    // Issue 10: a legacy classic CLB takes writes, by instance id only.
     #[cfg(feature = "tencent-clb")]
     {
         let err = env
@@ -84,10 +102,7 @@ fn exit_2_usage_and_invalid_input() {
                 "80",
             ])
             .code(2);
-        assert_eq!(
-            err.error_line(),
-            "lbb: unsupported: adding a backend is not supported by tencent-clb"
-        );
+        assert!(err.error_line().contains("--instance"), "{}", err.stderr);
     }
     // A provider this build does not have.
     #[cfg(not(feature = "tencent-clb"))]

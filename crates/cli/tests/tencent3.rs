@@ -179,3 +179,92 @@ fn add_set_remove_on_a_listener_with_api_3() {
         .code(2);
     assert!(run.error_line().contains(demo::TCP), "{}", run.stderr);
 }
+
+#[test]
+fn add_by_instance_and_set_port_with_api_3_and_legacy_writes() {
+    let env = Env::demo();
+    let target = format!("tencent-clb:{}/{}", demo::STANDARD, demo::TCP);
+    let added = env
+        .lbb([
+            "--tencent-api",
+            "3",
+            "add",
+            &target,
+            "--instance",
+            "ins-clitest1",
+            "--port",
+            "8443",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(added["id"], "lbl-tcp00001:ins-clitest1:8443");
+    let moved = env
+        .lbb([
+            "--tencent-api",
+            "3",
+            "set",
+            &target,
+            "lbl-tcp00001:ins-clitest1:8443",
+            "--port",
+            "8444",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(moved["id"], "lbl-tcp00001:ins-clitest1:8444");
+    assert_eq!(moved["port"], 8444);
+    // --address and --instance: exactly one.
+    env.lbb([
+        "--tencent-api",
+        "3",
+        "add",
+        &target,
+        "--instance",
+        "ins-clitest2",
+        "--address",
+        "10.0.0.1",
+        "--port",
+        "80",
+    ])
+    .code(2);
+    env.lbb(["--tencent-api", "3", "add", &target, "--port", "80"])
+        .code(2);
+    // Legacy mode writes a classic CLB (the harness pins LBB_TENCENT_API=legacy).
+    let legacy = env
+        .lbb([
+            "add",
+            "tencent-clb:lb-abcdefgh",
+            "--instance",
+            "ins-clitest3",
+            "--weight",
+            "4",
+            "--port",
+            "80",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        (legacy["id"].as_str(), legacy["weight"].as_u64()),
+        (Some("ins-clitest3"), Some(4))
+    );
+    let set = env
+        .lbb([
+            "set",
+            "tencent-clb:lb-abcdefgh",
+            "ins-clitest3",
+            "--weight",
+            "6",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(set["weight"], 6);
+    env.lbb(["remove", "tencent-clb:lb-abcdefgh", "ins-clitest3"])
+        .ok();
+}

@@ -17,6 +17,7 @@ use crate::{Error, ProviderKind, ResourceId, Result};
 /// | `tencent-clb:LB_ID/LISTENER_ID` | one listener of a CLB (API 3.0) |
 /// | `tencent-clb:LB_ID/LISTENER_ID/LOCATION_ID` | one layer-7 rule of a CLB (API 3.0) |
 /// | `tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID` | hosts on a BMLB forwarding path |
+/// | `tencent-bmlb:LB_ID/LISTENER_ID` | hosts on a BMLB layer-4 listener (API 3.0) |
 ///
 /// Every id is a checked [`ResourceId`], so a target can always go into a URL.
 ///
@@ -27,7 +28,9 @@ use crate::{Error, ProviderKind, ResourceId, Result};
 /// let rule: Target = "tencent-clb:lb-1/lbl-2/loc-3".parse()?;
 /// assert_eq!(rule.to_string(), "tencent-clb:lb-1/lbl-2/loc-3");
 /// assert!("tencent-clb:lb-1/lbl-2/loc-3/x".parse::<Target>().is_err());
-/// assert!("tencent-bmlb:lb-1/lbl-2".parse::<Target>().is_err());
+/// let l4: Target = "tencent-bmlb:lb-1/lbl-2".parse()?;
+/// assert_eq!(l4.to_string(), "tencent-bmlb:lb-1/lbl-2");
+/// assert!("tencent-bmlb:lb-1/lbl-2/dm-3".parse::<Target>().is_err());
 /// # Ok::<(), lb_backends_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -70,6 +73,13 @@ pub enum Target {
         /// The forwarding path (location) id.
         location_id: ResourceId,
     },
+    /// A BMLB layer-4 listener (API 3.0).
+    TencentBmlbListener {
+        /// The load balancer id.
+        load_balancer_id: ResourceId,
+        /// The layer-4 listener id.
+        listener_id: ResourceId,
+    },
 }
 
 impl Target {
@@ -79,7 +89,9 @@ impl Target {
             Self::HuaweiElb { .. } => ProviderKind::HuaweiElb,
             Self::HuaweiApig { .. } => ProviderKind::HuaweiApig,
             Self::TencentClb { .. } | Self::TencentClbListener { .. } => ProviderKind::TencentClb,
-            Self::TencentBmlb { .. } => ProviderKind::TencentBmlb,
+            Self::TencentBmlb { .. } | Self::TencentBmlbListener { .. } => {
+                ProviderKind::TencentBmlb
+            }
         }
     }
 
@@ -106,6 +118,10 @@ impl Target {
                 domain_id,
                 location_id,
             } => vec![load_balancer_id, listener_id, domain_id, location_id],
+            Self::TencentBmlbListener {
+                load_balancer_id,
+                listener_id,
+            } => vec![load_balancer_id, listener_id],
         }
     }
 }
@@ -150,7 +166,7 @@ impl FromStr for Target {
                     "domain id",
                     "location id",
                 ],
-                "tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID",
+                "tencent-bmlb:LB_ID/LISTENER_ID[/DOMAIN_ID/LOCATION_ID]",
             ),
         };
         // A single id is taken whole, so `huawei-elb:../x` is refused for its
@@ -163,7 +179,12 @@ impl FromStr for Target {
         // A CLB target may stop after the load balancer or the listener.
         let given = parts.len();
         let optional_tail = provider == ProviderKind::TencentClb;
-        if parts.len() != names.len() && !(optional_tail && parts.len() < names.len()) {
+        // A BMLB target is a layer-4 listener (two ids) or a layer-7 location (four).
+        let bmlb_listener = provider == ProviderKind::TencentBmlb && parts.len() == 2;
+        if parts.len() != names.len()
+            && !(optional_tail && parts.len() < names.len())
+            && !bmlb_listener
+        {
             return Err(Error::invalid_input(format!(
                 "target {s:?} does not have the form {shape}"
             )));
@@ -189,6 +210,10 @@ impl FromStr for Target {
                 load_balancer_id: next()?,
                 listener_id: next()?,
                 location_id: next().ok(),
+            },
+            ProviderKind::TencentBmlb if given == 2 => Self::TencentBmlbListener {
+                load_balancer_id: next()?,
+                listener_id: next()?,
             },
             ProviderKind::TencentBmlb => Self::TencentBmlb {
                 load_balancer_id: next()?,
@@ -227,6 +252,7 @@ mod tests {
             "tencent-clb:lb-abcdefgh/lbl-abcdefgh",
             "tencent-clb:lb-abcdefgh/lbl-abcdefgh/loc-abcdefgh",
             "tencent-bmlb:lb-a/lbl-b/dm-c/loc-d",
+            "tencent-bmlb:lb-a/lbl-b",
         ] {
             let t: Target = text.parse().unwrap();
             assert_eq!(t.to_string(), text);

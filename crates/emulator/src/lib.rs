@@ -198,7 +198,16 @@
 //! `X-TC-Action`, TC3-HMAC-SHA256 (or signature v1, as the SDKs' `signMethod` chooses)
 //! checked independently of the clients (5 minutes of skew at most); standard and
 //! classic CLBs from the fleet's `tencent.clb3` section ([`fleet::clb3`]) and every
-//! legacy CLB as a classic one: see [`tencent::v3`].
+//! legacy CLB as a classic one: see [`tencent::v3`]. API 3.0 (BMLB, `2018-06-25`): the
+//! fleet's BMLB locations (layer 7) and `l4Listeners` (layer 4).
+//!
+//! Writes (API 3.0 CLB, batch and classic; BMLB; legacy classic CLB) are asynchronous
+//! tasks: applied at once, the load balancer busy for
+//! [`Emulator::set_tencent_task_delay`] (another write meanwhile is refused). Knobs:
+//! [`Emulator::fail_next_tencent_task`] (a task that fails and is undone),
+//! [`Emulator::set_tencent_failing_listeners`] (partial batch failure,
+//! `FailListenerIdSet`), [`Emulator::set_tencent_health_delay`] (a new target is
+//! `Unknown`, then `Alive`); [`Emulator::tencent_action_count`] counts API 3.0 calls.
 //!
 //! # Faults
 //!
@@ -371,6 +380,45 @@ impl Emulator {
     /// `DescribeTaskStatus` answers 2 (in progress) until it ends.
     pub fn set_tencent_task_delay(&self, delay: Duration) {
         lock(&self.state.tencent).task_delay = delay;
+    }
+
+    /// The next Tencent write task fails (API 3.0 `DescribeTaskStatus` `Status` 1
+    /// with `message`; BMLB `DescribeLoadBalancerTaskResult` 1; legacy
+    /// `DescribeLoadBalancersTaskResult` 1), and its write is not applied. Each call
+    /// arms one more failing task.
+    pub fn fail_next_tencent_task(&self, message: impl Into<String>) {
+        lock(&self.state.tencent)
+            .fail_next_tasks
+            .push_back(message.into());
+    }
+
+    /// Batch calls (`BatchRegisterTargets`, `BatchDeregisterTargets`) fail on these
+    /// listeners: they are answered in `FailListenerIdSet` and their targets are not
+    /// written; the other listeners' are. An empty list ends it.
+    pub fn set_tencent_failing_listeners<I, S>(&self, listeners: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        lock(&self.state.tencent).failing_listeners =
+            listeners.into_iter().map(Into::into).collect();
+    }
+
+    /// How long a Tencent target bound while the emulator runs stays `Unknown` before
+    /// its health is `Alive` (default 500 ms).
+    pub fn set_tencent_health_delay(&self, delay: Duration) {
+        lock(&self.state.tencent).health_delay = delay;
+    }
+
+    /// How many Tencent API 3.0 calls of `action` (e.g. `BatchRegisterTargets`) were
+    /// authenticated and handled since the start (faults injected before the handler
+    /// are not counted).
+    pub fn tencent_action_count(&self, action: &str) -> u64 {
+        lock(&self.state.tencent)
+            .action_counts
+            .get(action)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// How many Tencent nonces the server remembers (each accepted request adds one).

@@ -21,10 +21,12 @@ const GENERATED_CLB: &str = "lb-gen00001";
 /// Id of the generated standard CLB (API 3.0).
 const GENERATED_CLB3: &str = "lb-gen3std1";
 const GENERATED_BMLB: [&str; 4] = ["lb-genbm001", "lbl-gen00001", "dm-gen00001", "loc-gen00001"];
+/// Id of the generated BMLB layer-4 listener (API 3.0).
+const GENERATED_BMLB_L4: [&str; 2] = ["lb-genbm001", "lbl-gen4l001"];
 
 /// A local stand-in for the Huawei Cloud ELB v3 (members) and VPC v1 (ports) APIs and
-/// the Tencent Cloud CLB and BMLB APIs: legacy (/v2/index.php) and, for CLB, API 3.0
-/// (POST or GET /, TC3-HMAC-SHA256 or signature v1).
+/// the Tencent Cloud CLB and BMLB APIs: legacy (/v2/index.php) and API 3.0 (POST or
+/// GET /, TC3-HMAC-SHA256 or signature v1), with asynchronous write tasks.
 ///
 /// Serves every API on one loopback port, with token (X-Auth-Token) and AK/SK
 /// (SDK-HMAC-SHA256) authentication, the create-member rules, marker paging, Tencent
@@ -54,6 +56,10 @@ Examples:
       two rules) of 320 targets. The demo fleet's API 3.0 ids: lb-std00001 (standard:
       lbl-tcp00001, lbl-udp00001, lbl-http0001 with loc-rule0001 and loc-rule0002)
       and lb-cls00001 (classic); every legacy CLB is a classic CLB on API 3.0.
+      BMLB on API 3.0: the layer-7 path lb-abcdefgh/lbl-abcdefgh/dm-abcdefgh/
+      loc-abcdefgh and the layer-4 listener lb-abcdefgh/lbl-bml4tcp1.
+  lbb-emulator --tencent-task-ms 2000 --tencent-failing-listeners lbl-tcp00001
+      Tencent write tasks take 2 s; batch calls fail on listener lbl-tcp00001.
 
 Fault kinds: server-error (500/502/503), throttle (429 + Retry-After), drop (close the
 connection without answering), truncate (cut the body short), drop-after-commit (do
@@ -134,6 +140,30 @@ struct Cli {
     #[arg(long, value_name = "N")]
     clb3_targets: Option<usize>,
 
+    /// Also generate a BMLB layer-4 listener for API 3.0 (lb-genbm001/lbl-gen4l001)
+    /// with N bindings.
+    #[arg(long, value_name = "N")]
+    bmlb_l4_bindings: Option<usize>,
+
+    /// How long a Tencent write task runs (API 3.0 and legacy), in milliseconds;
+    /// the load balancer is busy meanwhile.
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    tencent_task_ms: u64,
+
+    /// How long a newly bound Tencent CLB target is `Unknown` before it is `Alive`,
+    /// in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    tencent_health_delay_ms: u64,
+
+    /// Listeners that Tencent batch calls fail on (`FailListenerIdSet`),
+    /// comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    tencent_failing_listeners: Vec<String>,
+
+    /// The next N Tencent write tasks fail (`Status` 1) and are not applied.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    tencent_failing_tasks: usize,
+
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency_ms: u64,
@@ -188,6 +218,16 @@ fn fleet(cli: &Cli) -> Result<Fleet, lb_backends_emulator::Error> {
         fleet.merge(Fleet::generate_bmlb(
             lb, listener, domain, location, n, cli.seed,
         ));
+    }
+    if let Some(n) = cli.bmlb_l4_bindings {
+        let [lb, listener] = GENERATED_BMLB_L4;
+        let generated =
+            Fleet::generate_bmlb(lb, listener, "dm-gen4l001", "loc-gen4l001", n, cli.seed);
+        let mut l4 = lb_backends_emulator::fleet::BmlbL4Listener::new(lb, listener);
+        l4.bindings = generated.tencent.bmlb.locations[0].bindings.clone();
+        let mut extra = Fleet::new();
+        extra.tencent.bmlb.l4_listeners.push(l4);
+        fleet.merge(extra);
     }
     Ok(fleet)
 }
@@ -277,6 +317,15 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
                 l.bindings.len(),
             )
         }))
+        .chain(fleet.tencent.bmlb.l4_listeners.iter().map(|l| {
+            (
+                format!(
+                    "tencent-bmlb:{}/{} (API 3.0, layer 4)",
+                    l.load_balancer_id, l.listener_id
+                ),
+                l.bindings.len(),
+            )
+        }))
         .collect();
     let mut builder = Emulator::builder()
         .fleet(fleet)
@@ -298,6 +347,12 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         builder = builder.generated_elb_pool(&cli.pool_id, n, cli.seed);
     }
     let emu = builder.start().await?;
+    emu.set_tencent_task_delay(Duration::from_millis(cli.tencent_task_ms));
+    emu.set_tencent_health_delay(Duration::from_millis(cli.tencent_health_delay_ms));
+    emu.set_tencent_failing_listeners(cli.tencent_failing_listeners.clone());
+    for _ in 0..cli.tencent_failing_tasks {
+        emu.fail_next_tencent_task("the task failed (lbb-emulator --tencent-failing-tasks)");
+    }
     let h = emu.huawei();
     let url = emu.base_url();
     println!("lbb-emulator listening on {url}");
@@ -335,7 +390,7 @@ async fn run(cli: Cli) -> Result<(), lb_backends_emulator::Error> {
         println!("  {target}  ({n} members)");
     }
     println!();
-    println!("Tencent Cloud (CLB legacy and API 3.0, BMLB legacy) - point both endpoints at {url}");
+    println!("Tencent Cloud (CLB and BMLB, legacy and API 3.0) - point both endpoints at {url}");
     println!(
         "  export TENCENTCLOUD_SECRET_ID={}",
         emu.tencent().secret_id

@@ -197,6 +197,30 @@ pub const DECODERS: &[Decoder] = &[
         statuses: Statuses::Success,
         run: bmlb_record,
     },
+    Decoder {
+        name: "tencent3-targets-join",
+        calls: "lb_backends_tencent::fuzzing::clb3_join (v3::envelope::decode + ClbV3Provider::join: DescribeTargets fuzzed, DescribeTargetHealth the seed's)",
+        seeds: &[seed!("tencent3-clb_describe_targets.json")],
+        statuses: Statuses::Mixed,
+        run: tencent3_targets_join,
+    },
+    Decoder {
+        name: "tencent3-health-join",
+        calls: "lb_backends_tencent::fuzzing::clb3_join (v3::envelope::decode + ClbV3Provider::join: DescribeTargetHealth fuzzed, DescribeTargets the seed's)",
+        seeds: &[seed!("tencent3-clb_describe_target_health.json")],
+        statuses: Statuses::Mixed,
+        run: tencent3_health_join,
+    },
+    Decoder {
+        name: "tencent3-bmlb-backends",
+        calls: "lb_backends_tencent::fuzzing::bmlb3_backends (v3::envelope::decode + v3::bmlb::binding_backend)",
+        seeds: &[
+            seed!("tencent3-bmlb_describe_l7_backends.json"),
+            seed!("tencent3-bmlb_describe_l4_backends.json"),
+        ],
+        statuses: Statuses::Mixed,
+        run: tencent3_bmlb_backends,
+    },
 ];
 
 /// Violations known to come from open defects, tolerated by the smoke test and
@@ -749,6 +773,78 @@ fn clb_record(response: &RawResponse, _: &mut Rng) -> Verdict {
 
 fn bmlb_record(response: &RawResponse, _: &mut Rng) -> Verdict {
     record(response, lb_backends_tencent::fuzzing::bmlb_record)
+}
+
+/// The fixed halves of the DescribeTargets / DescribeTargetHealth join.
+const TC3_TARGETS: &str = seed!("tencent3-clb_describe_targets.json");
+const TC3_HEALTH: &str = seed!("tencent3-clb_describe_target_health.json");
+
+/// The API 3.0 checks of a decoded answer: HTTP 2xx, a `Response` object without
+/// `Error`.
+fn check_tc3_success(v: &mut Verdict, response: &RawResponse) {
+    check_status(v, response);
+    if !v.accepted {
+        return;
+    }
+    let ok = matches!(
+        parse(&response.body),
+        Some(Value::Object(body)) if matches!(body.get("Response"), Some(Value::Object(r)) if !r.contains_key("Error"))
+    );
+    if !ok {
+        v.violations.push((
+            "success-signal",
+            "accepted without a Response object free of Error".to_owned(),
+        ));
+    }
+}
+
+/// The join's ids are unique (a target listed twice is yielded once).
+fn check_unique_ids(v: &mut Verdict, backends: &[Backend]) {
+    let mut seen = std::collections::HashSet::new();
+    for b in backends {
+        if !seen.insert(b.id.as_str()) {
+            v.violations
+                .push(("ids-unique", format!("id {:?} yielded twice", b.id)));
+        }
+    }
+}
+
+fn tencent3_targets_join(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let health = RawResponse::new(200, HeaderMap::new(), TC3_HEALTH.to_owned());
+    let mut v = Verdict::default();
+    let Ok(backends) = lb_backends_tencent::fuzzing::clb3_join(response, &health) else {
+        return v;
+    };
+    v.accepted = true;
+    check_tc3_success(&mut v, response);
+    check_records(&mut v, &response.body, &backends, true);
+    check_unique_ids(&mut v, &backends);
+    v
+}
+
+fn tencent3_health_join(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let targets = RawResponse::new(200, HeaderMap::new(), TC3_TARGETS.to_owned());
+    let mut v = Verdict::default();
+    let Ok(backends) = lb_backends_tencent::fuzzing::clb3_join(&targets, response) else {
+        return v;
+    };
+    v.accepted = true;
+    check_tc3_success(&mut v, response);
+    // The records come from the (fixed) targets answer.
+    check_records(&mut v, &targets.body, &backends, true);
+    check_unique_ids(&mut v, &backends);
+    v
+}
+
+fn tencent3_bmlb_backends(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok(backends) = lb_backends_tencent::fuzzing::bmlb3_backends(response) else {
+        return v;
+    };
+    v.accepted = true;
+    check_tc3_success(&mut v, response);
+    check_records(&mut v, &response.body, &backends, true);
+    v
 }
 
 #[cfg(test)]

@@ -82,25 +82,12 @@ impl Clients {
             )),
             #[cfg(feature = "tencent-clb")]
             Target::TencentClb { .. } | Target::TencentClbListener { .. } => {
-                let client = self.tencent("tencent")?;
-                match (client.api(), target) {
-                    (crate::tencent::TencentApi::V3, _) => Ok(Box::new(
-                        crate::tencent::ClbV3Provider::for_target(client, target)?,
-                    )),
-                    (_, Target::TencentClbListener { .. }) => Err(Error::invalid_input(format!(
-                        "{target} names a listener: listener and rule targets need Tencent \
-                         API 3.0 (--tencent-api 3, LBB_TENCENT_API=3, or TencentApi::V3)"
-                    ))),
-                    _ => Ok(Box::new(crate::tencent::ClbProvider::for_target(
-                        client, target,
-                    )?)),
-                }
+                crate::tencent::clb_provider(self.tencent("tencent")?, target)
             }
             #[cfg(feature = "tencent-bmlb")]
-            Target::TencentBmlb { .. } => Ok(Box::new(crate::tencent::BmlbProvider::for_target(
-                self.tencent("tencent")?,
-                target,
-            )?)),
+            Target::TencentBmlb { .. } | Target::TencentBmlbListener { .. } => {
+                crate::tencent::bmlb_provider(self.tencent("tencent")?, target)
+            }
             #[allow(unreachable_patterns)]
             other => Err(Error::new(
                 ErrorKind::Unsupported,

@@ -176,6 +176,18 @@ impl TencentClient {
         action: &'static str,
         params: &[(&str, String)],
     ) -> Result<ApiRequest> {
+        self.legacy_request(service, action, params, true)
+    }
+
+    /// The request for a legacy `action`; `idempotent`: whether an attempt whose
+    /// outcome is unknown may be sent again.
+    fn legacy_request(
+        &self,
+        service: Service,
+        action: &'static str,
+        params: &[(&str, String)],
+        idempotent: bool,
+    ) -> Result<ApiRequest> {
         let endpoint = self.endpoint(service).ok_or_else(|| {
             Error::new(
                 ErrorKind::Unsupported,
@@ -187,7 +199,7 @@ impl TencentClient {
             HttpMethod::Post => Method::POST,
         };
         // A reading action may be sent again whatever the method.
-        let mut request = ApiRequest::new(action, method, endpoint).idempotent(true);
+        let mut request = ApiRequest::new(action, method, endpoint).idempotent(idempotent);
         let base = endpoint.url().path().trim_end_matches('/');
         if !base.ends_with(LEGACY_PATH) {
             request = request.segments(["v2", "index.php"]);
@@ -224,6 +236,26 @@ impl TencentClient {
         params: &[(&str, String)],
     ) -> Result<T> {
         let request = self.read_request(service, action, params)?;
+        let dialect = TencentDialect {
+            action,
+            region: &self.inner.region,
+            credentials: &self.inner.credentials,
+            signature_method: self.inner.signature_method,
+        };
+        self.inner.transport.send_json(&dialect, &request).await
+    }
+
+    /// Send a legacy write `action` (not sent again after an attempt whose outcome is
+    /// unknown) and decode its answer; the envelope is checked as for
+    /// [`describe`](Self::describe).
+    #[cfg(feature = "clb")]
+    pub(crate) async fn write_legacy<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        action: &'static str,
+        params: &[(&str, String)],
+    ) -> Result<T> {
+        let request = self.legacy_request(service, action, params, false)?;
         let dialect = TencentDialect {
             action,
             region: &self.inner.region,

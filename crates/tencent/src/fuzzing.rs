@@ -73,3 +73,38 @@ fn not_a_page(why: String) -> lb_backends_core::Error {
         format!("the response is not a page ({why})"),
     )
 }
+
+/// API 3.0 `DescribeTargets` and `DescribeTargetHealth` answers as a listing of
+/// `tencent-clb:LB` joins them: both envelopes opened strictly
+/// (`v3::envelope::decode`), then the provider's join (listener and rule structure,
+/// health keyed by listener, rule, IP and port, duplicates yielded once).
+#[cfg(feature = "clb")]
+pub fn clb3_join(targets: &RawResponse, health: &RawResponse) -> Result<Vec<Backend>> {
+    let t: crate::v3::clb::model::Targets =
+        crate::v3::envelope::decode("DescribeTargets", targets)?;
+    let h: crate::v3::clb::model::TargetHealthAnswer =
+        crate::v3::envelope::decode("DescribeTargetHealth", health)?;
+    let client = crate::TencentClient::builder()
+        .region("ap-guangzhou")
+        .credentials(crate::TencentCredentials::new("AKIDFUZZ", "fuzz")?)
+        .build()?;
+    let target = lb_backends_core::Target::TencentClb {
+        load_balancer_id: lb_backends_core::ResourceId::new("lb-fuzz0001")?,
+    };
+    crate::v3::clb::ClbV3Provider::for_target(client, &target)?.join(&t, &h)
+}
+
+/// An API 3.0 BMLB `DescribeL7Backends` / `DescribeL4Backends` answer as the BMLB
+/// listing decodes it: the envelope opened strictly, then every binding mapped
+/// (before the listing's de-duplication).
+#[cfg(feature = "bmlb")]
+pub fn bmlb3_backends(response: &RawResponse) -> Result<Vec<Backend>> {
+    let answer: crate::v3::bmlb::Backends =
+        crate::v3::envelope::decode("DescribeL7Backends", response)?;
+    let scope = serde_json::json!({"LoadBalancerId": "lb-fuzz0001", "ListenerId": "lbl-fuzz0001"});
+    Ok(answer
+        .set
+        .into_iter()
+        .filter_map(|r| crate::v3::bmlb::binding_backend(&scope, r))
+        .collect())
+}

@@ -2,20 +2,24 @@
 //! default, see [`v3`]) and the legacy API (`/v2/index.php`, signature v1).
 //!
 //! - [`ClbV3Provider`] (feature `clb`, API 3.0): standard and classic CLBs, whole, per
-//!   listener or per layer-7 rule, with health; add, weight and remove on a standard
-//!   CLB (asynchronous tasks, polled); chosen by [`TencentApi::V3`].
+//!   listener or per layer-7 rule, with health; add (by address or instance), weight,
+//!   port, remove and native batches on a standard CLB, add and remove on a classic
+//!   one (asynchronous tasks, polled); chosen by [`TencentApi::V3`].
+//! - [`BmlbV3Provider`] (feature `bmlb`, API 3.0): hosts bound to a BMLB layer-7
+//!   location or layer-4 listener; bind, unbind, weight, port (tasks polled).
+//! - [`bmlb_provider`] / [`clb_provider`]: the provider a target gets under the
+//!   client's [`TencentApi`].
 
 //! - [`TencentClient`]: region, [`TencentCredentials`], endpoints and one shared
 //!   HTTP transport; every attempt of every call (retries included) gets a fresh
 //!   `Timestamp`, `Nonce` and signature, and every answer is checked against the
 //!   `code`/`message`/`codeDesc` envelope (an error under HTTP 200 is still an error).
-//! - [`ClbProvider`] (feature `clb`, legacy): the backends of a CLB load balancer.
-//! - [`BmlbProvider`] (feature `bmlb`, legacy in both modes): the hosts bound to a BMLB
-//!   forwarding path.
-//!
-//! The legacy providers implement [`lb_backends_core::BackendProvider`] read-only;
-//! adding, changing and removing backends return
-//! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
+//! - [`ClbProvider`] (feature `clb`, legacy): the backends of a classic CLB load
+//!   balancer; add, weight and remove through the legacy write actions (tasks polled
+//!   with `DescribeLoadBalancersTaskResult`).
+//! - [`BmlbProvider`] (feature `bmlb`, legacy): the hosts bound to a BMLB forwarding
+//!   path, read-only (writes return
+//!   [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported)).
 //!
 //! ```no_run
 //! use lb_backends_core::{BackendProviderExt, Target};
@@ -63,6 +67,12 @@ pub use clb::ClbProvider;
 pub use client::{HttpMethod, Service, TencentClient, LEGACY_PATH};
 pub use credentials::TencentCredentials;
 pub use signer::SignatureMethod;
+#[cfg(feature = "bmlb")]
+pub use v3::bmlb::BmlbV3Provider;
+#[cfg(feature = "bmlb")]
+pub use v3::bmlb_provider;
 #[cfg(feature = "clb")]
 pub use v3::clb::ClbV3Provider;
+#[cfg(feature = "clb")]
+pub use v3::clb_provider;
 pub use v3::{TencentApi, ENV_TENCENT_API};

@@ -1,4 +1,4 @@
-//! `lbb add TARGET --address IP --port N [...] [--dry-run]`.
+//! `lbb add TARGET (--address IP | --instance ID) --port N [...] [--dry-run]`.
 
 use serde_json::json;
 
@@ -22,14 +22,22 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
         };
         return super::batch::add(ctx, &args.target, file, defaults).await;
     }
-    let (Some(address), Some(port)) = (args.address, args.port) else {
-        return Err(
-            lb_backends::Error::invalid_input("give --address and --port, or --from FILE").into(),
-        );
+    let Some(port) = args.port else {
+        return Err(lb_backends::Error::invalid_input("give --port, or --from FILE").into());
     };
     let provider = ctx.provider(&args.target)?;
     require(caps(&*provider).add, &*provider, "adding a backend")?;
-    let mut spec = NewBackend::new(address, port);
+    let mut spec = match (args.address, args.instance.clone()) {
+        (Some(address), _) => NewBackend::new(address, port),
+        (None, Some(instance)) => NewBackend::instance(instance, port),
+        // clap's group requires one of the three.
+        (None, None) => {
+            return Err(lb_backends::Error::invalid_input(
+                "give --address or --instance, or --from FILE",
+            )
+            .into())
+        }
+    };
     if let Some(w) = args.weight {
         spec = spec.with_weight(w);
     }

@@ -78,6 +78,10 @@ pub const TENCENT_CLB: &str = "lb-abcdefgh";
 /// 004's bare-metal host (`cpm-abcdefgh`, `Dead`) and one VM IP binding
 /// (`10.2.0.5:8080`, `Alive`).
 pub const TENCENT_BMLB: [&str; 4] = ["lb-abcdefgh", "lbl-abcdefgh", "dm-abcdefgh", "loc-abcdefgh"];
+/// Tencent BMLB layer-4 listener (API 3.0 only: load balancer, listener) with a
+/// bare-metal host (`cpm-l4host01:9000`) and a semi-managed one
+/// (`cpm-semi0001:9000`, `BindType` 2).
+pub const TENCENT_BMLB_L4: [&str; 2] = ["lb-abcdefgh", "lbl-bml4tcp1"];
 
 const AZ: &str = "cn-north-4a";
 const T0: &str = "2026-01-05T09:12:44Z";

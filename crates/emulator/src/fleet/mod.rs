@@ -25,9 +25,9 @@ pub use huawei::{
     ConnectionDrain, ElbFleet, HuaweiFleet, Member, MemberStatus, Pool, PoolIpVersion, PoolProtocol,
 };
 pub use tencent::{
-    clb3, BmlbBinding, BmlbFleet, BmlbLocation, ClassicListener, ClassicTarget, Clb3Fleet,
-    Clb3Listener, Clb3LoadBalancer, Clb3Rule, Clb3Target, ClbBackend, ClbFleet, ClbLoadBalancer,
-    ForcedError, TencentFleet, BM_OPERATES,
+    clb3, BmlbBinding, BmlbFleet, BmlbL4Listener, BmlbLocation, ClassicListener, ClassicTarget,
+    Clb3Fleet, Clb3Listener, Clb3LoadBalancer, Clb3Rule, Clb3Target, ClbBackend, ClbFleet,
+    ClbLoadBalancer, ForcedError, TencentFleet, BM_OPERATES,
 };
 pub use vpc::{FixedIp, Port, Subnet, VpcFleet};
 
@@ -96,6 +96,7 @@ impl Fleet {
         let t = other.tencent;
         self.tencent.clb.load_balancers.extend(t.clb.load_balancers);
         self.tencent.bmlb.locations.extend(t.bmlb.locations);
+        self.tencent.bmlb.l4_listeners.extend(t.bmlb.l4_listeners);
         self.tencent
             .clb3
             .load_balancers

@@ -27,7 +27,7 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    fn new(code: i64, detail: impl Into<String>) -> Failure {
+    pub(crate) fn new(code: i64, detail: impl Into<String>) -> Failure {
         let (desc, _) = describe(code);
         Failure {
             code,
@@ -104,14 +104,18 @@ fn params(
     Ok(all)
 }
 
-fn get<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn get<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn required<'a>(params: &'a [(String, String)], name: &str, code: i64) -> Result<&'a str, Failure> {
+pub(crate) fn required<'a>(
+    params: &'a [(String, String)],
+    name: &str,
+    code: i64,
+) -> Result<&'a str, Failure> {
     get(params, name)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| Failure::new(code, format!("missing parameter {name}")))
@@ -305,6 +309,12 @@ pub(crate) async fn entry(
         match get(&params, "Action").unwrap_or_default() {
             "DescribeLoadBalancerBackends" => describe_lb_backends(&store, &params),
             "DescribeBmLocationBackends" => describe_bm_location_backends(&store, &params),
+            action @ ("RegisterInstancesWithLoadBalancer"
+            | "DeregisterInstancesFromLoadBalancer"
+            | "ModifyLoadBalancerBackends"
+            | "DescribeLoadBalancersTaskResult") => {
+                super::legacy_write::dispatch(&mut store, action, &params)
+            }
             other => Err(Failure::new(
                 codes::INVALID_PARAMETER,
                 format!("unknown Action {other:?}"),

@@ -36,6 +36,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod api;
+mod legacy_write;
 pub mod sign;
 pub(crate) mod store;
 pub mod v3;

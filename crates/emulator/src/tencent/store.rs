@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::fleet::{BmlbLocation, Clb3LoadBalancer, ClbLoadBalancer, TencentFleet};
+use crate::fleet::{BmlbL4Listener, BmlbLocation, Clb3LoadBalancer, ClbLoadBalancer, TencentFleet};
 
 /// How long a nonce is remembered: a request's timestamp may be 5 minutes old and a
 /// replay may come 5 minutes after it.
@@ -20,6 +20,10 @@ pub(crate) struct TencentStore {
     pub bmlb_lbs: HashSet<String>,
     /// BMLB locations by their four ids.
     pub bmlb: HashMap<[String; 4], BmlbLocation>,
+    /// BMLB layer-4 listeners by load balancer and listener (API 3.0).
+    pub bmlb4: BTreeMap<(String, String), BmlbL4Listener>,
+    /// How many BMLB and legacy tasks were started (their ids are numbered).
+    pub task_counter: u64,
     /// CLB load balancers as API 3.0 serves them, by id (the legacy section's as
     /// classic CLBs, then the `clb3` section's).
     pub clb3: BTreeMap<String, Clb3LoadBalancer>,
@@ -27,6 +31,14 @@ pub(crate) struct TencentStore {
     pub(crate) tasks: HashMap<String, super::v3::clb_write::Task>,
     /// How long an API 3.0 task runs.
     pub task_delay: std::time::Duration,
+    /// How long a newly bound target stays `Unknown` before it is `Alive`.
+    pub health_delay: std::time::Duration,
+    /// The messages of the next tasks that fail (their writes are not applied).
+    pub fail_next_tasks: std::collections::VecDeque<String>,
+    /// Listeners a batch call fails on (`FailListenerIdSet`).
+    pub failing_listeners: HashSet<String>,
+    /// API 3.0 calls that reached their handler, by action.
+    pub action_counts: HashMap<String, u64>,
     /// Seconds added to the real clock (a server whose clock is off).
     pub clock_offset: i64,
     /// `SecretId` + nonce -> when it was first seen (server time).
@@ -37,6 +49,7 @@ impl TencentStore {
     pub(crate) fn load(fleet: &TencentFleet) -> TencentStore {
         let mut store = TencentStore {
             task_delay: super::v3::clb_write::DEFAULT_TASK_DELAY,
+            health_delay: super::v3::clb_write::DEFAULT_HEALTH_DELAY,
             ..TencentStore::default()
         };
         for lb in &fleet.clb.load_balancers {
@@ -47,6 +60,13 @@ impl TencentStore {
         }
         for lb in &fleet.clb3.load_balancers {
             store.clb3.insert(lb.load_balancer_id.clone(), lb.clone());
+        }
+        for l in &fleet.bmlb.l4_listeners {
+            store.bmlb_lbs.insert(l.load_balancer_id.clone());
+            store.bmlb4.insert(
+                (l.load_balancer_id.clone(), l.listener_id.clone()),
+                l.clone(),
+            );
         }
         for loc in &fleet.bmlb.locations {
             store.bmlb_lbs.insert(loc.load_balancer_id.clone());

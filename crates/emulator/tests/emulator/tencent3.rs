@@ -17,6 +17,7 @@ struct Call<'a> {
     skew: i64,
     token: Option<&'a str>,
     version: &'a str,
+    service: &'a str,
 }
 
 impl<'a> Call<'a> {
@@ -28,6 +29,15 @@ impl<'a> Call<'a> {
             skew: 0,
             token: None,
             version: "2018-03-17",
+            service: "clb",
+        }
+    }
+
+    fn bmlb(action: &'a str, body: Value) -> Call<'a> {
+        Call {
+            version: "2018-06-25",
+            service: "bmlb",
+            ..Call::new(action, body)
         }
     }
 
@@ -40,7 +50,7 @@ impl<'a> Call<'a> {
             query: "",
             headers: &[("content-type", "application/json"), ("host", &host)],
             body: body.as_bytes(),
-            service: "clb",
+            service: self.service,
             timestamp: ts,
             secret_id: DEFAULT_TENCENT_SECRET_ID,
             secret_key: self.key,
@@ -562,4 +572,170 @@ async fn signature_v1_as_the_sdk_sends_it() {
     assert_eq!(code(&r), "AuthFailure.SignatureFailure", "{r}");
     let r = v1(&emu, "POST", "HmacSHA256", key, 16, &describe[1..]).await;
     assert_eq!(code(&r), "MissingParameter", "{r}");
+}
+
+/// Poll `DescribeTaskStatus` until the task ends; its final answer.
+async fn task_end(emu: &Emulator, task: &str) -> Value {
+    loop {
+        let r = Call::new("DescribeTaskStatus", json!({ "TaskId": task }))
+            .send(emu)
+            .await;
+        if r["Status"] != 2 {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn batches_fail_named_listeners_and_ports_move_and_tasks_can_fail() {
+    let emu = demo().await;
+    emu.set_tencent_task_delay(std::time::Duration::from_millis(20));
+    emu.set_tencent_failing_listeners([ids::UDP]);
+    let r = Call::new(
+        "BatchRegisterTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "Targets": [
+            {"ListenerId": ids::TCP, "Port": 81, "EniIp": "10.7.0.1"},
+            {"ListenerId": ids::UDP, "Port": 81, "EniIp": "10.7.0.2"},
+            {"ListenerId": ids::HTTP, "LocationId": ids::RULE_API, "Port": 81, "InstanceId": "ins-batch001"},
+            {"ListenerId": "lbl-nothere0", "Port": 81, "EniIp": "10.7.0.3"},
+        ]}),
+    )
+    .send(&emu)
+    .await;
+    let failed = &r["FailListenerIdSet"];
+    assert_eq!(*failed, json!(["lbl-nothere0", ids::UDP]), "{r}");
+    let task = r["RequestId"].as_str().unwrap().to_string();
+    assert_eq!(task_end(&emu, &task).await["Status"], 0);
+    let r = Call::new("DescribeTargets", json!({"LoadBalancerId": ids::STANDARD}))
+        .send(&emu)
+        .await;
+    let text = r.to_string();
+    assert!(text.contains("10.7.0.1") && text.contains("ins-batch001"));
+    assert!(!text.contains("10.7.0.2"));
+    // New targets are Unknown until their health delay has passed.
+    let h = Call::new(
+        "DescribeTargetHealth",
+        json!({"LoadBalancerIds": [ids::STANDARD], "ListenerIds": [ids::TCP]}),
+    )
+    .send(&emu)
+    .await;
+    assert!(h.to_string().contains("\"Unknown\""), "{h}");
+
+    let r = Call::new(
+        "ModifyTargetPort",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerId": ids::TCP,
+               "Targets": [{"EniIp": "10.7.0.1", "Port": 81}], "NewPort": 82}),
+    )
+    .send(&emu)
+    .await;
+    let task = r["RequestId"].as_str().unwrap().to_string();
+    task_end(&emu, &task).await;
+    let r = Call::new(
+        "DescribeTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerIds": [ids::TCP]}),
+    )
+    .send(&emu)
+    .await;
+    assert!(r.to_string().contains("\"Port\":82"), "{r}");
+
+    emu.fail_next_tencent_task("boom");
+    let r = Call::new(
+        "BatchDeregisterTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "Targets": [
+            {"ListenerId": ids::TCP, "Port": 82, "EniIp": "10.7.0.1"}]}),
+    )
+    .send(&emu)
+    .await;
+    let task = r["RequestId"].as_str().unwrap().to_string();
+    let end = task_end(&emu, &task).await;
+    assert_eq!(
+        (end["Status"].clone(), end["Message"].clone()),
+        (json!(1), json!("boom"))
+    );
+    let r = Call::new(
+        "DescribeTargets",
+        json!({"LoadBalancerId": ids::STANDARD, "ListenerIds": [ids::TCP]}),
+    )
+    .send(&emu)
+    .await;
+    assert!(
+        r.to_string().contains("10.7.0.1"),
+        "a failed task is not applied"
+    );
+
+    // Classic writes.
+    let r = Call::new(
+        "RegisterTargetsWithClassicalLB",
+        json!({"LoadBalancerId": ids::CLASSIC, "Targets": [{"InstanceId": "ins-clsbatch", "Weight": 7}]}),
+    )
+    .send(&emu)
+    .await;
+    let task = r["RequestId"].as_str().unwrap().to_string();
+    task_end(&emu, &task).await;
+    let r = Call::new(
+        "DescribeClassicalLBTargets",
+        json!({"LoadBalancerId": ids::CLASSIC}),
+    )
+    .send(&emu)
+    .await;
+    assert!(r.to_string().contains("ins-clsbatch"));
+}
+
+#[tokio::test]
+async fn bmlb_layer_4_and_7_on_api_3() {
+    let emu = demo().await;
+    emu.set_tencent_task_delay(std::time::Duration::from_millis(20));
+    let r = Call::bmlb(
+        "DescribeL4Backends",
+        json!({"LoadBalancerId": "lb-abcdefgh", "ListenerId": "lbl-bml4tcp1"}),
+    )
+    .send(&emu)
+    .await;
+    let set = r["BackendSet"].as_array().unwrap().clone();
+    assert_eq!(set.len(), 2, "{r}");
+    assert_eq!(set[1]["BindType"], 2);
+    assert_eq!(set[0]["ProbePort"], -1);
+    let r = Call::bmlb(
+        "DescribeL7Backends",
+        json!({"LoadBalancerId": "lb-abcdefgh", "ListenerId": "lbl-abcdefgh",
+               "DomainId": "dm-abcdefgh", "LocationId": "loc-abcdefgh"}),
+    )
+    .send(&emu)
+    .await;
+    let set = &r["BackendSet"];
+    assert_eq!(set[1]["InstanceId"], "10.2.0.5", "BindType 1: the IP");
+    let r = Call::bmlb(
+        "BindL4Backends",
+        json!({"LoadBalancerId": "lb-abcdefgh", "ListenerId": "lbl-bml4tcp1", "BindType": 0,
+               "BackendSet": [{"InstanceId": "cpm-new00001", "Port": 80, "Weight": 5}]}),
+    )
+    .send(&emu)
+    .await;
+    let task = r["TaskId"].as_str().unwrap().to_string();
+    let busy = Call::bmlb(
+        "UnbindL4Backends",
+        json!({"LoadBalancerId": "lb-abcdefgh", "ListenerId": "lbl-bml4tcp1", "BindType": 0,
+               "BackendSet": [{"InstanceId": "cpm-new00001", "Port": 80}]}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(code(&busy), "ResourceInUse");
+    loop {
+        let r = Call::bmlb("DescribeLoadBalancerTaskResult", json!({ "TaskId": task }))
+            .send(&emu)
+            .await;
+        if r["Status"] == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let wrong = Call::bmlb(
+        "ModifyL4BackendWeight",
+        json!({"LoadBalancerId": "lb-abcdefgh", "ListenerId": "lbl-bml4tcp1", "BindType": 1,
+               "InstanceId": "cpm-new00001", "Port": 80, "Weight": 1}),
+    )
+    .send(&emu)
+    .await;
+    assert_eq!(code(&wrong), "InvalidParameter", "the BindType must match");
 }

@@ -11,18 +11,24 @@
 //! | the whole record (`instanceId`, `wanIpSet`, ...) | `Backend::raw` |
 //!
 //! The API has no port and no health: `port` is `None`, `health` is
-//! [`Health::NotReported`](lb_backends_core::Health::NotReported). Writes are not
-//! implemented (they are asynchronous tasks in this API family) and return
+//! [`Health::NotReported`](lb_backends_core::Health::NotReported).
+//!
+//! Writes are opt-in ([`ClbProvider::with_writes`]; the facade's legacy mode turns
+//! them on): add by instance id (`RegisterInstancesWithLoadBalancer`), weight
+//! (`ModifyLoadBalancerBackends`) and remove (`DeregisterInstancesFromLoadBalancer`),
+//! each an asynchronous task polled with `DescribeLoadBalancersTaskResult` (see the
+//! `write` module). Without them, writes return
 //! [`ErrorKind::Unsupported`](lb_backends_core::ErrorKind::Unsupported).
 
 pub(crate) mod model;
+mod write;
 
 use async_trait::async_trait;
 use lb_backends_core::{
     paging::{paginate_checked, Page},
     provider::find_listed,
-    Backend, BackendProvider, BackendStream, Capabilities, Error, InstanceLookup, ResourceId,
-    Result, Target,
+    Backend, BackendProvider, BackendStream, BackendUpdate, Capabilities, Error, InstanceLookup,
+    NewBackend, ResourceId, Result, Target,
 };
 
 use crate::{
@@ -54,6 +60,7 @@ pub struct ClbProvider {
     load_balancer_id: ResourceId,
     page_size: u32,
     max_records: u64,
+    writes: bool,
 }
 
 impl ClbProvider {
@@ -70,7 +77,28 @@ impl ClbProvider {
             load_balancer_id,
             page_size: Self::MAX_PAGE_SIZE,
             max_records: lb_backends_core::paging::DEFAULT_MAX_RECORDS,
+            writes: false,
         }
+    }
+
+    /// Turn the legacy writes on (add by instance id, weight, remove; see the
+    /// module docs) or off (the default: read-only).
+    ///
+    /// ```
+    /// # use lb_backends_core::{BackendProvider, ResourceId};
+    /// # use lb_backends_tencent::{ClbProvider, TencentClient, TencentCredentials};
+    /// # let client = TencentClient::builder().region("gz")
+    /// #     .credentials(TencentCredentials::new("AKID", "key")?).build()?;
+    /// let clb = ClbProvider::new(client, ResourceId::new("lb-abcdefgh")?);
+    /// assert!(!clb.capabilities().add);
+    /// let clb = clb.with_writes(true);
+    /// assert!(clb.capabilities().add && clb.capabilities().add_by_instance);
+    /// # Ok::<(), lb_backends_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_writes(mut self, on: bool) -> Self {
+        self.writes = on;
+        self
     }
 
     /// A provider for a [`Target::TencentClb`]; any other target is
@@ -170,7 +198,37 @@ impl BackendProvider for ClbProvider {
 
     /// Read-only: listing, `get` and the instance of a backend.
     fn capabilities(&self) -> Capabilities {
-        Capabilities::READ_ONLY.with_instance_lookup(true)
+        Capabilities::READ_ONLY
+            .with_instance_lookup(true)
+            .with_writes(self.writes)
+            .with_max_weight(Some(crate::listing::MAX_WEIGHT))
+            .with_admin_state(false)
+            .with_add_by_instance(self.writes)
+    }
+
+    fn check_add(&self, spec: &NewBackend) -> Result<()> {
+        self.capabilities().check_new(self.kind(), spec)?;
+        self.check_legacy_spec(spec)
+    }
+
+    /// `RegisterInstancesWithLoadBalancer` (when writes are on), then the task.
+    async fn add(&self, spec: &NewBackend) -> Result<Backend> {
+        self.check_add(spec)?;
+        self.add_legacy(spec).await
+    }
+
+    /// `ModifyLoadBalancerBackends` (when writes are on), then the task.
+    async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
+        self.check_update(id, change)?;
+        self.update_legacy(id, change).await
+    }
+
+    /// `DeregisterInstancesFromLoadBalancer` (when writes are on), then the task.
+    async fn remove(&self, id: &ResourceId) -> Result<()> {
+        if !self.writes {
+            return Err(Error::unsupported(self.kind(), "removing a backend"));
+        }
+        self.remove_legacy(id).await
     }
 
     /// Pages of [`page_size`](Self::page_size) by `offset`. The listing ends

@@ -16,12 +16,16 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::client::{Service, TencentClient};
 
+#[cfg(feature = "bmlb")]
+pub mod bmlb;
 #[cfg(feature = "clb")]
 pub mod clb;
 mod dialect;
 pub mod envelope;
 pub mod region;
 pub mod sign;
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+pub(crate) mod task;
 
 pub use dialect::{CONTENT_TYPE_JSON, LANGUAGE, REQUEST_CLIENT};
 
@@ -41,8 +45,9 @@ pub const ENV_TENCENT_API: &str = "LBB_TENCENT_API";
 ///
 /// API 3.0 is the default. It changes which provider serves `tencent-clb` targets
 /// ([`ClbV3Provider`](crate::ClbV3Provider) instead of the legacy
-/// [`ClbProvider`](crate::ClbProvider)); BMLB targets are served by the legacy API in
-/// both modes (BMLB on API 3.0 is not implemented yet).
+/// [`ClbProvider`](crate::ClbProvider)) and `tencent-bmlb` targets
+/// ([`BmlbV3Provider`](crate::BmlbV3Provider) instead of the legacy
+/// [`BmlbProvider`](crate::BmlbProvider)); see [`clb_provider`] and [`bmlb_provider`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TencentApi {
@@ -79,6 +84,65 @@ impl FromStr for TencentApi {
                 "Tencent API {s:?} is unknown; use legacy or 3"
             ))),
         }
+    }
+}
+
+/// The provider of a `tencent-clb` target under the client's API generation: API 3.0
+/// [`ClbV3Provider`](crate::ClbV3Provider), or legacy
+/// [`ClbProvider`](crate::ClbProvider) (whole classic load balancers only, with its
+/// writes on).
+///
+/// ```
+/// # use lb_backends_tencent::{clb_provider, TencentApi, TencentClient, TencentCredentials};
+/// # let client = TencentClient::builder().region("gz").api(TencentApi::Legacy)
+/// #     .credentials(TencentCredentials::new("AKID", "key")?).build()?;
+/// assert!(clb_provider(client.clone(), &"tencent-clb:lb-1".parse()?).is_ok());
+/// assert!(clb_provider(client, &"tencent-clb:lb-1/lbl-2".parse()?).is_err());
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[cfg(feature = "clb")]
+pub fn clb_provider(
+    client: TencentClient,
+    target: &lb_backends_core::Target,
+) -> Result<Box<dyn lb_backends_core::BackendProvider>> {
+    use lb_backends_core::Target;
+    match (client.api(), target) {
+        (TencentApi::V3, _) => Ok(Box::new(crate::ClbV3Provider::for_target(client, target)?)),
+        (_, Target::TencentClbListener { .. }) => Err(Error::invalid_input(format!(
+            "{target} names a listener: listener and rule targets need Tencent API 3.0 \
+             (--tencent-api 3, LBB_TENCENT_API=3, or TencentApi::V3)"
+        ))),
+        _ => Ok(Box::new(
+            crate::ClbProvider::for_target(client, target)?.with_writes(true),
+        )),
+    }
+}
+
+/// The provider of a `tencent-bmlb` target under the client's API generation: API 3.0
+/// [`BmlbV3Provider`](crate::BmlbV3Provider) (layer-7 locations and layer-4
+/// listeners), or legacy [`BmlbProvider`](crate::BmlbProvider) (layer-7 locations).
+///
+/// ```
+/// # use lb_backends_tencent::{bmlb_provider, TencentApi, TencentClient, TencentCredentials};
+/// # let client = TencentClient::builder().region("gz").api(TencentApi::Legacy)
+/// #     .credentials(TencentCredentials::new("AKID", "key")?).build()?;
+/// assert!(bmlb_provider(client.clone(), &"tencent-bmlb:lb-1/lbl-2/dm-3/loc-4".parse()?).is_ok());
+/// assert!(bmlb_provider(client, &"tencent-bmlb:lb-1/lbl-2".parse()?).is_err());
+/// # Ok::<(), lb_backends_core::Error>(())
+/// ```
+#[cfg(feature = "bmlb")]
+pub fn bmlb_provider(
+    client: TencentClient,
+    target: &lb_backends_core::Target,
+) -> Result<Box<dyn lb_backends_core::BackendProvider>> {
+    use lb_backends_core::Target;
+    match (client.api(), target) {
+        (TencentApi::V3, _) => Ok(Box::new(crate::BmlbV3Provider::for_target(client, target)?)),
+        (_, Target::TencentBmlbListener { .. }) => Err(Error::invalid_input(format!(
+            "{target} names a layer-4 listener: BMLB layer-4 targets need Tencent API 3.0 \
+             (--tencent-api 3, LBB_TENCENT_API=3, or TencentApi::V3)"
+        ))),
+        _ => Ok(Box::new(crate::BmlbProvider::for_target(client, target)?)),
     }
 }
 

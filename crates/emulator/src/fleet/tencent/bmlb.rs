@@ -12,6 +12,38 @@ pub struct BmlbFleet {
     /// The forwarding paths.
     #[serde(default)]
     pub locations: Vec<BmlbLocation>,
+    /// Layer-4 listeners (served by API 3.0 only).
+    #[serde(default, rename = "l4Listeners", skip_serializing_if = "Vec::is_empty")]
+    pub l4_listeners: Vec<BmlbL4Listener>,
+}
+
+/// A BMLB layer-4 listener and the hosts bound to it (API 3.0 `DescribeL4Backends`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BmlbL4Listener {
+    /// The load balancer (*required*).
+    pub load_balancer_id: String,
+    /// The layer-4 listener (*required*).
+    pub listener_id: String,
+    /// The bindings, in listing order.
+    #[serde(default, rename = "data")]
+    pub bindings: Vec<BmlbBinding>,
+}
+
+impl BmlbL4Listener {
+    /// A layer-4 listener without bindings.
+    pub fn new(
+        load_balancer_id: impl Into<String>,
+        listener_id: impl Into<String>,
+    ) -> BmlbL4Listener {
+        BmlbL4Listener {
+            load_balancer_id: load_balancer_id.into(),
+            listener_id: listener_id.into(),
+            bindings: Vec::new(),
+        }
+    }
 }
 
 /// A BMLB layer-7 forwarding path and the hosts bound to it.
@@ -70,7 +102,7 @@ impl BmlbLocation {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct BmlbBinding {
-    /// 0 bare-metal host, 1 VM IP (*required*).
+    /// 0 bare-metal host, 1 VM IP, 2 semi-managed host (*required*).
     pub bind_type: u8,
     /// The host's port (*required*).
     pub rs_port: u16,
@@ -149,6 +181,36 @@ impl BmlbBinding {
             mgt_ip: String::new(),
             operates: Vec::new(),
         }
+    }
+
+    /// The `InstanceId` API 3.0 shows: the host's id, or a VM binding's IP.
+    pub fn instance_id3(&self) -> &str {
+        if self.bind_type == 1 {
+            &self.lan_ip
+        } else {
+            &self.instance_id
+        }
+    }
+
+    /// The `L7Backend` record of API 3.0 `DescribeL7Backends` (layer 4: `ProbePort`
+    /// -1 instead of `MgtIp`).
+    pub fn to_api3(&self, layer7: bool) -> Value {
+        let mut v = json!({
+            "BindType": self.bind_type,
+            "Port": self.rs_port,
+            "Weight": self.weight,
+            "Status": self.status,
+            "InstanceId": self.instance_id3(),
+            "Alias": self.alias,
+            "LanIp": self.lan_ip,
+            "Operates": self.operates,
+        });
+        if layer7 {
+            v["MgtIp"] = json!(self.mgt_ip);
+        } else {
+            v["ProbePort"] = json!(-1);
+        }
+        v
     }
 
     /// The record as `DescribeBmLocationBackends` returns it: the host fields only

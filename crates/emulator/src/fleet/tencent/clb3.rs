@@ -167,6 +167,9 @@ pub struct Clb3Target {
     /// When it was bound.
     #[serde(default = "registered")]
     pub registered_time: String,
+    /// A target bound while the emulator runs: `Unknown` until then, `Alive` after.
+    #[serde(skip)]
+    pub alive_at: Option<std::time::Instant>,
 }
 
 fn cvm() -> String {
@@ -195,6 +198,7 @@ impl Clb3Target {
             eni_id: String::new(),
             health_status_detail: alive(),
             registered_time: registered(),
+            alive_at: None,
         }
     }
 
@@ -203,6 +207,19 @@ impl Clb3Target {
         let mut t = Clb3Target::cvm("", ip, port);
         t.r#type = "ENI".into();
         t
+    }
+
+    /// `HealthStatusDetail` now: a target bound while the emulator runs moves from
+    /// `Unknown` to `Alive` once its health delay has passed.
+    pub fn health_now(&self) -> &str {
+        match self.alive_at {
+            Some(at)
+                if self.health_status_detail == "Unknown" && std::time::Instant::now() >= at =>
+            {
+                "Alive"
+            }
+            _ => &self.health_status_detail,
+        }
     }
 
     /// The `Backend` record of `DescribeTargets`.
@@ -227,10 +244,10 @@ impl Clb3Target {
         json!({
             "IP": self.private_ip,
             "Port": self.port,
-            "HealthStatus": self.health_status_detail == "Alive",
+            "HealthStatus": self.health_now() == "Alive",
             "TargetId": self.instance_id,
-            "HealthStatusDetail": self.health_status_detail,
-            "HealthStatusDetial": self.health_status_detail,
+            "HealthStatusDetail": self.health_now(),
+            "HealthStatusDetial": self.health_now(),
             "TargetGroupId": "",
             "Weight": self.weight,
         })
@@ -479,5 +496,23 @@ pub fn generate_standard(id: &str, n: usize) -> Clb3LoadBalancer {
         }
     }
     lb.listeners = vec![tcp, udp, http];
+    lb
+}
+
+/// A standard CLB `id` with `listeners` empty TCP listeners on ports 10001, 10002, ...
+/// (ids `lbl-w<tail><nnn>`, from `id`'s tail): room for batches across listeners.
+pub fn generate_wide(id: &str, listeners: usize) -> Clb3LoadBalancer {
+    let tail: String = id.trim_start_matches("lb-").chars().take(5).collect();
+    let mut lb = Clb3LoadBalancer::standard(id);
+    lb.listeners = (0..listeners)
+        .map(|i| Clb3Listener {
+            listener_id: format!("lbl-w{tail}{i:03}"),
+            listener_name: format!("tcp-{}", 10_001 + i),
+            protocol: "TCP".into(),
+            port: u16::try_from(10_001 + i).unwrap_or(u16::MAX),
+            targets: Vec::new(),
+            rules: Vec::new(),
+        })
+        .collect();
     lb
 }

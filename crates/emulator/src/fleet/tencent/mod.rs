@@ -11,7 +11,7 @@ mod bmlb;
 mod clb;
 pub mod clb3;
 
-pub use bmlb::{BmlbBinding, BmlbFleet, BmlbLocation, BM_OPERATES};
+pub use bmlb::{BmlbBinding, BmlbFleet, BmlbL4Listener, BmlbLocation, BM_OPERATES};
 pub use clb::{ClbBackend, ClbFleet, ClbLoadBalancer};
 pub use clb3::{
     ClassicListener, ClassicTarget, Clb3Fleet, Clb3Listener, Clb3LoadBalancer, Clb3Rule, Clb3Target,
@@ -122,11 +122,13 @@ impl TencentFleet {
             let mut endpoints = HashSet::new();
             for b in &loc.bindings {
                 let at = format!("{ctx}, binding {}:{}", b.lan_ip, b.rs_port);
-                if b.bind_type > 1 {
-                    return Err(format!("{at}: bindType must be 0 or 1"));
+                if b.bind_type > 2 {
+                    return Err(format!("{at}: bindType must be 0, 1 or 2"));
                 }
-                if b.bind_type == 0 && b.instance_id.is_empty() {
-                    return Err(format!("{at}: a bindType 0 binding needs an instanceId"));
+                if b.bind_type != 1 && b.instance_id.is_empty() {
+                    return Err(format!(
+                        "{at}: a bindType 0 or 2 binding needs an instanceId"
+                    ));
                 }
                 if !is_ip(&b.lan_ip) || (!b.mgt_ip.is_empty() && !is_ip(&b.mgt_ip)) {
                     return Err(format!("{at}: lanIp and mgtIp must be IP addresses"));
@@ -244,6 +246,14 @@ pub(crate) fn demo() -> TencentFleet {
     let mut fleet = TencentFleet::default();
     fleet.clb.load_balancers.push(lb);
     fleet.bmlb.locations.push(loc);
+    // API 3.0 only: a layer-4 listener of the same load balancer.
+    let [_, l4] = super::demo::TENCENT_BMLB_L4;
+    let mut tcp = BmlbL4Listener::new(lb_id, l4);
+    let mut semi = BmlbBinding::host("cpm-semi0001", "10.3.0.7", 9000);
+    semi.bind_type = 2;
+    semi.alias = "semi-managed-1".to_string();
+    tcp.bindings = vec![BmlbBinding::host("cpm-l4host01", "10.3.0.6", 9000), semi];
+    fleet.bmlb.l4_listeners.push(tcp);
     fleet.clb3 = clb3::demo();
     fleet
 }

@@ -21,21 +21,26 @@ use serde_json::{json, Map, Value};
 use super::ApiError;
 use crate::fleet::{Clb3LoadBalancer, Clb3Target};
 use crate::state::{lock, AppState};
+use crate::tencent::store::TencentStore;
 
 type Params = Map<String, Value>;
 type Answer = Result<Map<String, Value>, ApiError>;
 
 /// The default task time.
 pub const DEFAULT_TASK_DELAY: Duration = Duration::from_millis(200);
+/// How long a newly bound target is `Unknown` before it is `Alive`, by default.
+pub const DEFAULT_HEALTH_DELAY: Duration = Duration::from_millis(500);
 
 /// One asynchronous task.
 #[derive(Debug, Clone)]
 pub(crate) struct Task {
     pub load_balancer_id: String,
     pub done_at: Instant,
+    /// `Some(message)`: the task fails (`Status` 1) and its write was not applied.
+    pub failure: Option<String>,
 }
 
-fn text<'a>(p: &'a Params, name: &str) -> Result<Option<&'a str>, ApiError> {
+pub(crate) fn text<'a>(p: &'a Params, name: &str) -> Result<Option<&'a str>, ApiError> {
     match p.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() => Ok(Some(s)),
@@ -47,11 +52,11 @@ fn text<'a>(p: &'a Params, name: &str) -> Result<Option<&'a str>, ApiError> {
     }
 }
 
-fn need<'a>(p: &'a Params, name: &str) -> Result<&'a str, ApiError> {
+pub(crate) fn need<'a>(p: &'a Params, name: &str) -> Result<&'a str, ApiError> {
     text(p, name)?.ok_or_else(|| ApiError::new("MissingParameter", format!("{name} is required")))
 }
 
-fn int_in(
+pub(crate) fn int_in(
     p: &Params,
     name: &str,
     range: std::ops::RangeInclusive<i64>,
@@ -73,11 +78,11 @@ fn int_in(
 }
 
 /// One entry of `Targets`.
-struct Wanted {
-    instance_id: Option<String>,
-    eni_ip: Option<String>,
-    port: u16,
-    weight: Option<u32>,
+pub(crate) struct Wanted {
+    pub instance_id: Option<String>,
+    pub eni_ip: Option<String>,
+    pub port: u16,
+    pub weight: Option<u32>,
 }
 
 fn targets(p: &Params) -> Result<Vec<Wanted>, ApiError> {
@@ -99,45 +104,46 @@ fn targets(p: &Params) -> Result<Vec<Wanted>, ApiError> {
             "Targets takes at most 20 targets",
         ));
     }
-    list.iter()
-        .map(|t| {
-            let Value::Object(t) = t else {
-                return Err(ApiError::new(
-                    "InvalidParameter.FormatError",
-                    "a target must be an object",
-                ));
-            };
-            let instance_id = text(t, "InstanceId")?.map(str::to_string);
-            let eni_ip = text(t, "EniIp")?.map(str::to_string);
-            if instance_id.is_some() == eni_ip.is_some() {
-                return Err(ApiError::new(
-                    "InvalidParameter",
-                    "a target needs exactly one of InstanceId and EniIp",
-                ));
-            }
-            if eni_ip
-                .as_deref()
-                .is_some_and(|ip| ip.parse::<std::net::IpAddr>().is_err())
-            {
-                return Err(ApiError::new(
-                    "InvalidParameterValue",
-                    "EniIp must be an IP address",
-                ));
-            }
-            let port = int_in(t, "Port", 1..=65_535)?
-                .ok_or_else(|| ApiError::new("MissingParameter", "Targets.Port is required"))?;
-            let weight = int_in(t, "Weight", 0..=100)?;
-            Ok(Wanted {
-                instance_id,
-                eni_ip,
-                port: u16::try_from(port).unwrap_or(1),
-                weight: weight.and_then(|w| u32::try_from(w).ok()),
-            })
-        })
-        .collect()
+    list.iter().map(wanted).collect()
 }
 
-fn matches(t: &Clb3Target, w: &Wanted) -> bool {
+/// One target entry: exactly one of `InstanceId` / `EniIp`, `Port`, `Weight`.
+pub(crate) fn wanted(t: &Value) -> Result<Wanted, ApiError> {
+    let Value::Object(t) = t else {
+        return Err(ApiError::new(
+            "InvalidParameter.FormatError",
+            "a target must be an object",
+        ));
+    };
+    let instance_id = text(t, "InstanceId")?.map(str::to_string);
+    let eni_ip = text(t, "EniIp")?.map(str::to_string);
+    if instance_id.is_some() == eni_ip.is_some() {
+        return Err(ApiError::new(
+            "InvalidParameter",
+            "a target needs exactly one of InstanceId and EniIp",
+        ));
+    }
+    if eni_ip
+        .as_deref()
+        .is_some_and(|ip| ip.parse::<std::net::IpAddr>().is_err())
+    {
+        return Err(ApiError::new(
+            "InvalidParameterValue",
+            "EniIp must be an IP address",
+        ));
+    }
+    let port = int_in(t, "Port", 1..=65_535)?
+        .ok_or_else(|| ApiError::new("MissingParameter", "Targets.Port is required"))?;
+    let weight = int_in(t, "Weight", 0..=100)?;
+    Ok(Wanted {
+        instance_id,
+        eni_ip,
+        port: u16::try_from(port).unwrap_or(1),
+        weight: weight.and_then(|w| u32::try_from(w).ok()),
+    })
+}
+
+pub(crate) fn matches(t: &Clb3Target, w: &Wanted) -> bool {
     t.port == w.port
         && match (&w.instance_id, &w.eni_ip) {
             (Some(id), _) => &t.instance_id == id,
@@ -195,7 +201,7 @@ fn scope<'a>(
 
 /// An address for a CVM: the one it has elsewhere on the load balancer, else one
 /// derived from its id.
-fn address_of(lb: &Clb3LoadBalancer, instance_id: &str) -> String {
+pub(crate) fn address_of(lb: &Clb3LoadBalancer, instance_id: &str) -> String {
     for l in &lb.listeners {
         for t in l
             .targets
@@ -213,13 +219,8 @@ fn address_of(lb: &Clb3LoadBalancer, instance_id: &str) -> String {
     format!("10.254.{}.{}", (h >> 8) % 250, h % 250 + 1)
 }
 
-fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
-    let lb_id = need(p, "LoadBalancerId")?;
-    let wanted = targets(p)?;
-    let top_weight = int_in(p, "Weight", 0..=100)?;
-    let now = Instant::now();
-    let mut store = lock(&state.tencent);
-    let delay = store.task_delay;
+/// `FailedOperation.ResourceInOperating` while a task of load balancer `lb_id` runs.
+pub(crate) fn check_idle(store: &TencentStore, lb_id: &str, now: Instant) -> Result<(), ApiError> {
     if store
         .tasks
         .values()
@@ -233,6 +234,42 @@ fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
             ),
         ));
     }
+    Ok(())
+}
+
+/// Record the task of a write to `lb_id` applied on `backup` (the load balancer as it
+/// was): when a failing task is armed, the write is undone and the task fails.
+pub(crate) fn start_task(
+    store: &mut TencentStore,
+    lb_id: &str,
+    backup: Option<Clb3LoadBalancer>,
+    rid: &str,
+    now: Instant,
+) {
+    let failure = store.fail_next_tasks.pop_front();
+    if failure.is_some() {
+        if let Some(backup) = backup {
+            store.clb3.insert(lb_id.to_string(), backup);
+        }
+    }
+    let done_at = now + store.task_delay;
+    store.tasks.insert(
+        rid.to_string(),
+        Task {
+            load_balancer_id: lb_id.to_string(),
+            done_at,
+            failure,
+        },
+    );
+}
+
+/// A standard load balancer to write, after the busy check.
+pub(crate) fn standard_mut<'a>(
+    store: &'a mut TencentStore,
+    lb_id: &str,
+    now: Instant,
+) -> Result<&'a mut Clb3LoadBalancer, ApiError> {
+    check_idle(store, lb_id, now)?;
     let lb = store.clb3.get_mut(lb_id).ok_or_else(|| {
         ApiError::new(
             "InvalidParameter.LBIdNotFound",
@@ -245,6 +282,33 @@ fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
             format!("{lb_id} is a classic CLB"),
         ));
     }
+    Ok(lb)
+}
+
+/// A newly bound target: `Unknown` until its first health checks pass.
+pub(crate) fn fresh(mut t: Clb3Target, alive_at: Instant) -> Clb3Target {
+    t.health_status_detail = "Unknown".into();
+    t.alive_at = Some(alive_at);
+    t
+}
+
+fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
+    let lb_id = need(p, "LoadBalancerId")?;
+    let wanted = targets(p)?;
+    let top_weight = int_in(p, "Weight", 0..=100)?;
+    let new_port = if action == "ModifyTargetPort" {
+        let port = int_in(p, "NewPort", 1..=65_535)?
+            .ok_or_else(|| ApiError::new("MissingParameter", "NewPort is required"))?;
+        Some(u16::try_from(port).unwrap_or(1))
+    } else {
+        None
+    };
+    let now = Instant::now();
+    let mut guard = lock(&state.tencent);
+    let store = &mut *guard;
+    let alive_at = now + store.health_delay;
+    let lb = standard_mut(store, lb_id, now)?;
+    let backup = lb.clone();
     let addresses: Vec<String> = wanted
         .iter()
         .map(|w| match (&w.instance_id, &w.eni_ip) {
@@ -268,7 +332,7 @@ fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
                     None => Clb3Target::ip(ip, w.port),
                 };
                 t.weight = w.weight.unwrap_or(10);
-                list.push(t);
+                list.push(fresh(t, alive_at));
             }
         }
         _ => {
@@ -287,6 +351,32 @@ fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
             }
             if action == "DeregisterTargets" {
                 list.retain(|t| !wanted.iter().any(|w| matches(t, w)));
+            } else if let Some(port) = new_port {
+                let clash = wanted.iter().any(|w| {
+                    list.iter().any(|t| {
+                        t.port == port
+                            && matches(
+                                t,
+                                &Wanted {
+                                    port,
+                                    instance_id: w.instance_id.clone(),
+                                    eni_ip: w.eni_ip.clone(),
+                                    weight: None,
+                                },
+                            )
+                    })
+                });
+                if clash {
+                    return Err(ApiError::new(
+                        "InvalidParameterValue.Duplicate",
+                        format!("a target is already bound on port {port}"),
+                    ));
+                }
+                for t in list.iter_mut() {
+                    if wanted.iter().any(|w| matches(t, w)) {
+                        t.port = port;
+                    }
+                }
             } else {
                 for t in list.iter_mut() {
                     if let Some(w) = wanted.iter().find(|w| matches(t, w)) {
@@ -297,24 +387,18 @@ fn write(state: &AppState, action: &str, p: &Params, rid: &str) -> Answer {
             }
         }
     }
-    store.tasks.insert(
-        rid.to_string(),
-        Task {
-            load_balancer_id: lb_id.to_string(),
-            done_at: now + delay,
-        },
-    );
+    start_task(store, lb_id, Some(backup), rid, now);
     Ok(Map::new())
 }
 
 /// Serves a write or `DescribeTaskStatus`; `None` for another action.
 pub(crate) fn dispatch(state: &AppState, action: &str, p: &Params, rid: &str) -> Option<Answer> {
     Some(match action {
-        "RegisterTargets" | "DeregisterTargets" | "ModifyTargetWeight" => {
+        "RegisterTargets" | "DeregisterTargets" | "ModifyTargetWeight" | "ModifyTargetPort" => {
             write(state, action, p, rid)
         }
         "DescribeTaskStatus" => task_status(state, p),
-        _ => return None,
+        other => return super::clb_batch::dispatch(state, other, p, rid),
     })
 }
 
@@ -325,12 +409,16 @@ fn task_status(state: &AppState, p: &Params) -> Answer {
         .tasks
         .get(id)
         .ok_or_else(|| ApiError::new("InvalidParameter", format!("task {id} not found")))?;
-    let status = if task.done_at > Instant::now() { 2 } else { 0 };
+    let (status, message) = match (&task.failure, task.done_at > Instant::now()) {
+        (_, true) => (2, String::new()),
+        (Some(m), false) => (1, m.clone()),
+        (None, false) => (0, String::new()),
+    };
     Ok(
         match json!({
             "Status": status,
             "LoadBalancerIds": [task.load_balancer_id],
-            "Message": "",
+            "Message": message,
         }) {
             Value::Object(m) => m,
             _ => Map::new(),

@@ -21,12 +21,12 @@
 //! | `X-TC-Timestamp` more than 5 minutes from the server clock | `AuthFailure.SignatureExpire` |
 //! | the credential date is not the timestamp's UTC date, or the signature is wrong | `AuthFailure.SignatureFailure` |
 //! | `X-TC-Token` missing or wrong (when the account has a token) | `AuthFailure.TokenFailure` |
-//! | the service is not `clb` / the version not `2018-03-17` | `NoSuchProduct` / `NoSuchVersion` |
+//! | the service is not `clb` or `bmlb` / the version not `2018-03-17` (`2018-06-25` for `bmlb`) | `NoSuchProduct` / `NoSuchVersion` |
 //! | `Content-Type` not `application/json` (POST) or `application/x-www-form-urlencoded` (GET), or the body not a JSON object | `InvalidParameter` |
 //! | an action not served | `InvalidAction` |
 //!
-//! The CLB actions and their rules are in [`clb`] (reads) and [`clb_write`] (writes
-//! and their tasks). Faults apply as to every API; on
+//! The CLB actions and their rules are in [`clb`] (reads), [`clb_write`] (writes
+//! and their tasks) and [`clb_batch`] (batch and classic writes); BMLB's in [`bmlb`]. Faults apply as to every API; on
 //! this path a `server-error` answers 500 (an `InternalError` envelope), 502 (an HTML
 //! page) or 503, and `tencent-throttle` answers `RequestLimitExceeded` under HTTP 200.
 
@@ -39,7 +39,9 @@ use serde_json::{json, Map, Value};
 use crate::state::{lock, AppState, RequestId};
 use crate::util::unix_now;
 
+pub mod bmlb;
 pub mod clb;
+pub mod clb_batch;
 pub mod clb_write;
 pub mod sign;
 
@@ -209,7 +211,15 @@ fn authenticate(state: &AppState, req: &Request<'_>) -> Result<Caller, ApiError>
 
 /// The parameters of type Integer among the CLB actions served. A GET carries every
 /// value as text; the cloud reads each by its parameter's type, and so does this.
-const INTEGER_PARAMS: &[&str] = &["Limit", "Offset", "Port", "Weight"];
+const INTEGER_PARAMS: &[&str] = &[
+    "Limit",
+    "Offset",
+    "Port",
+    "Weight",
+    "NewPort",
+    "BindType",
+    "ProbePort",
+];
 
 /// A GET's query as the JSON object the SDK flattened (`AbstractClient._format_params`):
 /// `Targets.0.InstanceId=ins-1&Targets.0.Port=80&ListenerIds.0=lbl-1` is
@@ -484,6 +494,12 @@ pub(crate) async fn entry(
             (caller, version, params(&req))
         })
     };
+    if let Ok((caller, _, _)) = &called {
+        *lock(&state.tencent)
+            .action_counts
+            .entry(caller.action.clone())
+            .or_default() += 1;
+    }
     let result = called.and_then(|(caller, version, params)| match caller.service.as_str() {
         "clb" if version == CLB_VERSION => {
             let p = params?;
@@ -493,6 +509,14 @@ pub(crate) async fn entry(
         "clb" => Err(ApiError::new(
             "NoSuchVersion",
             format!("version {version} of clb is not served; use {CLB_VERSION}"),
+        )),
+        "bmlb" if version == bmlb::BMLB_VERSION => bmlb::dispatch(&state, &caller.action, &params?),
+        "bmlb" => Err(ApiError::new(
+            "NoSuchVersion",
+            format!(
+                "version {version} of bmlb is not served; use {}",
+                bmlb::BMLB_VERSION
+            ),
         )),
         other => Err(ApiError::new(
             "NoSuchProduct",

@@ -22,6 +22,10 @@
 //! for is [`Incomplete`](lb_backends_core::ErrorKind::Incomplete), and a backend listed
 //! twice is yielded once.
 
+mod batch;
+mod batch_weight;
+mod classic;
+mod describe;
 mod id;
 pub(crate) mod model;
 mod write;
@@ -32,12 +36,13 @@ use async_trait::async_trait;
 use lb_backends_core::{
     paging::{paginate, Page},
     provider::find_listed,
-    Backend, BackendProvider, BackendStream, BackendUpdate, Capabilities, Error, ErrorKind,
-    InstanceLookup, NewBackend, ResourceId, Result, Target,
+    Backend, BackendProvider, BackendStream, BackendUpdate, BatchOutcome, Capabilities, Error,
+    ErrorKind, InstanceLookup, NewBackend, ResourceId, Result, Target, TargetInfo,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+pub use batch::{Placement, MAX_BATCH_TARGETS, MAX_TARGETS_PER_RULE, MAX_WEIGHT_RULES};
 pub use id::BackendId;
 pub use model::health_of;
 pub use write::TASK_TIMEOUT;
@@ -244,7 +249,19 @@ impl ClbV3Provider {
             .client
             .call_v3(Service::Clb, DESCRIBE_HEALTH, &ask_health, true)
             .await?;
-        let index = health_index(&health)?;
+        self.join(&targets, &health)
+    }
+
+    /// `DescribeTargets` joined with `DescribeTargetHealth`, checked against the
+    /// target's scope: what a listing of a standard CLB yields (also run by the fuzz
+    /// harness, `crate::fuzzing::clb3_join`).
+    pub(crate) fn join(
+        &self,
+        targets: &model::Targets,
+        health: &model::TargetHealthAnswer,
+    ) -> Result<Vec<Backend>> {
+        let lb = self.load_balancer_id.as_str();
+        let index = health_index(health)?;
         let mut listeners = Vec::with_capacity(targets.listeners.len());
         for v in &targets.listeners {
             listeners.push(structure::<model::Listener>(DESCRIBE_TARGETS, v)?);
@@ -431,16 +448,22 @@ impl BackendProvider for ClbV3Provider {
         &self.target
     }
 
-    /// Everything on a standard CLB (add, weight, remove; see the `write` module
-    /// docs); read-only on a classic CLB once its kind is known (before that, a
-    /// write to a classic CLB answers [`Unsupported`](ErrorKind::Unsupported)).
+    /// A standard CLB: add (by address or instance id), weight 0–100, port, remove,
+    /// native batches. A classic CLB (once its kind is known): add by instance id and
+    /// remove; no update (API 3.0 has no call for a classic target's weight), no
+    /// native batch.
     fn capabilities(&self) -> Capabilities {
         let classic =
             self.client.cached_lb_kind(self.load_balancer_id.as_str()) == Some(LbKind::Classic);
         Capabilities::READ_ONLY
             .with_instance_lookup(true)
-            .with_writes(!classic)
+            .with_writes(true)
+            .with_update(!classic)
+            .with_max_weight(Some(crate::listing::MAX_WEIGHT))
             .with_admin_state(false)
+            .with_update_port(!classic)
+            .with_add_by_instance(true)
+            .with_native_batch(!classic)
     }
 
     /// One `DescribeTargets` (or `DescribeClassicalLBTargets`) and one health call,
@@ -460,23 +483,51 @@ impl BackendProvider for ClbV3Provider {
         find_listed(self.list(), id, &self.target).await
     }
 
-    /// `RegisterTargets` of `spec.address` (as `EniIp`) on `spec.port` with its weight,
-    /// on the one listener or rule of the target, then `DescribeTaskStatus` until the
-    /// task ends; returns the new backend as listed.
+    /// `RegisterTargets` of `spec.address` (as `EniIp`) or `spec.instance_id` (as
+    /// `InstanceId`) on `spec.port` with its weight, on the one listener or rule of the
+    /// target, then `DescribeTaskStatus` until the task ends; returns the new backend
+    /// as listed. Classic CLB: `RegisterTargetsWithClassicalLB` by instance id.
     async fn add(&self, spec: &NewBackend) -> Result<Backend> {
         self.check_add(spec)?;
         self.add_impl(spec).await
     }
 
-    /// `ModifyTargetWeight` (only the weight changes), then the task, then the backend.
+    /// `ModifyTargetWeight` and/or `ModifyTargetPort`, each then its task, then the
+    /// backend (with its new id when the port changed). Classic CLB: `Unsupported`.
     async fn update(&self, id: &ResourceId, change: &BackendUpdate) -> Result<Backend> {
         self.check_update(id, change)?;
         self.update_impl(id, change).await
     }
 
-    /// `DeregisterTargets`, then the task.
+    /// `DeregisterTargets` (classic: `DeregisterTargetsFromClassicalLB`), then the task.
     async fn remove(&self, id: &ResourceId) -> Result<()> {
         self.remove_impl(id).await
+    }
+
+    /// The load balancer (its name), the listener (name, protocol, port) or the rule
+    /// (domain and URL, the listener's protocol and port).
+    async fn describe(&self) -> Result<TargetInfo> {
+        self.describe_impl().await
+    }
+
+    /// `BatchRegisterTargets` (500 per call) to the target's one place; see
+    /// [`register_many`](Self::register_many).
+    async fn add_many(&self, specs: &[NewBackend]) -> Vec<Result<BatchOutcome<Backend>>> {
+        self.add_many_impl(specs).await
+    }
+
+    /// Weight-only changes through `BatchModifyTargetWeight`; the rest one by one.
+    async fn update_many(
+        &self,
+        changes: &[(ResourceId, BackendUpdate)],
+    ) -> Vec<Result<BatchOutcome<Backend>>> {
+        self.update_many_impl(changes).await
+    }
+
+    /// `BatchDeregisterTargets` (500 per call); a listener in `FailListenerIdSet`
+    /// fails exactly its backends.
+    async fn remove_many(&self, ids: &[ResourceId]) -> Vec<Result<BatchOutcome<ResourceId>>> {
+        self.remove_many_impl(ids).await
     }
 
     /// The CVM behind a backend, from the listing itself.

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use lb_backends_core::{
-    lenient, Backend, Health, InstanceKind, InstanceRef, InstanceState, ListenerHealth,
-    ProviderKind, RawRecord,
+    lenient, Backend, Health, HealthDetail, InstanceKind, InstanceRef, InstanceState,
+    ListenerHealth, ProviderKind, RawRecord,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -276,8 +276,18 @@ pub(crate) fn standard_backend(
     b.address = ip.as_deref().and_then(|ip| ip.parse().ok());
     b.port = u16::try_from(port).ok().filter(|p| *p > 0);
     b.weight = weight(t.weight);
-    b.listener_health = vec![ListenerHealth::new(listener_id.clone(), status.clone())];
+    // `HealthStatusDetail` kept as the cloud wrote it (`Alive`, `Dead`, `Unknown`,
+    // `Close`, or a value added tomorrow).
+    let detail = h
+        .detail
+        .clone()
+        .filter(|d| !d.is_empty())
+        .map(|d| Box::new(HealthDetail::code(d)));
+    let mut per_listener = ListenerHealth::new(listener_id.clone(), status.clone());
+    per_listener.detail.clone_from(&detail);
+    b.listener_health = vec![per_listener];
     b.health = status;
+    b.health_detail = detail;
     b.instance = t.instance().map(|id| InstanceRef {
         id: id.to_owned(),
         name: t.instance_name.clone().filter(|n| !n.is_empty()),

@@ -1,5 +1,7 @@
 //! Writes to a standard CLB on API 3.0: `RegisterTargets` (add, by address as
-//! `EniIp`), `ModifyTargetWeight` (update), `DeregisterTargets` (remove). Every write
+//! `EniIp` or by CVM as `InstanceId`), `ModifyTargetWeight` and `ModifyTargetPort`
+//! (update), `DeregisterTargets` (remove); batches are in `batch`, classic CLBs in
+//! `classic`. Every write
 //! is an asynchronous task: the call returns its `RequestId`, which is polled with
 //! `DescribeTaskStatus` until `Status` is 0 (done) or 1 (failed: a typed error carrying
 //! the task's id and message), within a bounded time.
@@ -13,34 +15,33 @@
 //! backoff: the write was not applied. Within one process (clients cloned from one
 //! `TencentClient`), writes to one load balancer are serialised.
 
-use std::time::Duration;
-
 use lb_backends_core::{Backend, BackendUpdate, Error, ErrorKind, NewBackend, ResourceId, Result};
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::{json, Map, Value};
 
 use super::{id::BackendId, model, BackendProvider, ClbV3Provider, LbKind};
 use crate::client::Service;
 
-/// How long a task is polled at most, and how often.
-pub const TASK_TIMEOUT: Duration = Duration::from_secs(120);
-const FIRST_POLL: Duration = Duration::from_millis(100);
-const MAX_POLL: Duration = Duration::from_secs(2);
+pub use crate::v3::task::TASK_TIMEOUT;
 
-#[derive(Debug, Default, Deserialize)]
-struct TaskStatus {
-    #[serde(
-        default,
-        rename = "Status",
-        deserialize_with = "lb_backends_core::lenient::opt"
-    )]
-    status: Option<i64>,
-    #[serde(
-        default,
-        rename = "Message",
-        deserialize_with = "lb_backends_core::lenient::opt"
-    )]
-    message: Option<String>,
+/// Whether the write that failed with `e` may have been applied without its answer
+/// reaching us (a failed task was answered: it is not that).
+pub(crate) fn answer_lost(e: &Error) -> bool {
+    e.may_have_been_applied() && e.code() != Some("TaskFailed") && !e.is_retryable_refusal()
+}
+
+/// Refusals that say the write was not applied.
+trait Refusal {
+    fn is_retryable_refusal(&self) -> bool;
+}
+
+impl Refusal for Error {
+    fn is_retryable_refusal(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("FailedOperation.ResourceInOperating" | "FailedOperation.ResourceInCloning")
+        )
+    }
 }
 
 /// The `RequestId` of a write: its task id.
@@ -50,84 +51,84 @@ struct Written {}
 impl ClbV3Provider {
     /// Send a write and wait for its task. The `RequestId` comes back through the
     /// envelope; `call_v3_with_id` returns it.
-    async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
+    pub(crate) async fn write_and_wait(&self, action: &'static str, body: Value) -> Result<()> {
+        self.write_task::<Written>(action, body).await.map(|_| ())
+    }
+
+    /// [`write_and_wait`](Self::write_and_wait) of a write whose answer may be lost
+    /// (a dropped connection, a 5xx: the transport does not send a non-idempotent
+    /// write again on its own). Then `took_effect` re-reads the target: when the
+    /// write shows, it is done (its task's end is not known: a later write to the
+    /// load balancer meets `ResourceInOperating` if it still runs, and that is
+    /// retried); when it does not, it is sent again, up to four times. So a write is
+    /// applied once, and an error is returned only when it was not.
+    pub(crate) async fn write_once<F, Fut>(
+        &self,
+        action: &'static str,
+        body: Value,
+        took_effect: F,
+    ) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<bool>>,
+    {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.write_and_wait(action, body.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) if answer_lost(&e) => {
+                    if took_effect().await? {
+                        tracing::info!(action, "a write whose answer was lost took effect");
+                        return Ok(());
+                    }
+                    if attempts >= 4 {
+                        return Err(e);
+                    }
+                    tracing::info!(
+                        action,
+                        "a write whose answer was lost did not take effect: sending it again"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// [`write_and_wait`](Self::write_and_wait), returning the write's answer (a
+    /// batch call's `FailListenerIdSet` and `Message`).
+    pub(crate) async fn write_task<T: DeserializeOwned>(
+        &self,
+        action: &'static str,
+        body: Value,
+    ) -> Result<T> {
         // One write (and its task) at a time per load balancer in this process: the
         // cloud runs one task per load balancer and refuses the others.
-        let lock = {
-            let mut locks = self
-                .client
-                .inner()
-                .write_locks
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            locks
-                .entry(self.load_balancer_id.as_str().to_owned())
-                .or_default()
-                .clone()
-        };
+        let lock = self.client.write_lock(self.load_balancer_id.as_str());
         let _turn = lock.lock().await;
-        let (_written, task): (Written, String) = self
+        let (written, task): (T, String) = self
             .client
             .call_v3_with_id(Service::Clb, action, &body, false)
             .await?;
-        self.wait_task(action, &task).await
+        self.wait_task(action, &task).await?;
+        Ok(written)
     }
 
     /// Poll `DescribeTaskStatus` until task `task` ends.
     pub(crate) async fn wait_task(&self, action: &str, task: &str) -> Result<()> {
-        let started = tokio::time::Instant::now();
-        let mut pause = FIRST_POLL;
-        loop {
-            let status: TaskStatus = self
-                .client
-                .call_v3(
-                    Service::Clb,
-                    "DescribeTaskStatus",
-                    &json!({"TaskId": task}),
-                    true,
-                )
-                .await
-                .map_err(|e| e.context(format!("polling task {task} of {action}")))?;
-            match status.status {
-                Some(0) => return Ok(()),
-                Some(1) => {
-                    return Err(Error::new(
-                        ErrorKind::Service,
-                        format!(
-                            "task {task} of {action} failed: {}",
-                            status.message.as_deref().unwrap_or("(no message)")
-                        ),
-                    )
-                    .with_code("TaskFailed")
-                    .with_request_id(task))
-                }
-                Some(2) => {}
-                other => {
-                    return Err(Error::new(
-                        ErrorKind::Decode,
-                        format!("DescribeTaskStatus of task {task} answered Status {other:?}"),
-                    ))
-                }
-            }
-            if started.elapsed() + pause > TASK_TIMEOUT {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "task {task} of {action} did not end within {} s; it may still \
-                         finish: list the target to see",
-                        TASK_TIMEOUT.as_secs()
-                    ),
-                )
-                .with_request_id(task));
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(MAX_POLL);
-        }
+        crate::v3::task::wait(
+            &self.client,
+            Service::Clb,
+            "DescribeTaskStatus",
+            task,
+            action,
+        )
+        .await
     }
 
     /// The listener (and rule) a write on this target goes to, checked against the
     /// load balancer: exactly one place, or an error naming the choices.
-    async fn place(&self) -> Result<(String, Option<String>)> {
+    pub(crate) async fn place(&self) -> Result<(String, Option<String>)> {
         let lb = self.load_balancer_id.as_str();
         if self.kind().await? == LbKind::Classic {
             return Err(Error::unsupported(
@@ -201,7 +202,7 @@ impl ClbV3Provider {
     }
 
     /// The parsed id of a backend to change, checked against the target's scope.
-    fn backend_id(&self, id: &ResourceId) -> Result<BackendId> {
+    pub(crate) fn backend_id(&self, id: &ResourceId) -> Result<BackendId> {
         let parsed: BackendId = id.as_str().parse()?;
         let outside = self
             .listener_id
@@ -225,7 +226,7 @@ impl ClbV3Provider {
         Ok(parsed)
     }
 
-    fn scope_body(&self, id: &BackendId) -> Map<String, Value> {
+    pub(crate) fn scope_body(&self, id: &BackendId) -> Map<String, Value> {
         let mut body = Map::new();
         body.insert(
             "LoadBalancerId".into(),
@@ -244,37 +245,51 @@ impl ClbV3Provider {
         body
     }
 
+    /// What can be told about a backend id without a call: a standard-CLB id
+    /// (`LISTENER[:LOCATION]:TARGET:PORT`, checked against the target's scope and
+    /// its port; returned), or a classic one (`ins-...`: `None`, its load balancer's
+    /// kind decides). Anything else is refused before any request.
+    fn local_id_check(&self, id: &ResourceId) -> Result<Option<BackendId>> {
+        let text = id.as_str();
+        if text.starts_with("ins-") && !text.contains(':') {
+            return Ok(None);
+        }
+        self.backend_id(id).map(Some)
+    }
+
+    /// Whether backend `id` is listed now.
+    pub(crate) async fn is_listed(&self, id: &ResourceId) -> Result<bool> {
+        match self.get(id).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) async fn add_impl(&self, spec: &NewBackend) -> Result<Backend> {
-        if spec.name.is_some() || spec.subnet_id.is_some() || spec.admin_up.is_some() {
-            return Err(Error::invalid_input(
-                "a Tencent CLB target has no name, subnet or admin state: give only the \
-                 address, port and weight",
-            ));
+        check_spec(spec)?;
+        if self.kind().await? == LbKind::Classic {
+            return self.add_classic(spec).await;
         }
-        let address = spec.address.ok_or_else(|| {
-            Error::invalid_input("a Tencent CLB target is added by its address here: give it")
-        })?;
         let (listener, location) = self.place().await?;
-        let mut target = json!({
-            "EniIp": address.to_string(),
-            "Port": spec.port.get(),
-        });
-        if let Some(w) = spec.weight {
-            target["Weight"] = json!(w.get());
-        }
         let mut body = json!({
             "LoadBalancerId": self.load_balancer_id.as_str(),
             "ListenerId": listener,
-            "Targets": [target],
+            "Targets": [wire_target(spec)],
         });
         if let Some(loc) = &location {
             body["LocationId"] = json!(loc);
         }
-        self.write_and_wait("RegisterTargets", body).await?;
-        let id = BackendId::new(listener, location, address.to_string(), spec.port.get());
-        self.get(&ResourceId::new(id.to_string())?).await
+        let id = BackendId::new(listener, location, spec.place(), spec.port.get());
+        let rid = ResourceId::new(id.to_string())?;
+        self.write_once("RegisterTargets", body, || self.is_listed(&rid))
+            .await?;
+        self.get(&rid).await
     }
 
+    /// Weight (`ModifyTargetWeight`) and port (`ModifyTargetPort`), each a task; the
+    /// weight first, so a change of both is two tasks and the backend returned has
+    /// its new id (the port is part of it).
     pub(crate) async fn update_impl(
         &self,
         id: &ResourceId,
@@ -283,36 +298,90 @@ impl ClbV3Provider {
         change.ensure_not_empty()?;
         if change.name.is_some() || change.admin_up.is_some() {
             return Err(Error::invalid_input(
-                "a Tencent CLB target has no name or admin state: only its weight changes",
+                "a Tencent CLB target has no name or admin state: only its weight and port change",
             ));
         }
-        let parsed = self.backend_id(id)?;
-        let Some(weight) = change.weight else {
-            return Err(Error::invalid_input("nothing to change"));
-        };
+        let standard = self.local_id_check(id)?;
         if self.kind().await? == LbKind::Classic {
-            return Err(Error::unsupported(
-                "tencent-clb (API 3.0, classic CLB)",
-                "writing a classic CLB's backends",
-            ));
+            return Err(classic_weight_unsupported());
         }
-        let mut body = self.scope_body(&parsed);
-        body.insert("Weight".into(), json!(weight.get()));
-        self.write_and_wait("ModifyTargetWeight", Value::Object(body))
+        let mut parsed = standard.map_or_else(|| self.backend_id(id), Ok)?;
+        if let Some(weight) = change.weight {
+            let mut body = self.scope_body(&parsed);
+            body.insert("Weight".into(), json!(weight.get()));
+            let now = ResourceId::new(parsed.to_string())?;
+            self.write_once("ModifyTargetWeight", Value::Object(body), || async {
+                Ok(self.get(&now).await?.weight == Some(weight.get()))
+            })
             .await?;
-        self.get(id).await
+        }
+        if let Some(port) = change.port.filter(|p| p.get() != parsed.port) {
+            let mut body = self.scope_body(&parsed);
+            body.insert("NewPort".into(), json!(port.get()));
+            let mut moved = parsed.clone();
+            moved.port = port.get();
+            let moved_id = ResourceId::new(moved.to_string())?;
+            self.write_once("ModifyTargetPort", Value::Object(body), || {
+                self.is_listed(&moved_id)
+            })
+            .await?;
+            parsed = moved;
+        }
+        self.get(&ResourceId::new(parsed.to_string())?).await
     }
 
     pub(crate) async fn remove_impl(&self, id: &ResourceId) -> Result<()> {
-        let parsed = self.backend_id(id)?;
+        let standard = self.local_id_check(id)?;
         if self.kind().await? == LbKind::Classic {
-            return Err(Error::unsupported(
-                "tencent-clb (API 3.0, classic CLB)",
-                "writing a classic CLB's backends",
-            ));
+            return self.remove_classic(id).await;
         }
+        let parsed = standard.map_or_else(|| self.backend_id(id), Ok)?;
         let body = self.scope_body(&parsed);
-        self.write_and_wait("DeregisterTargets", Value::Object(body))
-            .await
+        self.write_once("DeregisterTargets", Value::Object(body), || async {
+            Ok(!self.is_listed(id).await?)
+        })
+        .await
     }
+}
+
+/// The checks of a new backend that need no call: no name, subnet or admin state.
+pub(crate) fn check_spec(spec: &NewBackend) -> Result<()> {
+    spec.check_place()?;
+    if spec.name.is_some() || spec.subnet_id.is_some() || spec.admin_up.is_some() {
+        return Err(Error::invalid_input(
+            "a Tencent CLB target has no name, subnet or admin state: give only the \
+             address or instance id, the port and the weight",
+        ));
+    }
+    if let Some(id) = &spec.instance_id {
+        if !id.as_str().starts_with("ins-") {
+            return Err(Error::invalid_input(format!(
+                "{id} is not a CVM instance id (ins-...)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A `Target` of `RegisterTargets`: `InstanceId` or `EniIp`, `Port`, `Weight`.
+pub(crate) fn wire_target(spec: &NewBackend) -> Value {
+    let mut target = match (&spec.instance_id, &spec.address) {
+        (Some(id), _) => json!({"InstanceId": id.as_str()}),
+        (None, Some(ip)) => json!({"EniIp": ip.to_string()}),
+        (None, None) => json!({}),
+    };
+    target["Port"] = json!(spec.port.get());
+    if let Some(w) = spec.weight {
+        target["Weight"] = json!(w.get());
+    }
+    target
+}
+
+/// A classic CLB's weight cannot be changed through API 3.0 (spec b.11).
+pub(crate) fn classic_weight_unsupported() -> Error {
+    Error::unsupported(
+        "tencent-clb (API 3.0, classic CLB)",
+        "changing a backend's weight or port (API 3.0 has no such call for classic CLBs; \
+         the legacy API's ModifyLoadBalancerBackends does: --tencent-api legacy)",
+    )
 }
