@@ -149,8 +149,8 @@ fn main() -> ExitCode {
             0,
         ),
         (
-            "A classic CLB takes no writes here yet: a clear refusal before anything is \
-             sent, exit code 2:",
+            "A classic CLB binds cloud instances, not addresses: what it cannot take is \
+             refused before anything is sent, exit code 2 (--instance ins-... would work):",
             vec!["add", &clb, "--address", "10.0.0.9", "--port", "80"],
             2,
         ),
