@@ -65,6 +65,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The default of `--timeout`: how long one HTTP request may take.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Options every subcommand takes.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
@@ -120,7 +123,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub raw: bool,
 
-    /// Longest time one HTTP request may take (e.g. 30s, 1500ms, 2m).
+    /// Longest time one HTTP request may take (e.g. 30s, 1500ms, 2m). On `lbb wait`:
+    /// the wait's timeout, as `--wait-timeout`.
     #[arg(long, global = true, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
 

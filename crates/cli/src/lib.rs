@@ -28,7 +28,7 @@ mod rate;
 
 use std::{ffi::OsString, process::ExitCode};
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use lb_backends::{Error, ErrorKind};
 
 pub use exit::{AUTH, NOT_FOUND, OK, OTHER, UNAVAILABLE, USAGE};
@@ -45,19 +45,39 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(USAGE));
         }
     };
+    timeout_of_wait(&mut cli, &matches);
     if let Command::Completions { shell } = cli.command {
         clap_complete::generate(shell, &mut Cli::command(), "lbb", &mut std::io::stdout());
         return ExitCode::SUCCESS;
     }
     let subscriber = logging::subscriber(cli.global.verbose, cli.global.quiet);
     tracing::subscriber::with_default(subscriber, || exit::finish(execute(cli)))
+}
+
+/// On `lbb wait`, `--timeout` (given on the command line, without `--wait-timeout`) is
+/// the wait's, as the issue and the clouds' CLIs have it; one HTTP request then keeps
+/// its default bound. Everywhere else `--timeout` bounds one HTTP request.
+fn timeout_of_wait(cli: &mut Cli, matches: &clap::ArgMatches) {
+    use clap::parser::ValueSource;
+    let Command::Wait(wait) = &mut cli.command else {
+        return;
+    };
+    let given = |m: &clap::ArgMatches| m.value_source("timeout") == Some(ValueSource::CommandLine);
+    let on_command_line = given(matches) || matches.subcommand().is_some_and(|(_, sub)| given(sub));
+    if wait.wait_timeout.is_none() && on_command_line {
+        wait.wait_timeout = Some(cli.global.timeout);
+        cli.global.timeout = cli::DEFAULT_REQUEST_TIMEOUT;
+    }
 }
 
 fn execute(cli: Cli) -> Result<u8, Failure> {

@@ -89,6 +89,25 @@ fn a_waiter_timeout_has_its_own_exit_code_and_prints_the_last_state() {
     assert_eq!(states[0]["done"], false);
     assert_eq!(states[1]["state"], "healthy");
     assert_eq!(states[1]["done"], true);
+
+    // On `lbb wait`, `--timeout` is the wait's timeout (the spelling), not one
+    // request's: it times out the same way.
+    let run = env
+        .lbb([
+            "wait",
+            &target,
+            &id,
+            "--for",
+            "healthy",
+            "--interval",
+            "100ms",
+            "--timeout",
+            "300ms",
+            "-o",
+            "json",
+        ])
+        .code(6);
+    assert_eq!(run.json()[0]["state"], "pending");
 }
 
 #[test]
