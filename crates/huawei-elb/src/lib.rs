@@ -35,6 +35,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 mod create;
+mod discover; // issue 13
 mod ecs;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -48,5 +49,6 @@ mod safe_create;
 mod tests;
 
 pub use create::{CheckedMember, CreateMember};
+pub use discover::ElbDiscoverer;
 pub use list::ListQuery;
 pub use provider::ElbProvider;

@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 pub mod apig;
 mod auth;
+mod discover; // issue 13
 mod elb;
 pub(crate) mod errors;
 pub(crate) mod record;
@@ -153,5 +154,6 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(elb::routes())
         .merge(vpc::routes())
         .merge(apig::routes())
+        .merge(discover::routes())
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
 }

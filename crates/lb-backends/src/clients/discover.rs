@@ -1,0 +1,58 @@
+//! [`Clients::discoverer`]: a [`Discoverer`] for a provider, from the same clients
+//! its providers use (issue 13).
+
+#[allow(unused_imports)] // Undiscoverable: Tencent builds only
+use lb_backends_core::{
+    discover::{Discoverer, Undiscoverable},
+    Error, ErrorKind, ProviderKind, Result,
+};
+
+use super::Clients;
+
+impl Clients {
+    /// The discoverer of `kind`'s targets in the account and region of this cloud's
+    /// client: ELB pools, APIG VPC channels (of every instance the project lists).
+    /// Tencent discovery is not built yet: its discoverers yield one
+    /// [`ErrorKind::Unsupported`] error. A provider not compiled in, or a cloud
+    /// without a client, is an error here.
+    ///
+    /// ```
+    /// use lb_backends::{Clients, ErrorKind, ProviderKind};
+    /// let none = Clients::new();
+    /// let err = none.discoverer(ProviderKind::HuaweiElb).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    /// ```
+    pub fn discoverer(&self, kind: ProviderKind) -> Result<Box<dyn Discoverer>> {
+        match kind {
+            #[cfg(feature = "huawei-elb")]
+            ProviderKind::HuaweiElb => Ok(Box::new(crate::huawei_elb::ElbDiscoverer::new(
+                self.huawei("huawei")?,
+            ))),
+            #[cfg(feature = "huawei-apig")]
+            ProviderKind::HuaweiApig => Ok(Box::new(crate::huawei_apig::ApigDiscoverer::new(
+                self.huawei("huawei")?,
+            ))),
+            #[cfg(feature = "tencent-clb")]
+            ProviderKind::TencentClb => {
+                let _client = self.tencent("tencent")?;
+                Ok(Box::new(Undiscoverable::new(
+                    kind,
+                    "Tencent discovery is not built yet",
+                )))
+            }
+            #[cfg(feature = "tencent-bmlb")]
+            ProviderKind::TencentBmlb => {
+                let _client = self.tencent("tencent")?;
+                Ok(Box::new(Undiscoverable::new(
+                    kind,
+                    "Tencent discovery is not built yet",
+                )))
+            }
+            #[allow(unreachable_patterns)]
+            other => Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("{other} is not compiled into this build (enable the `{other}` feature)"),
+            )),
+        }
+    }
+}
