@@ -30,7 +30,19 @@ use crate::{
 };
 
 pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
-    let fleet = Fleet::load(&args.file)?;
+    // Issue 13: --discover lists the targets discovered, else the fleet file's.
+    let (fleet, discovery) = match (&args.file, &args.discover) {
+        (Some(file), _) => (Fleet::load(file)?, None),
+        (None, providers) => {
+            let scope = super::targets::Scope {
+                providers: providers.clone().unwrap_or_default(),
+                all_profiles: args.all_profiles,
+                profiles: args.profiles.clone(),
+            };
+            let (fleet, outcome) = super::targets::discover_fleet(ctx, &scope).await?;
+            (fleet, Some(outcome))
+        }
+    };
     let concurrency = args
         .concurrency
         .or(fleet.concurrency)
@@ -149,6 +161,8 @@ pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
         sent.load(Ordering::Relaxed),
         started.elapsed(),
     ));
+    let mut failed_codes = failed_codes;
+    failed_codes.extend(discovery.into_iter().flat_map(|o| o.failed));
     Ok(match failed_codes.len() {
         0 => exit::OK,
         1 => failed_codes.into_iter().next().unwrap_or(exit::OTHER),

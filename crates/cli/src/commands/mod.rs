@@ -5,6 +5,7 @@ mod add;
 pub mod apply;
 mod desired_file;
 pub mod drain;
+pub mod find; // issue 13
 mod get;
 mod hooks;
 mod inventory;
@@ -12,6 +13,7 @@ mod list;
 pub mod plan;
 mod remove;
 mod set;
+pub mod targets; // issue 13
 pub mod wait;
 
 use std::{
@@ -122,7 +124,13 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
             target,
             backend_id,
             ops,
-        } => remove::run(ctx, &target, &backend_id, &ops).await?,
+            everywhere,
+        } => match (target, backend_id) {
+            (Some(target), Some(backend_id)) if everywhere.address.is_none() => {
+                remove::run(ctx, &target, &backend_id, &ops).await?
+            }
+            _ => find::remove_everywhere(ctx, &everywhere).await?,
+        },
         // issue 12
         Command::Wait(args) => wait::run(ctx, args).await?,
         Command::Drain(args) => drain::run(ctx, args).await?,
@@ -130,6 +138,8 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
         Command::Plan(args) => plan::run(ctx, args).await?,
         Command::Apply(args) => apply::run(ctx, args).await?,
         Command::Inventory(args) => inventory::run(ctx, args).await?,
+        Command::Targets(args) => targets::run(ctx, args).await?, // issue 13
+        Command::Find(args) => find::run(ctx, args).await?,       // issue 13
         Command::Completions { .. } => crate::exit::OK,
     };
     Ok(code)
