@@ -223,13 +223,19 @@ impl Discoverer for Undiscoverable {
     }
 
     fn targets<'a>(&'a self, _filter: Option<&'a Needle>) -> TargetStream<'a> {
-        let e = Error::unsupported(self.kind, &format!("discovering targets ({})", self.why));
-        futures::stream::once(async move { Err(e) }).boxed()
+        unsupported(self.kind, &format!("discovering targets ({})", self.why))
     }
 
     fn filter_support(&self, _needle: &Needle) -> FilterSupport {
         FilterSupport::None
     }
+}
+
+/// A target stream of one [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported)
+/// error: `kind` cannot do `operation`.
+pub fn unsupported<'a>(kind: ProviderKind, operation: &str) -> TargetStream<'a> {
+    let e = Error::unsupported(kind, operation);
+    futures::stream::once(async move { Err(e) }).boxed()
 }
 
 /// One place a backend is registered: the target and the backend there.

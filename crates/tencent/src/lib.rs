@@ -65,4 +65,6 @@ pub use credentials::TencentCredentials;
 pub use signer::SignatureMethod;
 #[cfg(feature = "clb")]
 pub use v3::clb::ClbV3Provider;
+#[cfg(feature = "clb")]
+pub use v3::ClbDiscoverer;
 pub use v3::{TencentApi, ENV_TENCENT_API};

@@ -36,6 +36,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod api;
+pub(crate) mod discover; // issue 13
 pub mod sign;
 pub(crate) mod store;
 pub mod v3;

@@ -1,7 +1,7 @@
 //! [`Clients::discoverer`]: a [`Discoverer`] for a provider, from the same clients
 //! its providers use (issue 13).
 
-#[allow(unused_imports)] // Undiscoverable: Tencent builds only
+#[allow(unused_imports)] // Undiscoverable: BMLB builds only
 use lb_backends_core::{
     discover::{Discoverer, Undiscoverable},
     Error, ErrorKind, ProviderKind, Result,
@@ -11,9 +11,10 @@ use super::Clients;
 
 impl Clients {
     /// The discoverer of `kind`'s targets in the account and region of this cloud's
-    /// client: ELB pools, APIG VPC channels (of every instance the project lists).
-    /// Tencent discovery is not built yet: its discoverers yield one
-    /// [`ErrorKind::Unsupported`] error. A provider not compiled in, or a cloud
+    /// client: ELB pools, APIG VPC channels (of every instance the project lists),
+    /// CLB load balancers (API 3.0; the legacy API yields one
+    /// [`ErrorKind::Unsupported`] error). BMLB discovery is not built yet: its
+    /// discoverer yields one [`ErrorKind::Unsupported`] error. A provider not compiled in, or a cloud
     /// without a client, is an error here.
     ///
     /// ```
@@ -33,19 +34,15 @@ impl Clients {
                 self.huawei("huawei")?,
             ))),
             #[cfg(feature = "tencent-clb")]
-            ProviderKind::TencentClb => {
-                let _client = self.tencent("tencent")?;
-                Ok(Box::new(Undiscoverable::new(
-                    kind,
-                    "Tencent discovery is not built yet",
-                )))
-            }
+            ProviderKind::TencentClb => Ok(Box::new(crate::tencent::ClbDiscoverer::new(
+                self.tencent("tencent")?,
+            ))),
             #[cfg(feature = "tencent-bmlb")]
             ProviderKind::TencentBmlb => {
                 let _client = self.tencent("tencent")?;
                 Ok(Box::new(Undiscoverable::new(
                     kind,
-                    "Tencent discovery is not built yet",
+                    "BMLB discovery is not built yet",
                 )))
             }
             #[allow(unreachable_patterns)]

@@ -18,6 +18,10 @@ use crate::client::{Service, TencentClient};
 
 #[cfg(feature = "clb")]
 pub mod clb;
+#[cfg(feature = "clb")]
+mod discover; // issue 13
+#[cfg(feature = "clb")]
+pub use discover::ClbDiscoverer;
 mod dialect;
 pub mod envelope;
 pub mod region;
