@@ -65,6 +65,8 @@ pub use credentials::TencentCredentials;
 pub use signer::SignatureMethod;
 #[cfg(feature = "clb")]
 pub use v3::clb::ClbV3Provider;
+#[cfg(feature = "bmlb")]
+pub use v3::BmlbDiscoverer;
 #[cfg(feature = "clb")]
 pub use v3::ClbDiscoverer;
 pub use v3::{TencentApi, ENV_TENCENT_API};

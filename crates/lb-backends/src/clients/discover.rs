@@ -1,11 +1,7 @@
 //! [`Clients::discoverer`]: a [`Discoverer`] for a provider, from the same clients
 //! its providers use (issue 13).
 
-#[allow(unused_imports)] // Undiscoverable: BMLB builds only
-use lb_backends_core::{
-    discover::{Discoverer, Undiscoverable},
-    Error, ErrorKind, ProviderKind, Result,
-};
+use lb_backends_core::{discover::Discoverer, Error, ErrorKind, ProviderKind, Result};
 
 use super::Clients;
 
@@ -13,8 +9,8 @@ impl Clients {
     /// The discoverer of `kind`'s targets in the account and region of this cloud's
     /// client: ELB pools, APIG VPC channels (of every instance the project lists),
     /// CLB load balancers (API 3.0; the legacy API yields one
-    /// [`ErrorKind::Unsupported`] error). BMLB discovery is not built yet: its
-    /// discoverer yields one [`ErrorKind::Unsupported`] error. A provider not compiled in, or a cloud
+    /// [`ErrorKind::Unsupported`] error), BMLB layer-7 locations (API 3.0; the same
+    /// with the legacy API). A provider not compiled in, or a cloud
     /// without a client, is an error here.
     ///
     /// ```
@@ -38,13 +34,9 @@ impl Clients {
                 self.tencent("tencent")?,
             ))),
             #[cfg(feature = "tencent-bmlb")]
-            ProviderKind::TencentBmlb => {
-                let _client = self.tencent("tencent")?;
-                Ok(Box::new(Undiscoverable::new(
-                    kind,
-                    "BMLB discovery is not built yet",
-                )))
-            }
+            ProviderKind::TencentBmlb => Ok(Box::new(crate::tencent::BmlbDiscoverer::new(
+                self.tencent("tencent")?,
+            ))),
             #[allow(unreachable_patterns)]
             other => Err(Error::new(
                 ErrorKind::Unsupported,

@@ -22,6 +22,10 @@ pub mod clb;
 mod discover; // issue 13
 #[cfg(feature = "clb")]
 pub use discover::ClbDiscoverer;
+#[cfg(feature = "bmlb")]
+mod discover_bmlb; // issue 13
+#[cfg(feature = "bmlb")]
+pub use discover_bmlb::BmlbDiscoverer;
 mod dialect;
 pub mod envelope;
 pub mod region;

@@ -490,6 +490,9 @@ pub(crate) async fn entry(
             clb_write::dispatch(&state, &caller.action, &p, &rid)
                 .unwrap_or_else(|| clb::dispatch(&state, &caller.action, &p))
         }
+        "bmlb" if version == "2018-06-25" => {
+            crate::tencent::discover::bmlb(&state, &caller.action, &params?)
+        } // issue 13
         "clb" => Err(ApiError::new(
             "NoSuchVersion",
             format!("version {version} of clb is not served; use {CLB_VERSION}"),
