@@ -217,46 +217,74 @@ pub async fn remove_everywhere(ctx: &Ctx, args: &EverywhereArgs) -> Result<u8, F
     }
     let mut outcome = Outcome::default();
     let found = search(ctx, needle, &args.search, &mut outcome).await?;
+    let config = ctx.config()?;
+    // Each target's provider, and whether it can remove: known before the plan is
+    // printed, so the plan says what will not be done and nothing is half-planned.
+    let groups: Vec<_> = by_target(&found)
+        .into_iter()
+        .map(|(target, settings, regs)| {
+            let provider =
+                connect::provider(target, settings, config, &ctx.transport).and_then(|p| {
+                    if p.capabilities().remove {
+                        Ok(p)
+                    } else {
+                        Err(lb_backends::Error::unsupported(
+                            target.provider(),
+                            "removing a backend",
+                        ))
+                    }
+                });
+            (target, regs, provider)
+        })
+        .collect();
     // The plan first, whatever happens next.
     eprintln!(
         "plan: remove {} registration(s) of {needle} from {} target(s){}",
         found.len(),
-        by_target(&found).len(),
+        groups.len(),
         if args.dry_run { " (dry run)" } else { "" }
     );
-    for f in &found {
-        let (t, b) = (&f.registration.target.target, &f.registration.backend);
-        eprintln!("  remove {} ({}) from {t}", printable(&b.id), place(b));
+    for (t, regs, provider) in &groups {
+        for f in regs {
+            let b = &f.registration.backend;
+            match provider {
+                Ok(_) => eprintln!("  remove {} ({}) from {t}", printable(&b.id), place(b)),
+                Err(e) => eprintln!(
+                    "  cannot remove {} ({}) from {t}: {}",
+                    printable(&b.id),
+                    place(b),
+                    exit::describe(e)
+                ),
+            }
+        }
     }
     let mut rows = Vec::new();
-    let config = ctx.config()?;
-    for (target, settings, regs) in by_target(&found) {
+    for (target, regs, provider) in groups {
         let mut results: Vec<(bool, Option<String>)> = vec![(false, None); regs.len()];
-        if args.yes {
-            match connect::provider(target, settings, config, &ctx.transport) {
-                Ok(provider) => {
-                    let ids: Vec<ResourceId> = regs
-                        .iter()
-                        .filter_map(|f| ResourceId::new(&f.registration.backend.id).ok())
-                        .collect();
-                    let outcomes = provider.remove_many(&ids).await;
-                    for (slot, o) in results.iter_mut().zip(outcomes) {
-                        *slot = match o {
-                            Ok(_) => (true, None),
-                            Err(e) => {
-                                outcome.fail(ctx, &target.to_string(), &e);
-                                (false, Some(exit::describe(&e)))
-                            }
-                        };
-                    }
-                }
-                Err(e) => {
-                    outcome.fail(ctx, &target.to_string(), &e);
-                    for slot in &mut results {
-                        slot.1 = Some(exit::describe(&e));
-                    }
+        match provider {
+            Err(e) => {
+                outcome.fail(ctx, &target.to_string(), &e);
+                for slot in &mut results {
+                    slot.1 = Some(exit::describe(&e));
                 }
             }
+            Ok(provider) if args.yes => {
+                let ids: Vec<ResourceId> = regs
+                    .iter()
+                    .filter_map(|f| ResourceId::new(&f.registration.backend.id).ok())
+                    .collect();
+                let outcomes = provider.remove_many(&ids).await;
+                for (slot, o) in results.iter_mut().zip(outcomes) {
+                    *slot = match o {
+                        Ok(_) => (true, None),
+                        Err(e) => {
+                            outcome.fail(ctx, &target.to_string(), &e);
+                            (false, Some(exit::describe(&e)))
+                        }
+                    };
+                }
+            }
+            Ok(_) => {}
         }
         for (f, (removed, error)) in regs.iter().zip(results) {
             let b = &f.registration.backend;
@@ -276,10 +304,11 @@ pub async fn remove_everywhere(ctx: &Ctx, args: &EverywhereArgs) -> Result<u8, F
     let text = rows
         .iter()
         .map(|r| {
-            let verb = match (r.dry_run, r.removed) {
-                (true, _) => "would remove",
-                (false, true) => "removed",
-                (false, false) => "failed to remove",
+            let verb = match (r.dry_run, r.removed, &r.error) {
+                (_, _, Some(_)) => "cannot remove",
+                (true, _, None) => "would remove",
+                (false, true, None) => "removed",
+                (false, false, None) => "failed to remove",
             };
             printable(&format!(
                 "{verb} {} ({}) from {}",
