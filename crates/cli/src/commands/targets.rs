@@ -146,17 +146,19 @@ pub fn places(ctx: &Ctx, scope: &Scope, outcome: &mut Outcome) -> Result<Vec<Pla
 }
 
 /// The providers of this build.
+// With every feature on, clippy sees a match of constants.
+#[allow(clippy::match_like_matches_macro)]
 fn compiled_in() -> Vec<ProviderKind> {
-    let mut kinds = Vec::new();
-    #[cfg(feature = "huawei-elb")]
-    kinds.push(ProviderKind::HuaweiElb);
-    #[cfg(feature = "huawei-apig")]
-    kinds.push(ProviderKind::HuaweiApig);
-    #[cfg(feature = "tencent-clb")]
-    kinds.push(ProviderKind::TencentClb);
-    #[cfg(feature = "tencent-bmlb")]
-    kinds.push(ProviderKind::TencentBmlb);
-    kinds
+    ProviderKind::ALL
+        .into_iter()
+        .filter(|k| match k {
+            ProviderKind::HuaweiElb => cfg!(feature = "huawei-elb"),
+            ProviderKind::HuaweiApig => cfg!(feature = "huawei-apig"),
+            ProviderKind::TencentClb => cfg!(feature = "tencent-clb"),
+            ProviderKind::TencentBmlb => cfg!(feature = "tencent-bmlb"),
+            _ => false,
+        })
+        .collect()
 }
 
 /// Every target of every place, as fleet entries (the profile kept), in discovery
