@@ -3,11 +3,16 @@
 //! what `find` and `inventory --discover` share: the scope (providers and profiles)
 //! and the one line per cloud that cannot be searched.
 
-use std::{collections::BTreeSet, io::Write};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    io::Write,
+};
 
 use clap::Args;
 use futures::TryStreamExt;
-use lb_backends::{discover::Discoverer, Error, ProviderKind, TargetInfo};
+use lb_backends::{
+    discover::Discoverer, transport::HttpTransport, Error, ProviderKind, TargetInfo,
+};
 use serde::Serialize;
 
 use super::{done, stdout, Ctx};
@@ -91,6 +96,17 @@ fn cloud(kind: ProviderKind) -> &'static str {
 /// connected to (no credentials, say) is skipped with one line on stderr per cloud
 /// and profile, and noted in `outcome`.
 pub fn places(ctx: &Ctx, scope: &Scope, outcome: &mut Outcome) -> Result<Vec<Place>, Failure> {
+    places_via(ctx, scope, outcome, None)
+}
+
+/// [`places`], each discoverer's requests through `transports`' transport for its
+/// provider (inventory's paced ones), else the run's.
+pub fn places_via(
+    ctx: &Ctx,
+    scope: &Scope,
+    outcome: &mut Outcome,
+    transports: Option<&BTreeMap<ProviderKind, HttpTransport>>,
+) -> Result<Vec<Place>, Failure> {
     let config = ctx.config()?;
     let profiles: Vec<Option<String>> = if scope.all_profiles {
         let names = config.profile_names();
@@ -123,7 +139,10 @@ pub fn places(ctx: &Ctx, scope: &Scope, outcome: &mut Outcome) -> Result<Vec<Pla
             settings.profile.clone_from(&profile);
         }
         for &kind in &kinds {
-            match connect::discoverer(kind, &settings, config, &ctx.transport) {
+            let transport = transports
+                .and_then(|t| t.get(&kind))
+                .unwrap_or(&ctx.transport);
+            match connect::discoverer(kind, &settings, config, transport) {
                 Ok(discoverer) => places.push(Place {
                     profile: profile.clone(),
                     settings: settings.clone(),
@@ -186,9 +205,13 @@ pub async fn discover_all(
 }
 
 /// The fleet of every discovered target (`inventory --discover`).
-pub async fn discover_fleet(ctx: &Ctx, scope: &Scope) -> Result<(Fleet, Outcome), Failure> {
+pub async fn discover_fleet(
+    ctx: &Ctx,
+    scope: &Scope,
+    transports: Option<&BTreeMap<ProviderKind, HttpTransport>>,
+) -> Result<(Fleet, Outcome), Failure> {
     let mut outcome = Outcome::default();
-    let places = places(ctx, scope, &mut outcome)?;
+    let places = places_via(ctx, scope, &mut outcome, transports)?;
     let found = discover_all(ctx, &places, &mut outcome).await;
     let targets = found
         .into_iter()
