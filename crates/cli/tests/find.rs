@@ -303,7 +303,15 @@ fn targets_lists_every_target_paged_and_its_fleet_output_feeds_inventory() {
     let fleet_text = lbb3(&env, &["targets", "--as-fleet"]).ok().stdout;
     assert_eq!(fleet_text.matches("[[target]]").count(), 170);
     let file = env.write_file("discovered.toml", &fleet_text);
-    let inv = lbb3(&env, &["-o", "json", "inventory", file.to_str().unwrap()]).ok();
+    let inv = lbb3(
+        &env,
+        &[
+            &["-o", "json", "inventory", file.to_str().unwrap()],
+            &NO_LIMIT[..],
+        ]
+        .concat(),
+    )
+    .ok();
     // ELB 20 + 2, APIG 10 + 1, CLB 15 + 1 + 120, BMLB 5 + 1.
     assert_eq!(inv.json().as_array().unwrap().len(), 175);
 }
@@ -323,7 +331,15 @@ fn inventory_discover_matches_the_fleet_file_inventory_row_for_row() {
     let fleet_text = lbb3(&env, &["targets", "--as-fleet"]).ok().stdout;
     assert_eq!(fleet_text.matches("[[target]]").count(), 200);
     let file = env.write_file("all.toml", &fleet_text);
-    let from_file = lbb3(&env, &["-o", "ndjson", "inventory", file.to_str().unwrap()]).ok();
+    let from_file = lbb3(
+        &env,
+        &[
+            &["-o", "ndjson", "inventory", file.to_str().unwrap()],
+            &NO_LIMIT[..],
+        ]
+        .concat(),
+    )
+    .ok();
     let discovered = lbb3(
         &env,
         &[
