@@ -538,3 +538,59 @@ fn legacy_tencent_discovery_is_unsupported_and_says_so() {
     let run = env.lbb(["-o", "json", "targets", "tencent-clb"]).code(2);
     assert!(run.stderr.contains("legacy API"), "{run:#?}");
 }
+
+#[test]
+fn all_profiles_searches_each_profiles_clouds() {
+    use lb_backends_emulator::{
+        tencent::{DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY},
+        DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK,
+    };
+    let env = Env::start(fleet_of_50());
+    let url = env.emu.base_url();
+    // One profile per cloud, as operators often have them.
+    env.write_config(
+        &format!(
+            "[profile.hw]\nak = \"{DEFAULT_AK}\"\nsk = \"{DEFAULT_SK}\"\n\
+             project_id = \"{DEFAULT_PROJECT_ID}\"\nendpoint = \"{url}\"\n\n\
+             [profile.tc]\nsecret_id = \"{DEFAULT_TENCENT_SECRET_ID}\"\n\
+             secret_key = \"{DEFAULT_TENCENT_SECRET_KEY}\"\nregion = \"gz\"\n\
+             tencent_api = \"3\"\nendpoint = \"{url}\"\n"
+        ),
+        0o600,
+    );
+    let bare = |args: &[&str]| {
+        let mut cmd = env.bare();
+        for var in [
+            "HUAWEICLOUD_SDK_AK",
+            "HUAWEICLOUD_SDK_SK",
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "TENCENTCLOUD_SECRET_ID",
+            "TENCENTCLOUD_SECRET_KEY",
+            "TENCENTCLOUD_REGION",
+            "LBB_TENCENT_API",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.args(args);
+        env.run(&mut cmd)
+    };
+    let all = bare(&["-o", "json", "find", A, "--all-profiles"]).ok();
+    assert_eq!(pairs(&all), expected_five(), "{all:#?}");
+    assert!(
+        !all.stderr.contains("lbb: "),
+        "no cloud is missing: {all:#?}"
+    );
+    // One profile: the other cloud is skipped, with one line, and the run is partial.
+    // (Here the profile has no Tencent region, the first thing missing: exit 2.)
+    let hw = bare(&["-o", "json", "find", A, "--profiles", "hw"]).code(2);
+    assert_eq!(pairs(&hw).len(), 3, "{hw:#?}");
+    assert_eq!(
+        hw.stderr.lines().filter(|l| l.starts_with("lbb: ")).count(),
+        1,
+        "{hw:#?}"
+    );
+    assert!(
+        hw.stderr.contains("tencent (profile hw) skipped"),
+        "{hw:#?}"
+    );
+}

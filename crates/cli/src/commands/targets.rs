@@ -132,7 +132,8 @@ pub fn places_via(
             .collect()
     };
     let mut places = Vec::new();
-    let mut skipped = BTreeSet::new();
+    // The first error of each cloud (and profile) that could not be connected to.
+    let mut skipped: Vec<(Option<String>, &'static str, Error)> = Vec::new();
     for profile in profiles {
         let mut settings = ctx.settings();
         if profile.is_some() {
@@ -149,17 +150,29 @@ pub fn places_via(
                     discoverer,
                 }),
                 Err(e) => {
-                    let key = (profile.clone(), cloud(kind));
-                    if skipped.insert(key) {
-                        let place = match &profile {
-                            Some(p) => format!("{} (profile {p}) skipped", cloud(kind)),
-                            None => format!("{} skipped", cloud(kind)),
-                        };
-                        outcome.fail(ctx, &place, &e);
+                    let known = skipped
+                        .iter()
+                        .any(|(p, c, _)| *p == profile && *c == cloud(kind));
+                    if !known {
+                        skipped.push((profile.clone(), cloud(kind), e));
                     }
                 }
             }
         }
+    }
+    // One line per cloud skipped. With several profiles, a profile without a
+    // cloud's credentials is not a failure when another profile searched that
+    // cloud (profiles are often one per cloud).
+    for (profile, c, e) in skipped {
+        let searched = places.iter().any(|p| cloud(p.discoverer.kind()) == c);
+        if searched && profile.is_some() {
+            continue;
+        }
+        let place = match &profile {
+            Some(p) => format!("{c} (profile {p}) skipped"),
+            None => format!("{c} skipped"),
+        };
+        outcome.fail(ctx, &place, &e);
     }
     Ok(places)
 }
