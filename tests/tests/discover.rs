@@ -140,6 +140,16 @@ async fn elb_pools_page_by_marker_and_filter_on_the_server() {
         .filter(|r| r.path.ends_with("/elb/pools"))
         .count();
     assert_eq!(pages, 5, "23 pools at 5 a page");
+    // A full last page without next_marker: one more (empty) page confirms the end.
+    let exact = ElbDiscoverer::new(huawei(&emu, &project)).with_page_size(23);
+    let before = emu.requests().len();
+    assert_eq!(all(&exact, None).await.unwrap().len(), 23);
+    let asked: Vec<_> = emu.requests()[before..]
+        .iter()
+        .map(|r| r.query.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:#?}");
+    assert!(asked[1].contains("marker=5d000022-"), "{asked:#?}");
 
     let needle: Needle = A.parse().unwrap();
     assert_eq!(d.filter_support(&needle), FilterSupport::Exact);
