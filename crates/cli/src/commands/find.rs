@@ -156,7 +156,7 @@ pub async fn run(ctx: &Ctx, args: FindArgs) -> Result<u8, Failure> {
 pub struct EverywhereArgs {
     /// Remove the backends at this address (ADDRESS[:PORT] or an instance id) from
     /// every target `lbb find` finds them in (needs --everywhere).
-    #[arg(long, value_parser = parse_lbb::<Needle>, value_name = "ADDRESS[:PORT]|INSTANCE_ID", requires = "everywhere")]
+    #[arg(long, value_parser = parse_lbb::<Needle>, value_name = "ADDRESS[:PORT]|INSTANCE_ID", requires = "everywhere", conflicts_with_all = ["target", "backend_id"])]
     pub address: Option<Needle>,
     /// With --address: every registration found, in every target.
     #[arg(long, requires = "address")]
