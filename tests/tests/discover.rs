@@ -278,3 +278,73 @@ async fn legacy_tencent_discovery_is_unsupported() {
         assert_eq!(err.kind(), ErrorKind::Unsupported);
     }
 }
+
+/// The emulator's discovery calls, raw: filters and refusals as the clouds answer.
+#[tokio::test]
+async fn the_emulator_serves_the_enumeration_calls_with_their_filters() {
+    let emu = start().await;
+    let p = emu.huawei().project_id.clone();
+    let b = emu.base_url();
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .get(url)
+                .header("X-Auth-Token", lb_backends_emulator::DEFAULT_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap_or_default();
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (s, v) = get(format!("{b}/v3/{p}/elb/pools?limit=2&member_address={A}")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["pools"].as_array().unwrap().len(), 2);
+    let next = v["page_info"]["next_marker"].as_str().unwrap().to_owned();
+    let (_, v) = get(format!(
+        "{b}/v3/{p}/elb/pools?limit=2&member_address={A}&marker={next}"
+    ))
+    .await;
+    assert_eq!(v["pools"].as_array().unwrap().len(), 1);
+    assert!(v["page_info"]["next_marker"].is_null(), "{v}");
+    let (s, _) = get(format!("{b}/v3/{p}/elb/pools?marker=no-such-pool")).await;
+    assert_eq!(s, 400);
+    let (s, _) = get(format!("{b}/v3/{p}/elb/pools?limit=2001")).await;
+    assert_eq!(s, 400);
+    let (_, v) = get(format!("{b}/v3/{p}/elb/pools?member_address=10.250.0.1")).await;
+    assert_eq!(v["pools"].as_array().unwrap().len(), 0);
+    // APIG: member_host and member_port, offset paging with a total.
+    let inst = format!("e{:031}", 2);
+    let (s, v) = get(format!(
+        "{b}/v2/{p}/apigw/instances/{inst}/vpc-channels?member_host={A}&member_port=80"
+    ))
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["total"].as_u64(), v["size"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (_, v) = get(format!(
+        "{b}/v2/{p}/apigw/instances/{inst}/vpc-channels?member_host={A}&member_port=81"
+    ))
+    .await;
+    assert_eq!(v["total"], 0);
+    let (_, v) = get(format!(
+        "{b}/v2/{p}/apigw/instances/{inst}/vpc-channels?offset=4&limit=4"
+    ))
+    .await;
+    assert_eq!(
+        (v["total"].as_u64(), v["size"].as_u64()),
+        (Some(6), Some(2))
+    );
+    let (s, _) = get(format!("{b}/v2/{p}/apigw/instances?limit=501")).await;
+    assert_eq!(s, 400);
+    let (_, v) = get(format!("{b}/v2/{p}/apigw/instances")).await;
+    assert_eq!(v["total"], 2);
+}
