@@ -102,7 +102,7 @@ pub async fn search(
                     settings: settings.clone(),
                     registration,
                 })),
-                Err(e) => outcome.fail(ctx, &entry.target.to_string(), &e),
+                Err(e) => outcome.fail(&entry.target.to_string(), &e),
             }
         }
         return Ok(found);
@@ -117,7 +117,7 @@ pub async fn search(
                     settings: settings.clone(),
                     registration,
                 }),
-                Err(e) => outcome.fail(ctx, &place.discoverer.kind().to_string(), &e),
+                Err(e) => outcome.fail(&place.discoverer.kind().to_string(), &e),
             }
         }
     }
@@ -263,7 +263,7 @@ pub async fn remove_everywhere(ctx: &Ctx, args: &EverywhereArgs) -> Result<u8, F
         let mut results: Vec<(bool, Option<String>)> = vec![(false, None); regs.len()];
         match provider {
             Err(e) => {
-                outcome.fail(ctx, &target.to_string(), &e);
+                outcome.fail(&target.to_string(), &e);
                 for slot in &mut results {
                     slot.1 = Some(exit::describe(&e));
                 }
@@ -278,7 +278,7 @@ pub async fn remove_everywhere(ctx: &Ctx, args: &EverywhereArgs) -> Result<u8, F
                     *slot = match o {
                         Ok(_) => (true, None),
                         Err(e) => {
-                            outcome.fail(ctx, &target.to_string(), &e);
+                            outcome.fail(&target.to_string(), &e);
                             (false, Some(exit::describe(&e)))
                         }
                     };
@@ -371,7 +371,7 @@ pub async fn drain_found(
             match connect::provider(target, settings, config, &ctx.transport) {
                 Ok(p) => p,
                 Err(e) => {
-                    outcome.fail(ctx, &target.to_string(), &e);
+                    outcome.fail(&target.to_string(), &e);
                     continue;
                 }
             };

@@ -69,9 +69,8 @@ pub struct Outcome {
 
 impl Outcome {
     /// Note a failure, on stderr, as `lbb: WHERE: error`.
-    pub fn fail(&mut self, ctx: &Ctx, place: &str, e: &Error) {
+    pub fn fail(&mut self, place: &str, e: &Error) {
         self.failed.insert(exit::code_of(e.kind()));
-        let _ = ctx;
         eprintln!("lbb: {place}: {}", exit::describe(e));
     }
 
@@ -172,7 +171,7 @@ pub fn places_via(
             Some(p) => format!("{c} (profile {p}) skipped"),
             None => format!("{c} skipped"),
         };
-        outcome.fail(ctx, &place, &e);
+        outcome.fail(&place, &e);
     }
     Ok(places)
 }
@@ -196,7 +195,6 @@ fn compiled_in() -> Vec<ProviderKind> {
 /// Every target of every place, as fleet entries (the profile kept), in discovery
 /// order; a place whose discovery fails is reported and the others go on.
 pub async fn discover_all(
-    ctx: &Ctx,
     places: &[Place],
     outcome: &mut Outcome,
 ) -> Vec<(Option<String>, TargetInfo)> {
@@ -208,7 +206,7 @@ pub async fn discover_all(
                 Ok(Some(info)) => all.push((place.profile.clone(), info)),
                 Ok(None) => break,
                 Err(e) => {
-                    outcome.fail(ctx, &place.discoverer.kind().to_string(), &e);
+                    outcome.fail(&place.discoverer.kind().to_string(), &e);
                     break;
                 }
             }
@@ -225,7 +223,7 @@ pub async fn discover_fleet(
 ) -> Result<(Fleet, Outcome), Failure> {
     let mut outcome = Outcome::default();
     let places = places_via(ctx, scope, &mut outcome, transports)?;
-    let found = discover_all(ctx, &places, &mut outcome).await;
+    let found = discover_all(&places, &mut outcome).await;
     let targets = found
         .into_iter()
         .map(|(profile, info)| FleetTarget {
@@ -265,7 +263,7 @@ struct Row<'a> {
 pub async fn run(ctx: &Ctx, args: TargetsArgs) -> Result<u8, Failure> {
     let mut outcome = Outcome::default();
     let places = places(ctx, &args.scope, &mut outcome)?;
-    let found = discover_all(ctx, &places, &mut outcome).await;
+    let found = discover_all(&places, &mut outcome).await;
     let mut out = stdout();
     if args.as_fleet {
         print_fleet(&mut out, &found)?;
