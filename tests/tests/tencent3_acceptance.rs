@@ -174,7 +174,10 @@ async fn add_set_weight_set_port_remove_on_l4_and_l7_each_after_its_task_and_lis
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_adds_from_two_clients_all_succeed() {
     let emu = big().await;
-    emu.set_tencent_task_delay(Duration::from_millis(25));
+    // Tasks long enough that the other client's write always arrives while one runs,
+    // however loaded the machine (a short task could end before it, and no collision
+    // would be seen).
+    emu.set_tencent_task_delay(Duration::from_millis(150));
     // Two independent clients (as two processes would be): in-process locks do not
     // see each other, so the emulator refuses some writes with ResourceInOperating,
     // and they are retried.

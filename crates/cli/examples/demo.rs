@@ -82,6 +82,19 @@ fn main() -> ExitCode {
             vec!["inventory", &fleet],
             0,
         ),
+        // Issue 13: discovery.
+        (
+            "No fleet file at hand? Every target of the account, discovered (ELB pools, \
+             APIG VPC channels, CLB load balancers, BMLB paths):",
+            vec!["targets"],
+            0,
+        ),
+        (
+            "Where is 10.0.1.10 registered? Every place, across the providers (ELB and \
+             APIG filter by address on the server; the rest is confirmed by listing):",
+            vec!["find", "10.0.1.10"],
+            0,
+        ),
         ("The members of one ELB pool:", vec!["list", &web], 0),
         (
             "The same, as JSON for scripts (fields documented in docs/cli.md); here the \

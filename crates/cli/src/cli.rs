@@ -214,10 +214,10 @@ pub enum Command {
     #[command(visible_alias = "rm")]
     Remove {
         /// The target the backend belongs to.
-        #[arg(value_parser = parse_target)]
-        target: Target,
+        #[arg(value_parser = parse_target, required_unless_present = "address")]
+        target: Option<Target>,
         /// The backend's id.
-        #[arg(value_parser = parse_id, required_unless_present = "from")]
+        #[arg(value_parser = parse_id, required_unless_present_any = ["from", "address"])]
         backend_id: Option<ResourceId>,
         /// Remove every backend of FILE (`-`: stdin): one a line, `ID` or
         /// `ADDRESS,PORT` (CSV) or JSON lines; one row per item says what happened.
@@ -226,6 +226,9 @@ pub enum Command {
         /// Issue 12: idempotent removal and waiting.
         #[command(flatten)]
         ops: crate::commands::wait::RemoveFlags,
+        /// Issue 13: `--address A --everywhere --dry-run|--yes`.
+        #[command(flatten)]
+        everywhere: crate::commands::find::EverywhereArgs,
     },
 
     /// What the cloud says about the target itself: the ELB pool, the APIG channel,
@@ -240,8 +243,17 @@ pub enum Command {
     /// security group checks against a listener) and print its findings.
     Diagnose(DiagnoseArgs),
 
-    /// Every backend of many targets, listed from a fleet file (TOML).
+    /// Every backend of many targets, listed from a fleet file (TOML), or of every
+    /// target discovered (`--discover`).
     Inventory(InventoryArgs),
+
+    // --- issue 13: discovery ---
+    /// The targets of the account(s): pools, VPC channels, load balancers.
+    Targets(crate::commands::targets::TargetsArgs),
+
+    /// Every place a server (ADDRESS[:PORT] or instance id) is registered.
+    Find(crate::commands::find::FindArgs),
+    // --- end issue 13 ---
 
     // --- issue 12: operate safely (wait, drain, plan, apply) ---
     /// Wait until backends are healthy, present or absent.
@@ -365,8 +377,23 @@ pub struct DiagnoseArgs {
 #[derive(Debug, Args)]
 pub struct InventoryArgs {
     /// The fleet file (TOML; see docs/cli.md).
-    #[arg(value_name = "FLEET.toml")]
-    pub file: PathBuf,
+    #[arg(value_name = "FLEET.toml", required_unless_present = "discover")]
+    pub file: Option<PathBuf>,
+    /// Issue 13: list every target discovered for these providers (none named: every
+    /// one compiled in) instead of a fleet file's.
+    #[arg(long, num_args = 0.., value_parser = parse_lbb::<ProviderKind>, value_name = "PROVIDER", conflicts_with = "file")]
+    pub discover: Option<Vec<ProviderKind>>,
+    /// With --discover: search with every profile of the config file.
+    #[arg(long, requires = "discover", conflicts_with = "profiles")]
+    pub all_profiles: bool,
+    /// With --discover: search with these profiles.
+    #[arg(
+        long,
+        requires = "discover",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub profiles: Vec<String>,
     /// Targets listed at once (overrides the file's `[limits] concurrency`; default 8).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256), value_name = "N")]
     pub concurrency: Option<u32>,

@@ -304,6 +304,11 @@ impl Config {
         Ok(())
     }
 
+    /// The names of the profiles, in order (issue 13: `--all-profiles`).
+    pub fn profile_names(&self) -> Vec<String> {
+        self.profiles.keys().cloned().collect()
+    }
+
     /// The profile to use: `name` when given (an error when the file has none by
     /// that name), else `default` when the file has one.
     pub fn profile(&self, name: Option<&str>) -> Result<Option<NamedProfile<'_>>> {

@@ -90,6 +90,17 @@ pub fn huawei_elb(
     lb_backends::huawei_elb::ElbProvider::for_target(client, target)
 }
 
+/// The discoverer of `kind`'s targets (issue 13), its client built as
+/// [`provider`]'s is. Nothing is sent.
+pub fn discoverer(
+    kind: ProviderKind,
+    settings: &Settings,
+    config: &Config,
+    transport: &HttpTransport,
+) -> Result<Box<dyn lb_backends::discover::Discoverer>> {
+    clients(kind, settings, config, transport)?.discoverer(kind)
+}
+
 // In a build without any provider, nothing here uses the settings or transport.
 #[cfg_attr(
     not(any(

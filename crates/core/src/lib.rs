@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod discover; // issue 13
 pub mod error;
 pub mod ext;
 pub mod lenient;
@@ -38,6 +39,7 @@ pub mod transport;
 pub mod validate;
 pub mod workflow;
 
+pub use discover::{Discoverer, FilterSupport, Needle, Registration, TargetStream};
 pub use error::{Error, ErrorKind, Result};
 pub use ext::BackendProviderExt;
 pub use model::{

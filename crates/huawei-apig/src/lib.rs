@@ -55,6 +55,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod discover; // issue 13
 mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -71,6 +72,7 @@ mod tests;
 #[cfg(test)]
 mod testutil;
 
+pub use discover::ApigDiscoverer;
 pub use filter::{MemberFilter, PreciseField};
 pub use member::{ApigMember, MemberAddress};
 pub use provider::{ApigProvider, MAX_PAGE_SIZE};

@@ -37,6 +37,7 @@
 mod batch;
 mod create;
 mod diagnose;
+mod discover; // issue 13
 mod ecs;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -53,6 +54,7 @@ mod tests;
 pub use batch::{MemberRef, MAX_BATCH};
 pub use create::{CheckedMember, CreateMember};
 pub use diagnose::{Diagnosis, Finding, SUBJECTS};
+pub use discover::ElbDiscoverer;
 pub use list::ListQuery;
 pub use pool::PoolSettings;
 pub use provider::ElbProvider;

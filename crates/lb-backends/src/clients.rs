@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+mod discover; // issue 13
+
 use lb_backends_core::{BackendProvider, Error, ErrorKind, Result, Target};
 
 /// The cloud clients of this build, and a provider for any [`Target`] they serve.

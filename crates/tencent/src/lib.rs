@@ -75,4 +75,8 @@ pub use v3::bmlb_provider;
 pub use v3::clb::ClbV3Provider;
 #[cfg(feature = "clb")]
 pub use v3::clb_provider;
+#[cfg(feature = "bmlb")]
+pub use v3::BmlbDiscoverer;
+#[cfg(feature = "clb")]
+pub use v3::ClbDiscoverer;
 pub use v3::{TencentApi, ENV_TENCENT_API};

@@ -25,11 +25,18 @@ use crate::{
 #[derive(Debug, Args)]
 pub struct DrainArgs {
     /// The target.
-    #[arg(value_parser = parse_target)]
-    pub target: Target,
+    #[arg(value_parser = parse_target, required_unless_present = "address")]
+    pub target: Option<Target>,
     /// The backends to drain: ids, or ADDRESS:PORT.
-    #[arg(required = true, value_parser = parse_lbb::<Selector>, value_name = "ID|ADDR:PORT")]
+    #[arg(required_unless_present = "address", value_parser = parse_lbb::<Selector>, value_name = "ID|ADDR:PORT")]
     pub backends: Vec<Selector>,
+    /// Issue 13: drain this server (ADDRESS[:PORT] or an instance id) wherever `lbb
+    /// find` finds it, instead of a target's backends.
+    #[arg(long, value_parser = parse_lbb::<lb_backends::discover::Needle>, value_name = "ADDRESS[:PORT]|INSTANCE_ID", conflicts_with_all = ["target", "backends"])]
+    pub address: Option<lb_backends::discover::Needle>,
+    /// Where `--address` looks.
+    #[command(flatten)]
+    pub search: super::find::SearchArgs,
     /// How long to let open connections finish after weight 0 (default: the target's
     /// connection-drain timeout where the cloud has one, else 30s).
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
@@ -69,7 +76,13 @@ struct DrainOut<'a> {
 }
 
 pub async fn run(ctx: &Ctx, args: DrainArgs) -> Result<u8, Failure> {
-    let provider = ctx.provider(&args.target)?;
+    let (Some(target), None) = (&args.target, &args.address) else {
+        let needle = args.address.clone().ok_or_else(|| {
+            lb_backends::Error::invalid_input("give a target and backends, or --address")
+        })?;
+        return super::find::drain_found(ctx, &args, &needle).await;
+    };
+    let provider = ctx.provider(target)?;
     let mut options = DrainOptions::new().keep(args.keep).force(args.force);
     if let Some(g) = args.grace {
         options = options.with_grace(g);
@@ -103,7 +116,7 @@ pub async fn run(ctx: &Ctx, args: DrainArgs) -> Result<u8, Failure> {
     Ok(code)
 }
 
-fn describe(plan: &DrainPlan, dry_run: bool) -> String {
+pub(super) fn describe(plan: &DrainPlan, dry_run: bool) -> String {
     let source = match plan.grace_source {
         GraceSource::Given => "--grace",
         GraceSource::Target => "the target's connection-drain timeout",

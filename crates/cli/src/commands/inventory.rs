@@ -30,16 +30,15 @@ use crate::{
 };
 
 pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
-    let fleet = Fleet::load(&args.file)?;
-    let concurrency = args
-        .concurrency
-        .or(fleet.concurrency)
-        .unwrap_or(DEFAULT_CONCURRENCY) as usize;
+    // Issue 13: --discover lists the targets discovered, else the fleet file's.
+    let file = args.file.as_deref().map(Fleet::load).transpose()?;
     let mut rates: BTreeMap<ProviderKind, f64> = ProviderKind::ALL
         .into_iter()
         .map(|k| (k, DEFAULT_RATE))
         .collect();
-    rates.extend(fleet.rates.iter().map(|(k, v)| (*k, *v)));
+    if let Some(fleet) = &file {
+        rates.extend(fleet.rates.iter().map(|(k, v)| (*k, *v)));
+    }
     rates.extend(args.rate.iter().copied());
     // One transport per provider, sharing the run's connections, each with a hook
     // that waits for the provider's rate before every attempt and counts it.
@@ -51,6 +50,24 @@ pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
             (k, ctx.transport.with_hook(Arc::new(pacer)))
         })
         .collect();
+    let (fleet, discovery) = match file {
+        Some(fleet) => (fleet, None),
+        None => {
+            let scope = super::targets::Scope {
+                providers: args.discover.clone().unwrap_or_default(),
+                all_profiles: args.all_profiles,
+                profiles: args.profiles.clone(),
+            };
+            // Discovery's requests go through the same paced transports.
+            let (fleet, outcome) =
+                super::targets::discover_fleet(ctx, &scope, Some(&transports)).await?;
+            (fleet, Some(outcome))
+        }
+    };
+    let concurrency = args
+        .concurrency
+        .or(fleet.concurrency)
+        .unwrap_or(DEFAULT_CONCURRENCY) as usize;
 
     let cli = ctx.settings();
     let total = fleet.targets.len();
@@ -149,6 +166,8 @@ pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
         sent.load(Ordering::Relaxed),
         started.elapsed(),
     ));
+    let mut failed_codes = failed_codes;
+    failed_codes.extend(discovery.into_iter().flat_map(|o| o.failed));
     Ok(match failed_codes.len() {
         0 => exit::OK,
         1 => failed_codes.into_iter().next().unwrap_or(exit::OTHER),

@@ -8,6 +8,7 @@ mod describe;
 mod desired_file;
 mod diagnose;
 pub mod drain;
+pub mod find; // issue 13
 mod get;
 mod hooks;
 mod inventory;
@@ -15,6 +16,7 @@ mod list;
 pub mod plan;
 mod remove;
 mod set;
+pub mod targets; // issue 13
 pub mod wait;
 
 use std::{
@@ -126,12 +128,15 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
             backend_id,
             from,
             ops,
-        } => match (from, backend_id) {
-            (Some(file), _) => batch::remove(ctx, &target, &file).await?,
-            (None, Some(id)) => remove::run(ctx, &target, &id, &ops).await?,
-            (None, None) => {
-                return Err(Error::invalid_input("give the backend's id or --from FILE").into())
+            everywhere,
+        } => match (target, backend_id, from) {
+            (Some(target), _, Some(file)) if everywhere.address.is_none() => {
+                batch::remove(ctx, &target, &file).await?
             }
+            (Some(target), Some(backend_id), None) if everywhere.address.is_none() => {
+                remove::run(ctx, &target, &backend_id, &ops).await?
+            }
+            _ => find::remove_everywhere(ctx, &everywhere).await?,
         },
         Command::Describe { target } => describe::run(ctx, &target).await?,
         Command::Diagnose(args) => diagnose::run(ctx, args).await?,
@@ -142,6 +147,8 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
         Command::Plan(args) => plan::run(ctx, args).await?,
         Command::Apply(args) => apply::run(ctx, args).await?,
         Command::Inventory(args) => inventory::run(ctx, args).await?,
+        Command::Targets(args) => targets::run(ctx, args).await?, // issue 13
+        Command::Find(args) => find::run(ctx, args).await?,       // issue 13
         Command::Completions { .. } => crate::exit::OK,
     };
     Ok(code)

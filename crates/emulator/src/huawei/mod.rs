@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 pub mod apig;
 mod auth;
+mod discover; // issue 13
 pub(crate) mod elb;
 pub(crate) mod errors;
 mod iam;
@@ -200,6 +201,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .merge(elb::routes())
         .merge(vpc::routes())
         .merge(apig::routes())
+        .merge(discover::routes())
         .route_layer(middleware::from_fn_with_state(state, auth::authenticate))
         // IAM checks credentials itself: a token request carries a password, and
         // project discovery has no project in its path.

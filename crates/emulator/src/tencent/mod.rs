@@ -36,6 +36,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod api;
+pub(crate) mod discover; // issue 13
 mod legacy_write;
 pub mod sign;
 pub(crate) mod store;

@@ -67,7 +67,8 @@ async fn odd_requests_get_realistic_answers() {
     let b = emu.base_url();
     let cases: Vec<(String, u16)> = vec![
         (format!("{b}/"), 404),
-        (format!("{b}/v3/{p}/elb/pools"), 404),
+        // Issue 13: ListPools is served; a path the emulator does not serve is 404.
+        (format!("{b}/v3/{p}/elb/loadbalancers"), 404),
         (format!("{b}/v3/{p}/elb/pools/%2e%2e%2Fx/members"), 404),
         (
             format!("{b}/v3/{p}/elb/pools/{}/members/%ff%fe", demo::POOL_WEB),

@@ -20,6 +20,14 @@ use crate::client::{Service, TencentClient};
 pub mod bmlb;
 #[cfg(feature = "clb")]
 pub mod clb;
+#[cfg(feature = "clb")]
+mod discover; // issue 13
+#[cfg(feature = "clb")]
+pub use discover::ClbDiscoverer;
+#[cfg(feature = "bmlb")]
+mod discover_bmlb; // issue 13
+#[cfg(feature = "bmlb")]
+pub use discover_bmlb::BmlbDiscoverer;
 mod dialect;
 pub mod envelope;
 pub mod region;

@@ -506,6 +506,19 @@ pub(crate) async fn entry(
             clb_write::dispatch(&state, &caller.action, &p, &rid)
                 .unwrap_or_else(|| clb::dispatch(&state, &caller.action, &p))
         }
+        // The enumeration calls (issue 13) are served by `discover`; bindings by `bmlb`.
+        "bmlb"
+            if version == bmlb::BMLB_VERSION
+                && matches!(
+                    caller.action.as_str(),
+                    "DescribeLoadBalancers"
+                        | "DescribeL7Listeners"
+                        | "DescribeL7Rules"
+                        | "DescribeL4Listeners"
+                ) =>
+        {
+            crate::tencent::discover::bmlb(&state, &caller.action, &params?)
+        }
         "clb" => Err(ApiError::new(
             "NoSuchVersion",
             format!("version {version} of clb is not served; use {CLB_VERSION}"),
