@@ -172,6 +172,8 @@ pub enum Format {
     Ndjson,
     /// Comma-separated values with a header line.
     Csv,
+    /// A fleet file (TOML) that `lbb inventory` reads: `lbb targets` only.
+    Fleet,
 }
 
 /// The subcommands.

@@ -299,8 +299,14 @@ fn targets_lists_every_target_paged_and_its_fleet_output_feeds_inventory() {
     assert_eq!(table.stdout.lines().count(), 11, "{table:#?}");
     assert!(table.stdout.starts_with("TARGET"));
 
-    // --as-fleet: a fleet file inventory reads, listing every backend.
-    let fleet_text = lbb3(&env, &["targets", "--as-fleet"]).ok().stdout;
+    // -o fleet (or --as-fleet): a fleet file inventory reads, listing every backend.
+    let fleet_text = lbb3(&env, &["-o", "fleet", "targets"]).ok().stdout;
+    assert_eq!(
+        fleet_text,
+        lbb3(&env, &["targets", "--as-fleet"]).ok().stdout
+    );
+    let elsewhere = lbb3(&env, &["-o", "fleet", "find", A]).code(2);
+    assert!(elsewhere.stderr.contains("lbb targets"), "{elsewhere:#?}");
     assert_eq!(fleet_text.matches("[[target]]").count(), 170);
     let file = env.write_file("discovered.toml", &fleet_text);
     let inv = lbb3(

@@ -401,7 +401,7 @@ fn print(out: &mut dyn std::io::Write, format: Format, rows: &[Outcome]) -> std:
             }
             Ok(())
         }
-        Format::Table => {
+        Format::Table | Format::Fleet => {
             let w_item = rows.iter().map(|r| r.item.len()).max().unwrap_or(4).max(4);
             let w_out = rows
                 .iter()

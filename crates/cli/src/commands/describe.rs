@@ -34,7 +34,7 @@ pub async fn run(ctx: &Ctx, target: &Target) -> Result<u8, Failure> {
             serde_json::to_writer(&mut out, &doc).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
-        Format::Table | Format::Csv => {
+        Format::Table | Format::Csv | Format::Fleet => {
             let mut rows: Vec<(String, String)> = vec![("target".into(), target.to_string())];
             for (k, v) in [
                 ("name", info.name.clone()),

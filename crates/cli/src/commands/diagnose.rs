@@ -56,7 +56,7 @@ pub async fn run(ctx: &Ctx, args: DiagnoseArgs) -> Result<u8, Failure> {
                 )?;
             }
         }
-        Format::Table => {
+        Format::Table | Format::Fleet => {
             writeln!(
                 out,
                 "job {} for member {} on listener {}: {}",

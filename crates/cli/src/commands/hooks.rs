@@ -62,7 +62,7 @@ pub fn print_added(
         Format::Json | Format::Ndjson => {
             print_message(out, ctx.style, &Added { record, exists }, "")
         }
-        Format::Table | Format::Csv => print_one(out, ctx.style, record),
+        Format::Table | Format::Csv | Format::Fleet => print_one(out, ctx.style, record),
     }
 }
 

@@ -114,6 +114,12 @@ pub fn caps(provider: &dyn BackendProvider) -> Capabilities {
 
 /// Run one subcommand; the exit code on success.
 pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
+    if ctx.style.format == crate::cli::Format::Fleet && !matches!(command, Command::Targets(_)) {
+        return Err(Error::invalid_input(
+            "-o fleet writes a fleet file of discovered targets: it is for `lbb targets` only",
+        )
+        .into());
+    }
     let code = match command {
         Command::List { target, atomic } => list::run(ctx, &target, atomic).await?,
         Command::Get {

@@ -265,7 +265,7 @@ pub async fn run(ctx: &Ctx, args: TargetsArgs) -> Result<u8, Failure> {
     let places = places(ctx, &args.scope, &mut outcome)?;
     let found = discover_all(&places, &mut outcome).await;
     let mut out = stdout();
-    if args.as_fleet {
+    if args.as_fleet || ctx.style.format == Format::Fleet {
         print_fleet(&mut out, &found)?;
     } else {
         let rows: Vec<Row<'_>> = found
@@ -356,7 +356,7 @@ fn print_rows(out: &mut dyn Write, ctx: &Ctx, rows: &[Row<'_>]) -> std::io::Resu
             }
             Ok(())
         }
-        Format::Table => {
+        Format::Table | Format::Fleet => {
             let cells: Vec<[String; 5]> = rows
                 .iter()
                 .map(|r| {

@@ -357,7 +357,7 @@ pub fn list_sink(style: Style, with_target: bool) -> Box<dyn Sink> {
         return Box::new(query::QuerySink::new(style));
     }
     match style.format {
-        Format::Table => Box::new(table::TableSink::new(style, with_target)),
+        Format::Table | Format::Fleet => Box::new(table::TableSink::new(style, with_target)),
         Format::Json => Box::new(json::JsonArraySink::default()),
         Format::Ndjson => Box::new(json::NdjsonSink::default()),
         Format::Csv => Box::new(csv::CsvSink::new(false)),
@@ -370,7 +370,7 @@ pub fn print_one(out: &mut dyn Write, style: Style, record: &Record) -> io::Resu
         return query::write(out, style, record);
     }
     match style.format {
-        Format::Table => render_get(out, style, &record.for_terminal()),
+        Format::Table | Format::Fleet => render_get(out, style, &record.for_terminal()),
         Format::Json => json::pretty(out, record),
         Format::Ndjson => json::line(out, record),
         Format::Csv => {
@@ -394,7 +394,7 @@ pub fn print_message<T: Serialize>(
     match style.format {
         Format::Json => json::pretty(out, value),
         Format::Ndjson => json::line(out, value),
-        Format::Table | Format::Csv => writeln!(out, "{text}"),
+        Format::Table | Format::Csv | Format::Fleet => writeln!(out, "{text}"),
     }
 }
 
