@@ -7,6 +7,7 @@ use std::{
     ffi::OsStr,
     path::{Path, PathBuf},
     process::Output,
+    time::Duration,
 };
 
 use assert_cmd::Command;
@@ -57,6 +58,8 @@ const VARS: &[&str] = &[
 pub struct Env {
     pub emu: Emulator,
     pub home: tempfile::TempDir,
+    /// `LBB_TENCENT_API` for every run: `legacy` unless [`Env::on_tencent_api3`].
+    tencent_api: &'static str,
     // Declared last: dropped after the emulator.
     rt: tokio::runtime::Runtime,
 }
@@ -103,6 +106,7 @@ impl Run {
     }
 
     /// stdout as JSON.
+    #[track_caller]
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
@@ -130,8 +134,13 @@ impl Run {
 }
 
 impl Env {
-    /// The emulator with `fleet`.
+    /// The emulator with `fleet`; health checks settle at once.
     pub fn start(fleet: Fleet) -> Self {
+        Self::with_health_delay(fleet, Duration::ZERO)
+    }
+
+    /// The emulator with `fleet`, whose health checks settle after `health_delay`.
+    pub fn with_health_delay(fleet: Fleet, health_delay: Duration) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -141,13 +150,14 @@ impl Env {
             .block_on(
                 Emulator::builder()
                     .fleet(fleet)
-                    .health_check_delay(std::time::Duration::ZERO)
+                    .health_check_delay(health_delay)
                     .start(),
             )
             .unwrap();
         Self {
             emu,
             home: tempfile::tempdir().unwrap(),
+            tencent_api: "legacy",
             rt,
         }
     }
@@ -155,6 +165,12 @@ impl Env {
     /// The emulator with the demo fleet.
     pub fn demo() -> Self {
         Self::start(Fleet::demo())
+    }
+
+    /// Every run uses Tencent API 3.0 rather than the legacy API.
+    pub fn on_tencent_api3(mut self) -> Self {
+        self.tencent_api = "3";
+        self
     }
 
     /// `lbb` with a clean environment: the emulator's credentials, a private config
@@ -174,8 +190,9 @@ impl Env {
             .env("TENCENTCLOUD_SECRET_KEY", DEFAULT_TENCENT_SECRET_KEY)
             .env("TENCENTCLOUD_REGION", "gz")
             // The Tencent tests written for the legacy API keep running it; the API
-            // 3.0 tests (tencent3.rs) choose 3 themselves.
-            .env("LBB_TENCENT_API", "legacy");
+            // 3.0 tests choose 3 themselves (tencent3.rs) or for the whole
+            // environment (operate).
+            .env("LBB_TENCENT_API", self.tencent_api);
         cmd
     }
 
@@ -213,6 +230,17 @@ impl Env {
         let path = self.home.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    /// The requests that change something (not GET; Tencent API 3.0 reads are POSTs
+    /// too, so this is for the Huawei APIs).
+    pub fn huawei_writes(&self) -> Vec<String> {
+        self.emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && !r.path.starts_with("/?") && r.path != "/")
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
     }
 
     /// Block on a future on the emulator's runtime.
