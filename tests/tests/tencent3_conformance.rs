@@ -23,27 +23,9 @@ use lb_backends_core::{
     Weight,
 };
 use lb_backends_e2e::conformance::{self, Harness, Setup};
-use lb_backends_emulator::{
-    fleet::clb3::generate_standard, Fleet, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
-};
-use lb_backends_tencent::{
-    v3::clb::ClbV3Provider, ClbProvider, TencentApi, TencentClient, TencentCredentials,
-};
+use lb_backends_emulator::{fleet::clb3::generate_standard, Fleet, DEFAULT_TENCENT_SECRET_KEY};
+use lb_backends_tencent::{v3::clb::ClbV3Provider, ClbProvider};
 use tencent_common::*;
-
-fn client3(emu: &lb_backends_emulator::Emulator) -> TencentClient {
-    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
-    TencentClient::builder()
-        .region("gz")
-        .credentials(
-            TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY).unwrap(),
-        )
-        .api(TencentApi::V3)
-        .endpoint_clb(endpoint)
-        .transport_config(fast_retries())
-        .build()
-        .unwrap()
-}
 
 struct RuleHarness;
 
