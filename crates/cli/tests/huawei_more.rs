@@ -637,6 +637,21 @@ fn describe_on_a_provider_without_it_is_unsupported() {
     assert_eq!(env.emu.request_count(), 0);
 }
 
+/// `lbb` whose password credentials and region come from the profile alone.
+#[cfg(unix)]
+fn from_the_profile(env: &Env) -> Command {
+    let mut cmd = env.cmd(Creds::Password);
+    for var in [
+        "HW_USER_NAME",
+        "HW_PASSWORD",
+        "HW_DOMAIN_NAME",
+        "HUAWEICLOUD_SDK_REGION",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 #[cfg(unix)]
 #[test]
 fn a_profile_with_a_password_works_and_must_be_private() {
@@ -654,28 +669,12 @@ fn a_profile_with_a_password_works_and_must_be_private() {
     )
     .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let mut cmd = env.cmd(Creds::Password);
-    for var in [
-        "HW_USER_NAME",
-        "HW_PASSWORD",
-        "HW_DOMAIN_NAME",
-        "HUAWEICLOUD_SDK_REGION",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = from_the_profile(&env);
     let out = cmd.args(["list", &elb(POOL_WEB)]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let mut cmd = env.cmd(Creds::Password);
-    for var in [
-        "HW_USER_NAME",
-        "HW_PASSWORD",
-        "HW_DOMAIN_NAME",
-        "HUAWEICLOUD_SDK_REGION",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = from_the_profile(&env);
     let out = cmd
         .args(["list", &elb(POOL_WEB), "-o", "json"])
         .output()
