@@ -13,7 +13,8 @@ use std::{
 use assert_cmd::Command;
 use lb_backends_emulator::{
     tencent::{DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY},
-    Emulator, Fleet, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN,
+    Emulator, EmulatorBuilder, Fleet, DEFAULT_AK, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID, DEFAULT_SK,
+    DEFAULT_TOKEN,
 };
 
 /// Secrets that must never be printed.
@@ -21,6 +22,9 @@ pub const SECRETS: &[&str] = &[
     DEFAULT_SK,
     DEFAULT_TOKEN,
     DEFAULT_TENCENT_SECRET_KEY,
+    DEFAULT_PASSWORD,
+    // The IAM tokens the emulator issues begin so.
+    "MIIemulator",
     HUAWEI_SECURITY_TOKEN,
     TENCENT_SESSION_TOKEN,
 ];
@@ -40,6 +44,12 @@ const VARS: &[&str] = &[
     "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "HUAWEICLOUD_SDK_REGION",
     "HUAWEICLOUD_SDK_AUTH_TOKEN",
+    "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+    "HW_USER_NAME",
+    "HW_PASSWORD",
+    "HW_DOMAIN_NAME",
+    "LBB_HW_MFA_USER_ID",
+    "LBB_HW_MFA_PASSCODE",
     "TENCENTCLOUD_SECRET_ID",
     "TENCENTCLOUD_SECRET_KEY",
     "TENCENTCLOUD_SESSION_TOKEN",
@@ -141,19 +151,25 @@ impl Env {
 
     /// The emulator with `fleet`, whose health checks settle after `health_delay`.
     pub fn with_health_delay(fleet: Fleet, health_delay: Duration) -> Self {
+        Self::started(
+            Emulator::builder()
+                .fleet(fleet)
+                .health_check_delay(health_delay),
+        )
+    }
+
+    /// The emulator `builder` makes; health checks settle at once.
+    pub fn from_builder(builder: EmulatorBuilder) -> Self {
+        Self::started(builder.health_check_delay(Duration::ZERO))
+    }
+
+    fn started(builder: EmulatorBuilder) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let emu = rt
-            .block_on(
-                Emulator::builder()
-                    .fleet(fleet)
-                    .health_check_delay(health_delay)
-                    .start(),
-            )
-            .unwrap();
+        let emu = rt.block_on(builder.start()).unwrap();
         Self {
             emu,
             home: tempfile::tempdir().unwrap(),
