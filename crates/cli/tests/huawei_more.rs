@@ -25,18 +25,8 @@ enum Creds {
 /// The Huawei tests' runs: region `cn-north-4`, no Tencent credentials.
 impl Env {
     fn cmd(&self, creds: Creds) -> Command {
-        let mut cmd = self.bare();
-        for var in [
-            "HUAWEICLOUD_SDK_AK",
-            "HUAWEICLOUD_SDK_SK",
-            "HUAWEICLOUD_SDK_PROJECT_ID",
-            "TENCENTCLOUD_SECRET_ID",
-            "TENCENTCLOUD_SECRET_KEY",
-            "TENCENTCLOUD_REGION",
-            "LBB_TENCENT_API",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = self.without_credentials();
+        cmd.env_remove("LBB_TENCENT_API");
         cmd.env("HUAWEICLOUD_SDK_REGION", "cn-north-4");
         match creds {
             Creds::AkSk { project } => {

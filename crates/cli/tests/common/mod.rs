@@ -212,6 +212,22 @@ impl Env {
         cmd
     }
 
+    /// [`bare`](Self::bare) without any cloud credentials or Tencent region.
+    pub fn without_credentials(&self) -> Command {
+        let mut cmd = self.bare();
+        for var in [
+            "HUAWEICLOUD_SDK_AK",
+            "HUAWEICLOUD_SDK_SK",
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "TENCENTCLOUD_SECRET_ID",
+            "TENCENTCLOUD_SECRET_KEY",
+            "TENCENTCLOUD_REGION",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
     /// `lbb --endpoint EMULATOR ARGS...`, run.
     pub fn lbb<I, S>(&self, args: I) -> Run
     where
