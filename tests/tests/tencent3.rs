@@ -12,7 +12,7 @@ use lb_backends_core::{BackendProvider, BackendProviderExt, ErrorKind, Health, R
 use lb_backends_e2e::conformance::{self, Harness, Setup};
 use lb_backends_emulator::{
     fleet::clb3::{demo_ids as demo, generate_standard},
-    Emulator, FaultKind, Faults, Fleet, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
+    Emulator, FaultKind, Fleet, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
 };
 use lb_backends_tencent::{
     v3::clb::{BackendId, ClbV3Provider},
@@ -22,25 +22,8 @@ use tencent_common::*;
 
 const BIG: &str = "lb-big00320";
 
-fn client3(emu: &Emulator, key: &str) -> TencentClient {
-    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
-    TencentClient::builder()
-        .region("gz")
-        .credentials(TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, key).unwrap())
-        .api(TencentApi::V3)
-        .endpoint_clb(endpoint.clone())
-        .endpoint_bmlb(endpoint)
-        .transport_config(fast_retries())
-        .build()
-        .unwrap()
-}
-
 fn clb(emu: &Emulator, target: &str) -> ClbV3Provider {
-    ClbV3Provider::for_target(
-        client3(emu, DEFAULT_TENCENT_SECRET_KEY),
-        &target.parse().unwrap(),
-    )
-    .unwrap()
+    ClbV3Provider::for_target(client3(emu), &target.parse().unwrap()).unwrap()
 }
 
 async fn emu_with_big() -> Emulator {
@@ -213,7 +196,7 @@ async fn missing_things_and_bad_input() {
     assert_eq!(emu.request_count(), 0, "bad input sends nothing");
 
     let wrong = ClbV3Provider::for_target(
-        client3(&emu, "not-the-key"),
+        client3_with(&emu, "not-the-key", fast_retries()),
         &format!("tencent-clb:{}", demo::STANDARD).parse().unwrap(),
     )
     .unwrap();
@@ -234,15 +217,7 @@ async fn missing_things_and_bad_input() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_limit_exceeded_and_5xx_and_drops_are_survived_exactly() {
     let emu = emu_with_big().await;
-    let mut faults = Faults::random(
-        0.2,
-        [
-            FaultKind::TencentThrottle,
-            FaultKind::ServerError,
-            FaultKind::DropConnection,
-        ],
-    );
-    faults.retry_after = std::time::Duration::ZERO;
+    let faults = read_faults();
     emu.set_faults(faults);
     for _ in 0..5 {
         let all = clb(&emu, &format!("tencent-clb:{BIG}"))
@@ -279,7 +254,7 @@ impl Harness for Clb3Harness {
         let mut fleet = Fleet::new();
         fleet.tencent.clb3.load_balancers.push(lb);
         let emulator = emulator(fleet).await;
-        let c = client3(&emulator, DEFAULT_TENCENT_SECRET_KEY);
+        let c = client3(&emulator);
         let provider: Box<dyn BackendProvider> = Box::new(
             ClbV3Provider::for_target(
                 c.clone(),
@@ -308,14 +283,7 @@ impl Harness for Clb3Harness {
 /// code; `missing_things_and_bad_input` checks its `NotFound`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clb_3_0_passes_the_conformance_suite() {
-    let h = Clb3Harness;
-    conformance::list_yields_each_backend_once(&h).await;
-    conformance::get_matches_list(&h).await;
-    conformance::capabilities_are_honest(&h).await;
-    conformance::empty_update_sends_nothing(&h).await;
-    conformance::faults_are_survived(&h).await;
-    conformance::dead_service_ends_in_a_retryable_error(&h).await;
-    conformance::debug_shows_no_secret(&h).await;
+    conformance::run_except_missing_target(&Clb3Harness).await;
 }
 
 mod writes {

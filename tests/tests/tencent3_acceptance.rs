@@ -13,15 +13,13 @@ mod tencent_common;
 use std::time::{Duration, Instant};
 
 use lb_backends_core::{
-    transport::{RetryPolicy, TransportConfig},
     BackendName, BackendProvider, BackendProviderExt, BackendUpdate, ErrorKind, Health, NewBackend,
-    Port, ResourceId, Weight,
+    Port,
 };
 use lb_backends_emulator::{
-    fleet::clb3::generate_standard, Emulator, Fleet, DEFAULT_TENCENT_SECRET_ID,
-    DEFAULT_TENCENT_SECRET_KEY,
+    fleet::clb3::generate_standard, Emulator, Fleet, DEFAULT_TENCENT_SECRET_KEY,
 };
-use lb_backends_tencent::{v3::clb::ClbV3Provider, TencentApi, TencentClient, TencentCredentials};
+use lb_backends_tencent::v3::clb::ClbV3Provider;
 use tencent_common::*;
 
 const BIG: &str = "lb-acc00320";
@@ -31,23 +29,8 @@ const RULE_B: &str = "loc-bacc00320";
 const TASK: Duration = Duration::from_millis(150);
 
 fn provider(emu: &Emulator, target: &str) -> ClbV3Provider {
-    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
-    let client = TencentClient::builder()
-        .region("gz")
-        .credentials(
-            TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY).unwrap(),
-        )
-        .api(TencentApi::V3)
-        .endpoint_clb(endpoint)
-        .transport_config(TransportConfig {
-            retry: RetryPolicy::default()
-                .with_max_attempts(80)
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(60)),
-            ..TransportConfig::default()
-        })
-        .build()
-        .unwrap();
+    let transport = retries(80, Duration::from_millis(10), Duration::from_millis(60));
+    let client = client3_with(emu, DEFAULT_TENCENT_SECRET_KEY, transport);
     ClbV3Provider::for_target(client, &target.parse().unwrap()).unwrap()
 }
 
@@ -59,18 +42,6 @@ async fn big() -> Emulator {
         .load_balancers
         .push(generate_standard(BIG, 320));
     emulator(fleet).await
-}
-
-fn rid(s: &str) -> ResourceId {
-    ResourceId::new(s).unwrap()
-}
-
-fn w(n: i64) -> Weight {
-    Weight::new(n).unwrap()
-}
-
-fn p(n: i64) -> Port {
-    Port::new(n).unwrap()
 }
 
 /// Run `write`, and check that it returned only after its task ended: it took at
@@ -111,17 +82,17 @@ async fn add_set_weight_set_port_remove_on_l4_and_l7_each_after_its_task_and_lis
     ] {
         let place = provider(&emu, &target);
         let spec = if target.ends_with(RULE_B) {
-            NewBackend::instance(rid("ins-acc00001"), p(7001))
+            NewBackend::instance(id("ins-acc00001"), port(7001))
         } else {
-            NewBackend::new("10.99.0.1".parse().unwrap(), p(7001))
+            NewBackend::new("10.99.0.1".parse().unwrap(), port(7001))
         }
-        .with_weight(w(12));
+        .with_weight(weight(12));
         let added = after_its_task(&emu, place.add(&spec)).await.unwrap();
         assert_eq!(
             (added.id.as_str(), added.weight),
             (added_id.as_str(), Some(12))
         );
-        let listed = whole.get(&rid(&added_id)).await.unwrap();
+        let listed = whole.get(&id(&added_id)).await.unwrap();
         assert_eq!((listed.port, listed.weight), (Some(7001), Some(12)));
         assert_eq!(
             listed.raw_value()["ListenerId"],
@@ -130,16 +101,19 @@ async fn add_set_weight_set_port_remove_on_l4_and_l7_each_after_its_task_and_lis
 
         let set = after_its_task(
             &emu,
-            place.update(&rid(&added_id), &BackendUpdate::new().with_weight(w(64))),
+            place.update(
+                &id(&added_id),
+                &BackendUpdate::new().with_weight(weight(64)),
+            ),
         )
         .await
         .unwrap();
         assert_eq!(set.weight, Some(64));
-        assert_eq!(whole.get(&rid(&added_id)).await.unwrap().weight, Some(64));
+        assert_eq!(whole.get(&id(&added_id)).await.unwrap().weight, Some(64));
 
         let moved = after_its_task(
             &emu,
-            place.update(&rid(&added_id), &BackendUpdate::new().with_port(p(7002))),
+            place.update(&id(&added_id), &BackendUpdate::new().with_port(port(7002))),
         )
         .await
         .unwrap();
@@ -147,23 +121,23 @@ async fn add_set_weight_set_port_remove_on_l4_and_l7_each_after_its_task_and_lis
             (moved.id.as_str(), moved.port),
             (moved_id.as_str(), Some(7002))
         );
-        let listed = whole.get(&rid(&moved_id)).await.unwrap();
+        let listed = whole.get(&id(&moved_id)).await.unwrap();
         assert_eq!((listed.port, listed.weight), (Some(7002), Some(64)));
         assert_eq!(
-            whole.get(&rid(&added_id)).await.unwrap_err().kind(),
+            whole.get(&id(&added_id)).await.unwrap_err().kind(),
             ErrorKind::NotFound
         );
         tokio::time::sleep(Duration::from_millis(120)).await;
         assert_eq!(
-            whole.get(&rid(&moved_id)).await.unwrap().health,
+            whole.get(&id(&moved_id)).await.unwrap().health,
             Health::Healthy
         );
 
-        after_its_task(&emu, place.remove(&rid(&moved_id)))
+        after_its_task(&emu, place.remove(&id(&moved_id)))
             .await
             .unwrap();
         assert_eq!(
-            whole.get(&rid(&moved_id)).await.unwrap_err().kind(),
+            whole.get(&id(&moved_id)).await.unwrap_err().kind(),
             ErrorKind::NotFound
         );
     }
@@ -209,32 +183,32 @@ async fn twenty_concurrent_adds_from_two_clients_all_succeed() {
 async fn bad_input_fails_clearly_and_sends_nothing() {
     let emu = big().await;
     let l4 = provider(&emu, &format!("tencent-clb:{BIG}/{TCP}"));
-    let known = rid(&format!("{TCP}:ins-g0000000:8000"));
+    let known = id(&format!("{TCP}:ins-g0000000:8000"));
     emu.reset_request_count();
     // Weight 101.
     let err = l4
-        .add(&NewBackend::new("10.0.0.1".parse().unwrap(), p(80)).with_weight(w(101)))
+        .add(&NewBackend::new("10.0.0.1".parse().unwrap(), port(80)).with_weight(weight(101)))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.message().contains("0 to 100"), "{err}");
     let err = l4
-        .update(&known, &BackendUpdate::new().with_weight(w(101)))
+        .update(&known, &BackendUpdate::new().with_weight(weight(101)))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     // Port 0: not a port at all, and not in an id.
     assert_eq!(Port::new(0).unwrap_err().kind(), ErrorKind::InvalidInput);
     let err = l4
-        .remove(&rid(&format!("{TCP}:ins-g0000000:0")))
+        .remove(&id(&format!("{TCP}:ins-g0000000:0")))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     // Malformed ids.
     for bad in ["x", "lbl-1", "lbl-1:ins-1", "lbl-1:ins-1:http", "ins-1:80"] {
         for err in [
-            l4.remove(&rid(bad)).await.unwrap_err(),
-            l4.update(&rid(bad), &BackendUpdate::new().with_weight(w(1)))
+            l4.remove(&id(bad)).await.unwrap_err(),
+            l4.update(&id(bad), &BackendUpdate::new().with_weight(weight(1)))
                 .await
                 .unwrap_err(),
         ] {
@@ -245,7 +219,7 @@ async fn bad_input_fails_clearly_and_sends_nothing() {
         }
     }
     // Fields the target does not take, an empty update.
-    let named = NewBackend::new("10.0.0.1".parse().unwrap(), p(80))
+    let named = NewBackend::new("10.0.0.1".parse().unwrap(), port(80))
         .with_name(BackendName::new("x").unwrap());
     assert_eq!(
         l4.add(&named).await.unwrap_err().kind(),
@@ -259,7 +233,7 @@ async fn bad_input_fails_clearly_and_sends_nothing() {
     // and the error names the choices.
     let whole = provider(&emu, &format!("tencent-clb:{BIG}"));
     let err = whole
-        .add(&NewBackend::new("10.0.0.1".parse().unwrap(), p(80)))
+        .add(&NewBackend::new("10.0.0.1".parse().unwrap(), port(80)))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
@@ -269,7 +243,7 @@ async fn bad_input_fails_clearly_and_sends_nothing() {
     );
     let l7 = provider(&emu, &format!("tencent-clb:{BIG}/{HTTP}"));
     let err = l7
-        .add(&NewBackend::new("10.0.0.1".parse().unwrap(), p(80)))
+        .add(&NewBackend::new("10.0.0.1".parse().unwrap(), port(80)))
         .await
         .unwrap_err();
     assert!(err.message().contains(RULE_B), "{err}");

@@ -10,32 +10,17 @@ use std::{collections::BTreeSet, time::Duration};
 use async_trait::async_trait;
 use lb_backends_core::{
     BackendProvider, BackendProviderExt, BackendUpdate, ErrorKind, Health, InstanceKind,
-    NewBackend, Port, ResourceId, Weight,
+    NewBackend, Port, Weight,
 };
 use lb_backends_e2e::conformance::{self, Harness, Setup};
 use lb_backends_emulator::{
     fleet::{demo::TENCENT_BMLB, demo::TENCENT_BMLB_L4, BmlbL4Listener},
-    Emulator, FaultKind, Faults, Fleet, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
+    Emulator, Faults, Fleet, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
 };
 use lb_backends_tencent::{
     bmlb_provider, v3::bmlb::BmlbV3Provider, TencentApi, TencentClient, TencentCredentials,
 };
 use tencent_common::*;
-
-fn client3(emu: &Emulator) -> TencentClient {
-    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
-    TencentClient::builder()
-        .region("bj")
-        .credentials(
-            TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY).unwrap(),
-        )
-        .api(TencentApi::V3)
-        .endpoint_clb(endpoint.clone())
-        .endpoint_bmlb(endpoint)
-        .transport_config(fast_retries())
-        .build()
-        .unwrap()
-}
 
 fn bmlb3(emu: &Emulator, target: &str) -> BmlbV3Provider {
     BmlbV3Provider::for_target(client3(emu), &target.parse().unwrap()).unwrap()
@@ -47,10 +32,6 @@ fn l7_target() -> String {
 
 fn l4_target() -> String {
     format!("tencent-bmlb:{}", TENCENT_BMLB_L4.join("/"))
-}
-
-fn rid(s: &str) -> ResourceId {
-    ResourceId::new(s).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +66,7 @@ async fn layer_7_list_add_set_remove_with_tasks() {
     assert_eq!(vm.raw_value()["Backend"]["BindType"], 1);
     let host = p
         .add(&NewBackend::instance(
-            rid("cpm-newhost1"),
+            id("cpm-newhost1"),
             Port::new(80).unwrap(),
         ))
         .await
@@ -94,7 +75,7 @@ async fn layer_7_list_add_set_remove_with_tasks() {
     assert_eq!(host.weight, Some(10), "the default weight");
     let semi = p
         .add(&NewBackend::instance(
-            rid("hm-semi00002"),
+            id("hm-semi00002"),
             Port::new(80).unwrap(),
         ))
         .await
@@ -105,7 +86,7 @@ async fn layer_7_list_add_set_remove_with_tasks() {
 
     let set = p
         .update(
-            &rid("10.2.0.9:8081"),
+            &id("10.2.0.9:8081"),
             &BackendUpdate::new()
                 .with_weight(Weight::new(5).unwrap())
                 .with_port(Port::new(8082).unwrap()),
@@ -116,12 +97,12 @@ async fn layer_7_list_add_set_remove_with_tasks() {
         (set.id.as_str(), set.weight, set.port),
         ("10.2.0.9:8082", Some(5), Some(8082))
     );
-    for id in ["10.2.0.9:8082", "cpm-newhost1:80", "hm-semi00002:80"] {
-        p.remove(&rid(id)).await.unwrap();
+    for backend in ["10.2.0.9:8082", "cpm-newhost1:80", "hm-semi00002:80"] {
+        p.remove(&id(backend)).await.unwrap();
     }
     assert_eq!(p.collect_all().await.unwrap().len(), 2);
     assert_eq!(
-        p.remove(&rid("cpm-newhost1:80")).await.unwrap_err().kind(),
+        p.remove(&id("cpm-newhost1:80")).await.unwrap_err().kind(),
         ErrorKind::NotFound
     );
 }
@@ -141,7 +122,7 @@ async fn layer_4_list_add_set_remove_and_a_failing_task() {
     assert_eq!(listed[0].raw_value()["Backend"]["ProbePort"], -1);
     let added = p
         .add(&NewBackend::instance(
-            rid("cpm-l4host02"),
+            id("cpm-l4host02"),
             Port::new(9000).unwrap(),
         ))
         .await
@@ -150,7 +131,7 @@ async fn layer_4_list_add_set_remove_and_a_failing_task() {
     // Changing the semi-managed host sends its BindType (2), else the emulator refuses.
     let set = p
         .update(
-            &rid("cpm-semi0001:9000"),
+            &id("cpm-semi0001:9000"),
             &BackendUpdate::new().with_weight(Weight::new(0).unwrap()),
         )
         .await
@@ -158,7 +139,7 @@ async fn layer_4_list_add_set_remove_and_a_failing_task() {
     assert_eq!(set.weight, Some(0));
     let moved = p
         .update(
-            &rid("cpm-l4host02:9000"),
+            &id("cpm-l4host02:9000"),
             &BackendUpdate::new().with_port(Port::new(9001).unwrap()),
         )
         .await
@@ -166,7 +147,7 @@ async fn layer_4_list_add_set_remove_and_a_failing_task() {
     assert_eq!(moved.id, "cpm-l4host02:9001");
 
     emu.fail_next_tencent_task("host cpm-l4host02 is isolated");
-    let err = p.remove(&rid("cpm-l4host02:9001")).await.unwrap_err();
+    let err = p.remove(&id("cpm-l4host02:9001")).await.unwrap_err();
     assert_eq!(
         (err.kind(), err.code()),
         (ErrorKind::Service, Some("TaskFailed"))
@@ -178,7 +159,7 @@ async fn layer_4_list_add_set_remove_and_a_failing_task() {
     );
     assert!(err.message().contains("UnbindL4Backends"), "{err}");
     assert_eq!(p.collect_all().await.unwrap().len(), 3, "not applied");
-    p.remove(&rid("cpm-l4host02:9001")).await.unwrap();
+    p.remove(&id("cpm-l4host02:9001")).await.unwrap();
     assert_eq!(p.collect_all().await.unwrap().len(), 2);
 }
 
@@ -188,11 +169,11 @@ async fn bad_input_sends_nothing_and_the_api_generation_picks_the_provider() {
     let p = bmlb3(&emu, &l4_target());
     emu.reset_request_count();
     for bad in ["cpm-1", "cpm-1:0", "cpm-1:http", ":80"] {
-        let err = p.remove(&rid(bad)).await.unwrap_err();
+        let err = p.remove(&id(bad)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}: {err}");
         let err = p
             .update(
-                &rid(bad),
+                &id(bad),
                 &BackendUpdate::new().with_weight(Weight::new(1).unwrap()),
             )
             .await
@@ -311,15 +292,7 @@ async fn conformance_without_paging(h: &Bmlb3Harness) {
     // The suite's fault check lists once; one unpaged call may draw no fault, so
     // list ten times under 20% faults (RequestLimitExceeded, 5xx, drops).
     let s = h.setup(conformance::BACKENDS).await;
-    let mut faults = Faults::random(
-        0.2,
-        [
-            FaultKind::TencentThrottle,
-            FaultKind::ServerError,
-            FaultKind::DropConnection,
-        ],
-    );
-    faults.retry_after = Duration::ZERO;
+    let faults = read_faults();
     s.emulator.set_faults(faults);
     for _ in 0..10 {
         let ids: BTreeSet<String> = s
@@ -351,33 +324,13 @@ async fn bmlb_3_0_layer_4_passes_the_conformance_suite() {
 async fn bmlb_writes_under_20_percent_faults_are_applied_once() {
     let emu = emulator(Fleet::demo()).await;
     emu.set_tencent_task_delay(Duration::from_millis(10));
-    let mut faults = Faults::random(
-        0.2,
-        [
-            FaultKind::TencentThrottle,
-            FaultKind::ServerError,
-            FaultKind::DropConnection,
-            FaultKind::DropAfterCommit,
-        ],
-    );
-    faults.retry_after = Duration::ZERO;
+    let faults = write_faults();
     emu.set_faults(faults);
-    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
-    let client = TencentClient::builder()
-        .region("bj")
-        .credentials(
-            TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY).unwrap(),
-        )
-        .endpoint_bmlb(endpoint)
-        .transport_config(lb_backends_core::transport::TransportConfig {
-            retry: lb_backends_core::transport::RetryPolicy::default()
-                .with_max_attempts(30)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(5)),
-            ..lb_backends_core::transport::TransportConfig::default()
-        })
-        .build()
-        .unwrap();
+    let client = client3_with(
+        &emu,
+        DEFAULT_TENCENT_SECRET_KEY,
+        retries(30, Duration::from_millis(1), Duration::from_millis(5)),
+    );
     let p = BmlbV3Provider::for_target(client, &l4_target().parse().unwrap()).unwrap();
     for i in 0..8 {
         p.add(&NewBackend::new(
@@ -388,7 +341,7 @@ async fn bmlb_writes_under_20_percent_faults_are_applied_once() {
         .unwrap();
     }
     for i in 0..4 {
-        let id = rid(&format!("10.4.0.{}:7000", i + 1));
+        let id = id(&format!("10.4.0.{}:7000", i + 1));
         p.update(
             &id,
             &BackendUpdate::new()
@@ -399,7 +352,7 @@ async fn bmlb_writes_under_20_percent_faults_are_applied_once() {
         .unwrap();
     }
     for i in 4..8 {
-        p.remove(&rid(&format!("10.4.0.{}:7000", i + 1)))
+        p.remove(&id(&format!("10.4.0.{}:7000", i + 1)))
             .await
             .unwrap();
     }

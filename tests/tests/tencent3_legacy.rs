@@ -7,11 +7,9 @@ mod tencent_common;
 
 use std::time::Duration;
 
-use lb_backends_core::{
-    BackendProviderExt, BackendUpdate, ErrorKind, NewBackend, Port, ResourceId, Weight,
-};
+use lb_backends_core::{BackendProviderExt, BackendUpdate, ErrorKind, NewBackend, Port, Weight};
 use lb_backends_emulator::{
-    fleet::demo::TENCENT_CLB, Emulator, FaultKind, Faults, Fleet, DEFAULT_TENCENT_SECRET_ID,
+    fleet::demo::TENCENT_CLB, Emulator, Faults, Fleet, DEFAULT_TENCENT_SECRET_ID,
     DEFAULT_TENCENT_SECRET_KEY,
 };
 use lb_backends_tencent::{
@@ -34,10 +32,6 @@ fn legacy(emu: &Emulator, method: HttpMethod) -> TencentClient {
         .transport_config(fast_retries())
         .build()
         .unwrap()
-}
-
-fn rid(s: &str) -> ResourceId {
-    ResourceId::new(s).unwrap()
 }
 
 fn polls(emu: &Emulator) -> usize {
@@ -63,7 +57,7 @@ async fn legacy_add_set_remove_on_a_classic_lb_with_task_polling() {
 
     let added = p
         .add(
-            &NewBackend::instance(rid("ins-legacy01"), Port::new(80).unwrap())
+            &NewBackend::instance(id("ins-legacy01"), Port::new(80).unwrap())
                 .with_weight(Weight::new(40).unwrap()),
         )
         .await
@@ -75,7 +69,7 @@ async fn legacy_add_set_remove_on_a_classic_lb_with_task_polling() {
     assert!(polls(&emu) >= 2, "the task was polled until it ended");
     let set = p
         .update(
-            &rid("ins-legacy01"),
+            &id("ins-legacy01"),
             &BackendUpdate::new().with_weight(Weight::new(3).unwrap()),
         )
         .await
@@ -93,15 +87,15 @@ async fn legacy_add_set_remove_on_a_classic_lb_with_task_polling() {
         .unwrap();
     let seen = clb_provider(v3, &target)
         .unwrap()
-        .get(&rid("ins-legacy01"))
+        .get(&id("ins-legacy01"))
         .await
         .unwrap();
     assert_eq!(seen.weight, Some(3));
 
-    p.remove(&rid("ins-legacy01")).await.unwrap();
+    p.remove(&id("ins-legacy01")).await.unwrap();
     assert_eq!(p.collect_all().await.unwrap().len(), 2);
     assert_eq!(
-        p.remove(&rid("ins-legacy01")).await.unwrap_err().kind(),
+        p.remove(&id("ins-legacy01")).await.unwrap_err().kind(),
         ErrorKind::NotFound
     );
 }
@@ -115,7 +109,7 @@ async fn legacy_writes_by_post_a_failing_task_and_bad_input() {
     emu.fail_next_tencent_task("no such CVM");
     let err = p
         .add(&NewBackend::instance(
-            rid("ins-legacy02"),
+            id("ins-legacy02"),
             Port::new(80).unwrap(),
         ))
         .await
@@ -135,7 +129,7 @@ async fn legacy_writes_by_post_a_failing_task_and_bad_input() {
     emu.reset_request_count();
     for spec in [
         NewBackend::new("10.0.0.1".parse().unwrap(), Port::new(80).unwrap()),
-        NewBackend::instance(rid("ins-legacy02"), Port::new(80).unwrap())
+        NewBackend::instance(id("ins-legacy02"), Port::new(80).unwrap())
             .with_weight(Weight::new(101).unwrap()),
     ] {
         assert_eq!(
@@ -145,7 +139,7 @@ async fn legacy_writes_by_post_a_failing_task_and_bad_input() {
     }
     let err = p
         .update(
-            &rid("ins-123test1"),
+            &id("ins-123test1"),
             &BackendUpdate::new().with_port(Port::new(81).unwrap()),
         )
         .await
@@ -158,16 +152,7 @@ async fn legacy_writes_by_post_a_failing_task_and_bad_input() {
 async fn legacy_writes_under_faults_are_applied_once() {
     let emu = emulator(Fleet::demo()).await;
     emu.set_tencent_task_delay(Duration::from_millis(10));
-    let mut faults = Faults::random(
-        0.2,
-        [
-            FaultKind::TencentThrottle,
-            FaultKind::ServerError,
-            FaultKind::DropConnection,
-            FaultKind::DropAfterCommit,
-        ],
-    );
-    faults.retry_after = Duration::ZERO;
+    let faults = write_faults();
     emu.set_faults(faults);
     let target = format!("tencent-clb:{TENCENT_CLB}").parse().unwrap();
     let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
@@ -178,29 +163,27 @@ async fn legacy_writes_under_faults_are_applied_once() {
         )
         .api(TencentApi::Legacy)
         .endpoint_clb(endpoint)
-        .transport_config(lb_backends_core::transport::TransportConfig {
-            retry: lb_backends_core::transport::RetryPolicy::default()
-                .with_max_attempts(30)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(5)),
-            ..lb_backends_core::transport::TransportConfig::default()
-        })
+        .transport_config(retries(
+            30,
+            Duration::from_millis(1),
+            Duration::from_millis(5),
+        ))
         .build()
         .unwrap();
     let p = clb_provider(client, &target).unwrap();
     for i in 0..10 {
-        let id = format!("ins-faulty{i:02}");
+        let instance = format!("ins-faulty{i:02}");
         let b = p
             .add(
-                &NewBackend::instance(rid(&id), Port::new(80).unwrap())
+                &NewBackend::instance(id(&instance), Port::new(80).unwrap())
                     .with_weight(Weight::new(i).unwrap()),
             )
             .await
             .unwrap();
-        assert_eq!(b.id, id);
+        assert_eq!(b.id, instance);
     }
     for i in 0..5 {
-        let id = rid(&format!("ins-faulty{i:02}"));
+        let id = id(&format!("ins-faulty{i:02}"));
         p.update(
             &id,
             &BackendUpdate::new().with_weight(Weight::new(77).unwrap()),
@@ -209,7 +192,7 @@ async fn legacy_writes_under_faults_are_applied_once() {
         .unwrap();
     }
     for i in 5..10 {
-        p.remove(&rid(&format!("ins-faulty{i:02}"))).await.unwrap();
+        p.remove(&id(&format!("ins-faulty{i:02}"))).await.unwrap();
     }
     emu.set_faults(Faults::none());
     let mut got: Vec<(String, Option<u16>)> = p

@@ -7,51 +7,19 @@ mod tencent_common;
 use std::time::Duration;
 
 use lb_backends_core::{
-    transport::{RetryPolicy, TransportConfig},
-    BackendProvider, BackendProviderExt, BackendUpdate, ErrorKind, Health, NewBackend, Port,
-    ResourceId, Weight,
+    BackendProvider, BackendProviderExt, BackendUpdate, ErrorKind, Health, NewBackend, ResourceId,
 };
 use lb_backends_emulator::{
     fleet::clb3::{demo_ids as demo, generate_standard, generate_wide},
-    Emulator, Fleet, DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY,
+    Emulator, Fleet, DEFAULT_TENCENT_SECRET_KEY,
 };
-use lb_backends_tencent::{
-    v3::clb::{ClbV3Provider, Placement},
-    TencentApi, TencentClient, TencentCredentials,
-};
+use lb_backends_tencent::v3::clb::{ClbV3Provider, Placement};
 use tencent_common::*;
 
 fn patient(emu: &Emulator, target: &str) -> ClbV3Provider {
-    let endpoint = lb_backends_core::Endpoint::parse(&emu.base_url()).unwrap();
-    let client = TencentClient::builder()
-        .region("ap-guangzhou")
-        .credentials(
-            TencentCredentials::new(DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY).unwrap(),
-        )
-        .api(TencentApi::V3)
-        .endpoint_clb(endpoint)
-        .transport_config(TransportConfig {
-            retry: RetryPolicy::default()
-                .with_max_attempts(60)
-                .with_initial_backoff(Duration::from_millis(10))
-                .with_max_backoff(Duration::from_millis(100)),
-            ..TransportConfig::default()
-        })
-        .build()
-        .unwrap();
+    let transport = retries(60, Duration::from_millis(10), Duration::from_millis(100));
+    let client = client3_with(emu, DEFAULT_TENCENT_SECRET_KEY, transport);
     ClbV3Provider::for_target(client, &target.parse().unwrap()).unwrap()
-}
-
-fn rid(s: &str) -> ResourceId {
-    ResourceId::new(s).unwrap()
-}
-
-fn port(n: i64) -> Port {
-    Port::new(n).unwrap()
-}
-
-fn weight(n: i64) -> Weight {
-    Weight::new(n).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,7 +35,7 @@ async fn add_by_instance_set_port_and_health_moves_from_unknown_to_alive() {
     assert!(caps.add_by_instance && caps.update_port && caps.native_batch);
     assert_eq!(caps.max_weight, Some(100));
     let added = p
-        .add(&NewBackend::instance(rid("ins-newcvm01"), port(8443)).with_weight(weight(20)))
+        .add(&NewBackend::instance(id("ins-newcvm01"), port(8443)).with_weight(weight(20)))
         .await
         .unwrap();
     assert_eq!(added.id, "lbl-tcp00001:ins-newcvm01:8443");
@@ -78,14 +46,14 @@ async fn add_by_instance_set_port_and_health_moves_from_unknown_to_alive() {
         Some("Unknown")
     );
     tokio::time::sleep(Duration::from_millis(450)).await;
-    let now = p.get(&rid(&added.id)).await.unwrap();
+    let now = p.get(&id(&added.id)).await.unwrap();
     assert_eq!(now.health, Health::Healthy);
     assert_eq!(now.health_detail.unwrap().code.as_deref(), Some("Alive"));
 
     // Port and weight in one update: two tasks; the id follows the port.
     let moved = p
         .update(
-            &rid(&added.id),
+            &id(&added.id),
             &BackendUpdate::new()
                 .with_port(port(9443))
                 .with_weight(weight(5)),
@@ -95,20 +63,20 @@ async fn add_by_instance_set_port_and_health_moves_from_unknown_to_alive() {
     assert_eq!(moved.id, "lbl-tcp00001:ins-newcvm01:9443");
     assert_eq!((moved.port, moved.weight), (Some(9443), Some(5)));
     assert_eq!(
-        p.get(&rid(&added.id)).await.unwrap_err().kind(),
+        p.get(&id(&added.id)).await.unwrap_err().kind(),
         ErrorKind::NotFound
     );
     // On a layer-7 rule too, from the whole-LB target by id.
     let whole = patient(&emu, &format!("tencent-clb:{}", demo::STANDARD));
     let l7 = whole
         .update(
-            &rid("lbl-http0001:loc-rule0002:ins-dddd4444:80"),
+            &id("lbl-http0001:loc-rule0002:ins-dddd4444:80"),
             &BackendUpdate::new().with_port(port(81)),
         )
         .await
         .unwrap();
     assert_eq!(l7.id, "lbl-http0001:loc-rule0002:ins-dddd4444:81");
-    p.remove(&rid(&moved.id)).await.unwrap();
+    p.remove(&id(&moved.id)).await.unwrap();
     assert_eq!(p.collect_all().await.unwrap().len(), 2);
 }
 
@@ -258,7 +226,7 @@ async fn a_batch_of_500_with_3_failing_listeners_reports_exactly_those() {
         .await
         .unwrap()
         .into_iter()
-        .map(|b| rid(&b.id))
+        .map(|b| id(&b.id))
         .collect();
     assert_eq!(ids.len(), 356);
     let changes: Vec<(ResourceId, BackendUpdate)> = ids
@@ -273,7 +241,7 @@ async fn a_batch_of_500_with_3_failing_listeners_reports_exactly_those() {
     assert_eq!(emu.tencent_action_count("BatchModifyTargetWeight"), 1);
     emu.set_tencent_failing_listeners([listeners[0].clone()]);
     let mut to_remove = ids.clone();
-    to_remove.push(rid(&format!("{}:10.99.99.99:80", listeners[1])));
+    to_remove.push(id(&format!("{}:10.99.99.99:80", listeners[1])));
     let removed = p.remove_many(&to_remove).await;
     let bad: Vec<_> = removed.iter().filter(|r| r.is_err()).collect();
     let on_first = ids
@@ -327,7 +295,7 @@ async fn classic_clb_add_and_remove_by_instance_and_no_weight_change() {
     let caps = p.capabilities();
     assert!(caps.add && caps.remove && !caps.update && !caps.native_batch);
     let added = p
-        .add(&NewBackend::instance(rid("ins-clsnew01"), port(80)).with_weight(weight(30)))
+        .add(&NewBackend::instance(id("ins-clsnew01"), port(80)).with_weight(weight(30)))
         .await
         .unwrap();
     assert_eq!(
@@ -336,7 +304,7 @@ async fn classic_clb_add_and_remove_by_instance_and_no_weight_change() {
     );
     let err = p
         .update(
-            &rid("ins-clsnew01"),
+            &id("ins-clsnew01"),
             &BackendUpdate::new().with_weight(weight(1)),
         )
         .await
@@ -349,9 +317,9 @@ async fn classic_clb_add_and_remove_by_instance_and_no_weight_change() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     assert_eq!(emu.request_count(), 0, "the kind is cached: nothing sent");
-    p.remove(&rid("ins-clsnew01")).await.unwrap();
+    p.remove(&id("ins-clsnew01")).await.unwrap();
     assert_eq!(
-        p.remove(&rid("ins-clsnew01")).await.unwrap_err().kind(),
+        p.remove(&id("ins-clsnew01")).await.unwrap_err().kind(),
         ErrorKind::NotFound
     );
     assert_eq!(p.collect_all().await.unwrap().len(), 2);
@@ -359,19 +327,9 @@ async fn classic_clb_add_and_remove_by_instance_and_no_weight_change() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_under_20_percent_faults_are_applied_once_and_listings_stay_exact() {
-    use lb_backends_emulator::{FaultKind, Faults};
     let emu = emulator(Fleet::demo()).await;
     emu.set_tencent_task_delay(Duration::from_millis(20));
-    let mut faults = Faults::random(
-        0.2,
-        [
-            FaultKind::TencentThrottle,
-            FaultKind::ServerError,
-            FaultKind::DropConnection,
-            FaultKind::DropAfterCommit,
-        ],
-    );
-    faults.retry_after = Duration::ZERO;
+    let faults = write_faults();
     emu.set_faults(faults);
     let p = patient(
         &emu,
@@ -388,7 +346,7 @@ async fn writes_under_20_percent_faults_are_applied_once_and_listings_stay_exact
         assert_eq!(added.weight, Some(i as u16));
     }
     for i in 0..5 {
-        let id = rid(&format!("{}:10.0.6.{}:53", demo::UDP, i + 1));
+        let id = id(&format!("{}:10.0.6.{}:53", demo::UDP, i + 1));
         p.update(&id, &BackendUpdate::new().with_weight(weight(90)))
             .await
             .unwrap();
@@ -397,7 +355,7 @@ async fn writes_under_20_percent_faults_are_applied_once_and_listings_stay_exact
             .unwrap();
     }
     for i in 5..10 {
-        p.remove(&rid(&format!("{}:10.0.6.{}:53", demo::UDP, i + 1)))
+        p.remove(&id(&format!("{}:10.0.6.{}:53", demo::UDP, i + 1)))
             .await
             .unwrap();
     }

@@ -349,6 +349,29 @@ fn shared_mode(_path: &Path) -> Result<Option<u32>> {
     Ok(None)
 }
 
+/// The `[defaults]` of a fleet or desired-state file: the connection settings its
+/// targets start from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    profile: Option<String>,
+    region: Option<String>,
+    project_id: Option<String>,
+    endpoint: Option<String>,
+}
+
+impl From<FileSettings> for crate::connect::Settings {
+    fn from(s: FileSettings) -> Self {
+        Self {
+            profile: s.profile,
+            region: s.region,
+            project_id: s.project_id,
+            endpoint: s.endpoint,
+            tencent_api: None,
+        }
+    }
+}
+
 /// Parse a TOML file into `T`. The error names the line and the problem, never the
 /// text of the line (it may hold a secret).
 pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T> {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::{
     cli::check_rate,
-    config::{parse_toml, read_regular_file},
+    config::{parse_toml, read_regular_file, FileSettings},
     connect::Settings,
 };
 
@@ -33,27 +33,6 @@ pub const MAX_FLEET_BYTES: u64 = 16 * 1024 * 1024;
 pub const DEFAULT_CONCURRENCY: u32 = 8;
 /// API calls per second per provider when neither the file nor `--rate` says.
 pub const DEFAULT_RATE: f64 = 10.0;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EntrySettings {
-    profile: Option<String>,
-    region: Option<String>,
-    project_id: Option<String>,
-    endpoint: Option<String>,
-}
-
-impl From<EntrySettings> for Settings {
-    fn from(s: EntrySettings) -> Self {
-        Settings {
-            profile: s.profile,
-            region: s.region,
-            project_id: s.project_id,
-            endpoint: s.endpoint,
-            tencent_api: None,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,7 +56,7 @@ struct Limits {
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    defaults: EntrySettings,
+    defaults: FileSettings,
     #[serde(default)]
     limits: Limits,
     #[serde(default)]

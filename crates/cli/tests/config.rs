@@ -14,22 +14,6 @@ fn web() -> String {
     format!("huawei-elb:{POOL_WEB}")
 }
 
-/// `lbb` without any cloud variable.
-fn no_env(env: &Env) -> assert_cmd::Command {
-    let mut cmd = env.bare();
-    for var in [
-        "HUAWEICLOUD_SDK_AK",
-        "HUAWEICLOUD_SDK_SK",
-        "HUAWEICLOUD_SDK_PROJECT_ID",
-        "TENCENTCLOUD_SECRET_ID",
-        "TENCENTCLOUD_SECRET_KEY",
-        "TENCENTCLOUD_REGION",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
 #[test]
 fn a_profile_names_the_variables_that_hold_secrets() {
     let env = Env::demo();
@@ -44,14 +28,16 @@ fn a_profile_names_the_variables_that_hold_secrets() {
     );
     let run = env
         .run(
-            no_env(&env)
+            env.without_credentials()
                 .env("MY_ELB_SK", DEFAULT_SK)
                 .args(["list", &web()]),
         )
         .ok();
     assert_eq!(run.stdout.lines().count(), 7);
 
-    let unset = env.run(no_env(&env).args(["list", &web()])).code(3);
+    let unset = env
+        .run(env.without_credentials().args(["list", &web()]))
+        .code(3);
     assert!(
         unset
             .error_line()
@@ -70,10 +56,13 @@ fn inline_secrets_need_an_owner_only_file() {
         env.emu.base_url()
     );
     env.write_config(&text, 0o600);
-    env.run(no_env(&env).args(["--profile", "prod", "list", &web()]))
-        .ok();
     env.run(
-        no_env(&env)
+        env.without_credentials()
+            .args(["--profile", "prod", "list", &web()]),
+    )
+    .ok();
+    env.run(
+        env.without_credentials()
             .env("LBB_PROFILE", "prod")
             .args(["list", &web()]),
     )
@@ -82,7 +71,10 @@ fn inline_secrets_need_an_owner_only_file() {
     {
         env.write_config(&text, 0o604);
         let run = env
-            .run(no_env(&env).args(["--profile", "prod", "list", &web()]))
+            .run(
+                env.without_credentials()
+                    .args(["--profile", "prod", "list", &web()]),
+            )
             .code(3);
         assert!(
             run.error_line().contains("profile.prod.sk"),
@@ -107,7 +99,10 @@ fn the_environment_wins_over_the_profile() {
     env.lbb(["list", &web()]).ok();
     // Only the profile: its wrong key is refused by the cloud.
     let run = env
-        .run(no_env(&env).args(["--endpoint", &env.emu.base_url(), "list", &web()]))
+        .run(
+            env.without_credentials()
+                .args(["--endpoint", &env.emu.base_url(), "list", &web()]),
+        )
         .code(3);
     assert!(!run.stderr.contains("wrong-secret-key"));
 }
@@ -126,21 +121,28 @@ fn profile_selection_and_endpoints() {
     );
     // Per-service endpoints; the ECS lookup goes to the VPC endpoint.
     let run = env
-        .run(no_env(&env).env("MY_TOKEN", DEFAULT_TOKEN).args([
-            "--profile",
-            "split",
-            "get",
-            &web(),
-            MEMBER_PORT_MATCH,
-            "--instance",
-            "-o",
-            "json",
-        ]))
+        .run(
+            env.without_credentials()
+                .env("MY_TOKEN", DEFAULT_TOKEN)
+                .args([
+                    "--profile",
+                    "split",
+                    "get",
+                    &web(),
+                    MEMBER_PORT_MATCH,
+                    "--instance",
+                    "-o",
+                    "json",
+                ]),
+        )
         .ok();
     assert_eq!(run.json()["instance_lookup"]["instance"]["id"], ECS_2);
 
     let missing = env
-        .run(no_env(&env).args(["--profile", "nope", "list", &web()]))
+        .run(
+            env.without_credentials()
+                .args(["--profile", "nope", "list", &web()]),
+        )
         .code(2);
     assert!(
         missing.error_line().contains("no profile \"nope\""),
@@ -157,7 +159,7 @@ fn profile_selection_and_endpoints() {
         ),
     );
     env.run(
-        no_env(&env)
+        env.without_credentials()
             .env("LBB_CONFIG", &other)
             .env("MY_TOKEN", DEFAULT_TOKEN)
             .args(["list", &web()]),
@@ -169,7 +171,7 @@ fn profile_selection_and_endpoints() {
 fn a_huawei_token_from_the_environment() {
     let env = Env::demo();
     env.run(
-        no_env(&env)
+        env.without_credentials()
             .env("HUAWEICLOUD_SDK_AUTH_TOKEN", DEFAULT_TOKEN)
             .env("HUAWEICLOUD_SDK_PROJECT_ID", DEFAULT_PROJECT_ID)
             .args(["--endpoint", &env.emu.base_url(), "list", &web()]),
@@ -204,7 +206,7 @@ fn a_tencent_profile() {
     );
     let run = env
         .run(
-            no_env(&env)
+            env.without_credentials()
                 .env("MY_TC_KEY", DEFAULT_TENCENT_SECRET_KEY)
                 .args([
                     "--profile",

@@ -8,100 +8,26 @@ use std::{ffi::OsStr, time::Duration};
 
 use assert_cmd::Command;
 use lb_backends_emulator::{
-    fleet::demo::*, Emulator, EmulatorBuilder, Faults, Fleet, DEFAULT_AK, DEFAULT_DOMAIN_NAME,
-    DEFAULT_PASSWORD, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, DEFAULT_USER_NAME,
+    fleet::demo::*, Emulator, Faults, Fleet, DEFAULT_AK, DEFAULT_DOMAIN_NAME, DEFAULT_PASSWORD,
+    DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_USER_NAME,
 };
 
-/// Never printed, at any verbosity.
-const SECRETS: &[&str] = &[DEFAULT_SK, DEFAULT_TOKEN, DEFAULT_PASSWORD, "MIIemulator"];
+mod common;
 
-/// Every variable lbb reads for Huawei or its own behaviour.
-const VARS: &[&str] = &[
-    "HUAWEICLOUD_SDK_AK",
-    "HUAWEICLOUD_SDK_SK",
-    "HUAWEICLOUD_SDK_PROJECT_ID",
-    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-    "HUAWEICLOUD_SDK_REGION",
-    "HUAWEICLOUD_SDK_AUTH_TOKEN",
-    "HUAWEICLOUD_SDK_IAM_ENDPOINT",
-    "HW_USER_NAME",
-    "HW_PASSWORD",
-    "HW_DOMAIN_NAME",
-    "LBB_HW_MFA_USER_ID",
-    "LBB_HW_MFA_PASSCODE",
-    "LBB_CONFIG",
-    "LBB_PROFILE",
-    "LBB_OUTPUT",
-    "LBB_MAX_ATTEMPTS",
-    "RUST_LOG",
-    "XDG_CONFIG_HOME",
-];
+use common::{Env, Run};
 
-struct Env {
-    emu: Emulator,
-    home: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "unexpected exit code: {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn ok(self) -> Self {
-        self.code(0)
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:#?}"))
-    }
-}
-
+/// How `lbb` signs in to Huawei.
 enum Creds {
     AkSk { project: bool },
     Password,
 }
 
+/// The Huawei tests' runs: region `cn-north-4`, no Tencent credentials.
 impl Env {
-    fn start(builder: EmulatorBuilder) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emu = rt
-            .block_on(builder.health_check_delay(Duration::ZERO).start())
-            .unwrap();
-        Self {
-            emu,
-            home: tempfile::tempdir().unwrap(),
-            rt,
-        }
-    }
-
-    fn demo() -> Self {
-        Self::start(Emulator::builder().fleet(Fleet::demo()))
-    }
-
     fn cmd(&self, creds: Creds) -> Command {
-        let mut cmd = Command::cargo_bin("lbb").unwrap();
-        for var in VARS {
-            cmd.env_remove(var);
-        }
-        cmd.env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
-            .env("LBB_MAX_ATTEMPTS", "2")
-            .env("HUAWEICLOUD_SDK_REGION", "cn-north-4");
+        let mut cmd = self.without_credentials();
+        cmd.env_remove("LBB_TENCENT_API");
+        cmd.env("HUAWEICLOUD_SDK_REGION", "cn-north-4");
         match creds {
             Creds::AkSk { project } => {
                 cmd.env("HUAWEICLOUD_SDK_AK", DEFAULT_AK)
@@ -130,23 +56,11 @@ impl Env {
         if let Some(input) = stdin {
             cmd.write_stdin(input.to_owned());
         }
-        let out = cmd.output().unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        for secret in SECRETS {
-            assert!(
-                !run.stdout.contains(secret) && !run.stderr.contains(secret),
-                "a secret ({secret}) was printed: {run:#?}"
-            );
-        }
-        assert!(!run.stderr.contains("panicked"), "{run:#?}");
-        run
+        self.run(&mut cmd)
     }
 
-    fn lbb<I, S>(&self, args: I) -> Run
+    /// `lbb --endpoint EMULATOR ARGS...` with AK/SK and the project id.
+    fn huawei_lbb<I, S>(&self, args: I) -> Run
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -160,11 +74,6 @@ impl Env {
             .iter()
             .filter(|r| r.path.contains(needle))
             .count()
-    }
-
-    #[allow(dead_code)]
-    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
     }
 }
 
@@ -191,7 +100,7 @@ fn elb_admin_state_is_refused_before_sending_with_the_weight_advice() {
             "true",
         ],
     ] {
-        let run = env.lbb(&args).code(2);
+        let run = env.huawei_lbb(&args).code(2);
         assert!(run.stderr.contains("--weight 0"), "{run:#?}");
         assert_eq!(env.emu.request_count(), 0, "{args:?}");
     }
@@ -216,7 +125,7 @@ fn password_only_lists_and_nothing_secret_is_printed_at_vvv() {
 #[test]
 fn a_2s_token_is_refreshed_during_a_longer_listing_and_the_listing_is_exact() {
     let pool = "5a1e5000-0000-4000-8000-00000000beef";
-    let env = Env::start(
+    let env = Env::from_builder(
         Emulator::builder()
             .fleet(Fleet::generate_elb_pool(pool, 10_000, 3))
             .huawei_token_lifetime(Duration::from_secs(2))
@@ -293,7 +202,7 @@ fn batches_of_450_take_3_calls_each_and_are_idempotent() {
     let file = file.to_str().unwrap();
 
     let added = env
-        .lbb(["add", &target, "--from", file, "-o", "json"])
+        .huawei_lbb(["add", &target, "--from", file, "-o", "json"])
         .ok()
         .json();
     let added = added.as_array().unwrap();
@@ -305,7 +214,7 @@ fn batches_of_450_take_3_calls_each_and_are_idempotent() {
 
     // Again: every one already present, exit 0.
     let again = env
-        .lbb(["add", &target, "--from", file, "-o", "ndjson"])
+        .huawei_lbb(["add", &target, "--from", file, "-o", "ndjson"])
         .ok();
     let lines: Vec<serde_json::Value> = again
         .stdout
@@ -359,7 +268,7 @@ fn batches_of_450_take_3_calls_each_and_are_idempotent() {
 
     // Removing the 450 by address and port: 3 calls; again: already absent, exit 0.
     let removed = env
-        .lbb(["remove", &target, "--from", file, "-o", "json"])
+        .huawei_lbb(["remove", &target, "--from", file, "-o", "json"])
         .ok()
         .json();
     assert!(removed
@@ -369,7 +278,7 @@ fn batches_of_450_take_3_calls_each_and_are_idempotent() {
         .all(|r| r["outcome"] == "removed"));
     assert_eq!(count(&env, "/members/batch-delete"), 3);
     assert_eq!(env.emu.huawei_members(POOL_WEB).unwrap().len(), 6);
-    let table = env.lbb(["remove", &target, "--from", file]).ok();
+    let table = env.huawei_lbb(["remove", &target, "--from", file]).ok();
     assert_eq!(
         table
             .stdout
@@ -385,25 +294,25 @@ fn batches_of_450_take_3_calls_each_and_are_idempotent() {
 fn get_shows_why_a_member_is_unhealthy_and_diagnose_runs_a_job_to_its_end() {
     let env = Env::demo();
     let target = elb(POOL_WEB);
-    let table = env.lbb(["get", &target, MEMBER_NO_PORT]).ok();
+    let table = env.huawei_lbb(["get", &target, MEMBER_NO_PORT]).ok();
     assert!(
         table.stdout.contains("reason") && table.stdout.contains("CONNECT_TIMEOUT"),
         "{}",
         table.stdout
     );
     let json = env
-        .lbb(["get", &target, MEMBER_NO_PORT, "-o", "json"])
+        .huawei_lbb(["get", &target, MEMBER_NO_PORT, "-o", "json"])
         .ok()
         .json();
     assert_eq!(json["health_detail"]["code"], "CONNECT_TIMEOUT");
     let healthy = env
-        .lbb(["get", &target, MEMBER_WITH_INSTANCE, "-o", "json"])
+        .huawei_lbb(["get", &target, MEMBER_WITH_INSTANCE, "-o", "json"])
         .ok()
         .json();
     assert!(healthy.get("health_detail").is_none());
 
     let run = env
-        .lbb([
+        .huawei_lbb([
             "diagnose",
             &target,
             MEMBER_NO_PORT,
@@ -430,7 +339,7 @@ fn get_shows_why_a_member_is_unhealthy_and_diagnose_runs_a_job_to_its_end() {
     assert_eq!(count(&env, "/health-check"), 1);
     assert!(env.paths("/check/jobs/") >= 1);
     let table = env
-        .lbb([
+        .huawei_lbb([
             "diagnose",
             &target,
             MEMBER_WITH_INSTANCE,
@@ -439,7 +348,7 @@ fn get_shows_why_a_member_is_unhealthy_and_diagnose_runs_a_job_to_its_end() {
         ])
         .ok();
     assert!(table.stdout.contains("processed"), "{}", table.stdout);
-    env.lbb(["diagnose", &target, MEMBER_WITH_INSTANCE, "--subject", "x"])
+    env.huawei_lbb(["diagnose", &target, MEMBER_WITH_INSTANCE, "--subject", "x"])
         .code(2);
 }
 
@@ -466,7 +375,7 @@ fn settings_env() -> Env {
     guarded.members.push(m);
     fleet.huawei.elb.pools.push(hash);
     fleet.huawei.elb.pools.push(guarded);
-    Env::start(Emulator::builder().fleet(fleet))
+    Env::from_builder(Emulator::builder().fleet(fleet))
 }
 
 #[test]
@@ -474,7 +383,7 @@ fn the_pool_is_read_once_and_its_settings_refuse_what_the_cloud_would_ignore() {
     let env = settings_env();
     let hash = elb(POOL_HASH);
     let run = env
-        .lbb([
+        .huawei_lbb([
             "set",
             &hash,
             "3e3b0000-0000-4000-8000-00000000a5e1",
@@ -498,7 +407,7 @@ fn the_pool_is_read_once_and_its_settings_refuse_what_the_cloud_would_ignore() {
     env.emu.reset_request_count();
     let guarded = elb(POOL_GUARDED);
     let run = env
-        .lbb(["remove", &guarded, "3e3b0000-0000-4000-8000-00000000a5e2"])
+        .huawei_lbb(["remove", &guarded, "3e3b0000-0000-4000-8000-00000000a5e2"])
         .code(2);
     assert!(
         run.stderr.contains("member_deletion_protection_enable"),
@@ -515,11 +424,14 @@ fn the_pool_is_read_once_and_its_settings_refuse_what_the_cloud_would_ignore() {
     assert_eq!(env.emu.huawei_members(POOL_GUARDED).unwrap().len(), 1);
 
     // describe: the pool's own settings, drain timeout from connection_drain.
-    let d = env.lbb(["describe", &guarded, "-o", "json"]).ok().json();
+    let d = env
+        .huawei_lbb(["describe", &guarded, "-o", "json"])
+        .ok()
+        .json();
     assert_eq!(d["name"], "guarded");
     assert_eq!(d["drain_timeout"], 60);
     assert_eq!(d["settings"]["member_deletion_protection_enable"], true);
-    let table = env.lbb(["describe", &hash]).ok();
+    let table = env.huawei_lbb(["describe", &hash]).ok();
     assert!(table.stdout.contains("SOURCE_IP"), "{}", table.stdout);
 }
 
@@ -542,7 +454,7 @@ fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
             .status
     };
     let off = env
-        .lbb([
+        .huawei_lbb([
             "set",
             &apig(),
             MEMBER_IP_1,
@@ -557,7 +469,7 @@ fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
     assert_eq!(status(&env), 2);
     assert_eq!(count(&env, "/members/batch-disable"), 1);
     let on = env
-        .lbb([
+        .huawei_lbb([
             "set",
             &apig(),
             MEMBER_IP_1,
@@ -583,7 +495,7 @@ fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
 
     // Weight 5000: accepted on APIG, refused on ELB before sending.
     let set = env
-        .lbb([
+        .huawei_lbb([
             "set",
             &apig(),
             MEMBER_IP_1,
@@ -595,11 +507,11 @@ fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
         .ok()
         .json();
     assert_eq!(set["weight"], 5000);
-    env.lbb(["set", &apig(), MEMBER_IP_1, "--weight", "10001"])
+    env.huawei_lbb(["set", &apig(), MEMBER_IP_1, "--weight", "10001"])
         .code(2);
     env.emu.reset_request_count();
     let elb_run = env
-        .lbb([
+        .huawei_lbb([
             "set",
             &elb(POOL_WEB),
             MEMBER_WITH_INSTANCE,
@@ -611,7 +523,10 @@ fn apig_disable_then_enable_one_call_each_and_weights_to_10000() {
     assert_eq!(env.emu.request_count(), 0);
 
     // describe: the channel's settings.
-    let d = env.lbb(["describe", &apig(), "-o", "json"]).ok().json();
+    let d = env
+        .huawei_lbb(["describe", &apig(), "-o", "json"])
+        .ok()
+        .json();
     assert_eq!(d["settings"]["member_type"], "ip");
     assert!(d["settings"]["vpc_health_config"].is_object());
     assert!(d["settings"].get("members").is_none());
@@ -637,6 +552,21 @@ fn describe_on_a_provider_without_it_is_unsupported() {
     assert_eq!(env.emu.request_count(), 0);
 }
 
+/// `lbb` whose password credentials and region come from the profile alone.
+#[cfg(unix)]
+fn from_the_profile(env: &Env) -> Command {
+    let mut cmd = env.cmd(Creds::Password);
+    for var in [
+        "HW_USER_NAME",
+        "HW_PASSWORD",
+        "HW_DOMAIN_NAME",
+        "HUAWEICLOUD_SDK_REGION",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 #[cfg(unix)]
 #[test]
 fn a_profile_with_a_password_works_and_must_be_private() {
@@ -654,28 +584,12 @@ fn a_profile_with_a_password_works_and_must_be_private() {
     )
     .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let mut cmd = env.cmd(Creds::Password);
-    for var in [
-        "HW_USER_NAME",
-        "HW_PASSWORD",
-        "HW_DOMAIN_NAME",
-        "HUAWEICLOUD_SDK_REGION",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = from_the_profile(&env);
     let out = cmd.args(["list", &elb(POOL_WEB)]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let mut cmd = env.cmd(Creds::Password);
-    for var in [
-        "HW_USER_NAME",
-        "HW_PASSWORD",
-        "HW_DOMAIN_NAME",
-        "HUAWEICLOUD_SDK_REGION",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = from_the_profile(&env);
     let out = cmd
         .args(["list", &elb(POOL_WEB), "-o", "json"])
         .output()

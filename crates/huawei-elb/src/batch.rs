@@ -82,14 +82,21 @@ fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 impl ElbProvider {
-    /// `/v3/{project}/elb/pools/{pool}/members/batch-{what}`.
-    fn batch_request(
+    /// One `POST /v3/{project}/elb/pools/{pool}/members/batch-{what}` of `members`:
+    /// the members the cloud answers.
+    async fn send_batch(
         &self,
         action: &'static str,
         what: &str,
-    ) -> lb_backends_core::transport::ApiRequest {
-        self.members_request(action, Method::POST)
+        members: &impl serde::Serialize,
+    ) -> Result<Vec<Value>> {
+        let request = self
+            .members_request(action, Method::POST)
             .segment(format!("batch-{what}"))
+            .json_body(&json!({ "members": members }))?;
+        self.client()
+            .send_with(&request, |r| answer(action, r))
+            .await
     }
 
     /// Add many members with `batch-add`: one result per spec, in order. A spec that
@@ -121,17 +128,7 @@ impl ElbProvider {
         }
         for chunk in ok.chunks(MAX_BATCH) {
             let members: Vec<&CheckedMember> = chunk.iter().map(|(_, c)| c).collect();
-            let sent = self
-                .batch_request("BatchCreateMembers", "add")
-                .json_body(&json!({ "members": members }));
-            let result = match sent {
-                Ok(request) => {
-                    self.client()
-                        .send_with(&request, |r| answer("BatchCreateMembers", r))
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let result = self.send_batch("BatchCreateMembers", "add", &members).await;
             match result {
                 Err(e) => {
                     for (i, _) in chunk {
@@ -194,17 +191,7 @@ impl ElbProvider {
                     }),
                 })
                 .collect();
-            let result = match self
-                .batch_request("BatchDeleteMembers", "delete")
-                .json_body(&json!({ "members": body }))
-            {
-                Ok(request) => {
-                    self.client()
-                        .send_with(&request, |r| answer("BatchDeleteMembers", r))
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let result = self.send_batch("BatchDeleteMembers", "delete", &body).await;
             match result {
                 Err(e) => out.extend(chunk.iter().map(|_| Err(copy(&e)))),
                 Ok(list) => {
@@ -296,17 +283,9 @@ impl ElbProvider {
         }
         for chunk in ok.chunks(MAX_BATCH) {
             let members: Vec<&Value> = chunk.iter().map(|(_, m)| m).collect();
-            let result = match self
-                .batch_request("BatchUpdateMembers", "update")
-                .json_body(&json!({ "members": members }))
-            {
-                Ok(request) => {
-                    self.client()
-                        .send_with(&request, |r| answer("BatchUpdateMembers", r))
-                        .await
-                }
-                Err(e) => Err(e),
-            };
+            let result = self
+                .send_batch("BatchUpdateMembers", "update", &members)
+                .await;
             match result {
                 Err(e) => {
                     for (i, _) in chunk {

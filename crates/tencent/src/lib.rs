@@ -38,6 +38,8 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+mod applied_once;
 mod builder;
 mod client;
 mod credentials;

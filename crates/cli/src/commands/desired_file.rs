@@ -33,21 +33,12 @@ use serde::Deserialize;
 
 use crate::{
     cli::parse_duration,
-    config::{parse_toml, read_regular_file},
+    config::{parse_toml, read_regular_file, FileSettings},
     connect::Settings,
 };
 
 /// The largest desired-state file read.
 pub const MAX_DESIRED_BYTES: u64 = 16 * 1024 * 1024;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Defaults {
-    profile: Option<String>,
-    region: Option<String>,
-    project_id: Option<String>,
-    endpoint: Option<String>,
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,7 +75,7 @@ struct TargetEntry {
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    defaults: Defaults,
+    defaults: FileSettings,
     #[serde(default)]
     wait: WaitSection,
     #[serde(default)]
@@ -165,13 +156,7 @@ impl DesiredFile {
             });
         }
         Ok(Self {
-            defaults: Settings {
-                profile: file.defaults.profile,
-                region: file.defaults.region,
-                project_id: file.defaults.project_id,
-                endpoint: file.defaults.endpoint,
-                tencent_api: None,
-            },
+            defaults: file.defaults.into(),
             wait_healthy: file.wait.healthy,
             wait_timeout: duration(&file.wait.timeout, "timeout")?,
             wait_interval: duration(&file.wait.interval, "interval")?,

@@ -7,12 +7,14 @@ use std::{
     ffi::OsStr,
     path::{Path, PathBuf},
     process::Output,
+    time::Duration,
 };
 
 use assert_cmd::Command;
 use lb_backends_emulator::{
     tencent::{DEFAULT_TENCENT_SECRET_ID, DEFAULT_TENCENT_SECRET_KEY},
-    Emulator, Fleet, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN,
+    Emulator, EmulatorBuilder, Fleet, DEFAULT_AK, DEFAULT_PASSWORD, DEFAULT_PROJECT_ID, DEFAULT_SK,
+    DEFAULT_TOKEN,
 };
 
 /// Secrets that must never be printed.
@@ -20,6 +22,9 @@ pub const SECRETS: &[&str] = &[
     DEFAULT_SK,
     DEFAULT_TOKEN,
     DEFAULT_TENCENT_SECRET_KEY,
+    DEFAULT_PASSWORD,
+    // The IAM tokens the emulator issues begin so.
+    "MIIemulator",
     HUAWEI_SECURITY_TOKEN,
     TENCENT_SESSION_TOKEN,
 ];
@@ -39,6 +44,12 @@ const VARS: &[&str] = &[
     "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "HUAWEICLOUD_SDK_REGION",
     "HUAWEICLOUD_SDK_AUTH_TOKEN",
+    "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+    "HW_USER_NAME",
+    "HW_PASSWORD",
+    "HW_DOMAIN_NAME",
+    "LBB_HW_MFA_USER_ID",
+    "LBB_HW_MFA_PASSCODE",
     "TENCENTCLOUD_SECRET_ID",
     "TENCENTCLOUD_SECRET_KEY",
     "TENCENTCLOUD_SESSION_TOKEN",
@@ -57,6 +68,8 @@ const VARS: &[&str] = &[
 pub struct Env {
     pub emu: Emulator,
     pub home: tempfile::TempDir,
+    /// `LBB_TENCENT_API` for every run: `legacy` unless [`Env::on_tencent_api3`].
+    tencent_api: &'static str,
     // Declared last: dropped after the emulator.
     rt: tokio::runtime::Runtime,
 }
@@ -103,6 +116,7 @@ impl Run {
     }
 
     /// stdout as JSON.
+    #[track_caller]
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:#?}"))
@@ -130,24 +144,36 @@ impl Run {
 }
 
 impl Env {
-    /// The emulator with `fleet`.
+    /// The emulator with `fleet`; health checks settle at once.
     pub fn start(fleet: Fleet) -> Self {
+        Self::with_health_delay(fleet, Duration::ZERO)
+    }
+
+    /// The emulator with `fleet`, whose health checks settle after `health_delay`.
+    pub fn with_health_delay(fleet: Fleet, health_delay: Duration) -> Self {
+        Self::started(
+            Emulator::builder()
+                .fleet(fleet)
+                .health_check_delay(health_delay),
+        )
+    }
+
+    /// The emulator `builder` makes; health checks settle at once.
+    pub fn from_builder(builder: EmulatorBuilder) -> Self {
+        Self::started(builder.health_check_delay(Duration::ZERO))
+    }
+
+    fn started(builder: EmulatorBuilder) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let emu = rt
-            .block_on(
-                Emulator::builder()
-                    .fleet(fleet)
-                    .health_check_delay(std::time::Duration::ZERO)
-                    .start(),
-            )
-            .unwrap();
+        let emu = rt.block_on(builder.start()).unwrap();
         Self {
             emu,
             home: tempfile::tempdir().unwrap(),
+            tencent_api: "legacy",
             rt,
         }
     }
@@ -155,6 +181,12 @@ impl Env {
     /// The emulator with the demo fleet.
     pub fn demo() -> Self {
         Self::start(Fleet::demo())
+    }
+
+    /// Every run uses Tencent API 3.0 rather than the legacy API.
+    pub fn on_tencent_api3(mut self) -> Self {
+        self.tencent_api = "3";
+        self
     }
 
     /// `lbb` with a clean environment: the emulator's credentials, a private config
@@ -174,8 +206,25 @@ impl Env {
             .env("TENCENTCLOUD_SECRET_KEY", DEFAULT_TENCENT_SECRET_KEY)
             .env("TENCENTCLOUD_REGION", "gz")
             // The Tencent tests written for the legacy API keep running it; the API
-            // 3.0 tests (tencent3.rs) choose 3 themselves.
-            .env("LBB_TENCENT_API", "legacy");
+            // 3.0 tests choose 3 themselves (tencent3.rs) or for the whole
+            // environment (operate).
+            .env("LBB_TENCENT_API", self.tencent_api);
+        cmd
+    }
+
+    /// [`bare`](Self::bare) without any cloud credentials or Tencent region.
+    pub fn without_credentials(&self) -> Command {
+        let mut cmd = self.bare();
+        for var in [
+            "HUAWEICLOUD_SDK_AK",
+            "HUAWEICLOUD_SDK_SK",
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "TENCENTCLOUD_SECRET_ID",
+            "TENCENTCLOUD_SECRET_KEY",
+            "TENCENTCLOUD_REGION",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd
     }
 
@@ -213,6 +262,17 @@ impl Env {
         let path = self.home.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
+    }
+
+    /// The requests that change something (not GET; Tencent API 3.0 reads are POSTs
+    /// too, so this is for the Huawei APIs).
+    pub fn huawei_writes(&self) -> Vec<String> {
+        self.emu
+            .requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && !r.path.starts_with("/?") && r.path != "/")
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
     }
 
     /// Block on a future on the emulator's runtime.

@@ -8,7 +8,7 @@ use lb_backends_emulator::{
     FaultKind, Faults, Fleet,
 };
 
-use crate::harness::Env;
+use crate::common::Env;
 
 fn elb() -> String {
     format!("huawei-elb:{POOL_WEB}")
@@ -85,7 +85,7 @@ fn count(env: &Env, method: &str) -> usize {
 
 #[test]
 fn plan_then_apply_on_three_providers_and_a_rerun_changes_nothing() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let file = env.write_file("desired.toml", &desired());
     let file = file.to_str().unwrap();
 
@@ -214,7 +214,7 @@ fn plan_then_apply_on_three_providers_and_a_rerun_changes_nothing() {
 
 #[test]
 fn a_bad_file_is_exit_2_and_nothing_is_sent() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     for (text, why) in [
         (desired().replace("weight = 20", "wieght = 20"), "wieght"),
         (desired().replace("10.0.1.11", "10.0.1.10"), "listed twice"),
@@ -235,7 +235,7 @@ fn a_bad_file_is_exit_2_and_nothing_is_sent() {
 fn prune_beyond_max_remove_is_refused_before_any_removal() {
     let mut fleet = Fleet::demo();
     fleet.merge(Fleet::generate_elb_pool("pool-gen-12", 12, 7));
-    let env = Env::start(fleet, Duration::ZERO);
+    let env = Env::start(fleet).on_tencent_api3();
     let members = env.emu.huawei_members("pool-gen-12").unwrap();
     let target = "huawei-elb:pool-gen-12";
     let mut text = format!("[[target]]\ntarget = \"{target}\"\n");
@@ -269,7 +269,7 @@ fn prune_beyond_max_remove_is_refused_before_any_removal() {
 
 #[test]
 fn under_20_percent_faults_apply_converges_and_a_rerun_is_clean() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let file = env.write_file("desired.toml", &desired());
     let file = file.to_str().unwrap();
     env.emu.set_faults(Faults {
@@ -324,7 +324,7 @@ fn under_20_percent_faults_apply_converges_and_a_rerun_is_clean() {
 
 #[test]
 fn from_current_writes_a_file_that_plans_no_changes() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let text = env
         .lbb(["plan", "--from-current", &elb(), &apig(), &clb()])
         .ok()
@@ -340,7 +340,7 @@ fn from_current_writes_a_file_that_plans_no_changes() {
 
 #[test]
 fn query_filters_the_json_output() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let run = env
         .lbb([
             "list",

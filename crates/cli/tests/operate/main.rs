@@ -6,6 +6,7 @@
     feature = "tencent-clb"
 ))]
 
+#[path = "../common/mod.rs"]
+mod common;
 mod desired;
-mod harness;
 mod waiting;

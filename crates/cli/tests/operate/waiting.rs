@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use lb_backends_emulator::{fleet::demo::*, Fleet};
 
-use crate::harness::Env;
+use crate::common::Env;
 
 fn pool(id: &str) -> String {
     format!("huawei-elb:{id}")
@@ -32,7 +32,7 @@ fn add_args<'a>(target: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn add_wait_returns_once_the_member_left_initial() {
-    let env = Env::start(Fleet::demo(), Duration::from_millis(600));
+    let env = Env::with_health_delay(Fleet::demo(), Duration::from_millis(600)).on_tencent_api3();
     let target = pool(POOL_WEB);
     let run = env
         .lbb(add_args(
@@ -55,7 +55,7 @@ fn add_wait_returns_once_the_member_left_initial() {
 
 #[test]
 fn a_waiter_timeout_has_its_own_exit_code_and_prints_the_last_state() {
-    let env = Env::start(Fleet::demo(), Duration::from_secs(600));
+    let env = Env::with_health_delay(Fleet::demo(), Duration::from_secs(600)).on_tencent_api3();
     let target = pool(POOL_WEB);
     let run = env
         .lbb(add_args(
@@ -112,7 +112,7 @@ fn a_waiter_timeout_has_its_own_exit_code_and_prints_the_last_state() {
 
 #[test]
 fn wait_for_healthy_on_an_empty_selection_is_exit_2() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let run = env
         .lbb(["wait", &pool(POOL_WEB), "--for", "healthy"])
         .code(2);
@@ -122,7 +122,7 @@ fn wait_for_healthy_on_an_empty_selection_is_exit_2() {
 
 #[test]
 fn wait_for_present_and_absent() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let target = pool(POOL_WEB);
     env.lbb([
         "wait",
@@ -163,7 +163,7 @@ fn wait_for_present_and_absent() {
 
 #[test]
 fn drain_refuses_the_last_healthy_backend_before_any_write() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     assert!(env.emu.set_huawei_member_status(POOL_DUAL, D6, "OFFLINE"));
     let target = pool(POOL_DUAL);
     let run = env.lbb(["drain", &target, D4, "--grace", "1s"]).code(7);
@@ -179,7 +179,7 @@ fn drain_refuses_the_last_healthy_backend_before_any_write() {
 
 #[test]
 fn drain_sets_weight_zero_waits_removes_and_undrain_restores() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let target = pool(POOL_WEB);
     // --dry-run prints the steps and sends nothing.
     let dry = env
@@ -282,7 +282,7 @@ fn drain_sets_weight_zero_waits_removes_and_undrain_restores() {
 
 #[test]
 fn add_twice_is_exists_and_strict_is_a_conflict() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let target = pool(POOL_WEB);
     let first = env.lbb(add_args(&target, &[])).ok().json();
     let posts = || {
@@ -312,7 +312,7 @@ fn add_twice_is_exists_and_strict_is_a_conflict() {
 
 #[test]
 fn remove_if_exists_and_a_missing_backend() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let target = pool(POOL_WEB);
     env.lbb(["remove", &target, "no-such-member"]).code(4);
     let run = env
@@ -330,7 +330,7 @@ fn remove_if_exists_and_a_missing_backend() {
 
 #[test]
 fn set_wait_returns_once_the_listing_shows_the_weight() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let target = pool(POOL_WEB);
     let run = env
         .lbb([
@@ -351,7 +351,7 @@ fn set_wait_returns_once_the_listing_shows_the_weight() {
 
 #[test]
 fn a_profile_gives_the_waiter_its_defaults_and_a_bad_one_is_exit_2() {
-    let env = Env::start(Fleet::demo(), Duration::from_secs(600));
+    let env = Env::with_health_delay(Fleet::demo(), Duration::from_secs(600)).on_tencent_api3();
     let config = env.home.path().join("config/lb-backends");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(
@@ -375,7 +375,7 @@ fn a_profile_gives_the_waiter_its_defaults_and_a_bad_one_is_exit_2() {
 
 #[test]
 fn waiting_for_absent_on_a_missing_target_is_not_found() {
-    let env = Env::demo();
+    let env = Env::demo().on_tencent_api3();
     let missing = pool("5a1e9999-0000-4000-8000-000000009999");
     env.lbb([
         "wait",

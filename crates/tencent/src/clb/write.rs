@@ -35,10 +35,8 @@ impl ClbProvider {
         Ok(())
     }
 
-    /// [`write_and_wait`](Self::write_and_wait) of a write whose answer may be lost
-    /// (a dropped connection, a 5xx): `took_effect` re-reads the load balancer; when
-    /// the write shows, it is done, else it is sent again (up to four times). So a
-    /// write is applied once.
+    /// [`write_and_wait`](Self::write_and_wait), applied once: `took_effect` re-reads
+    /// the load balancer when the answer is lost (see [`crate::applied_once`]).
     async fn write_once<F, Fut>(
         &self,
         action: &'static str,
@@ -49,22 +47,13 @@ impl ClbProvider {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<bool>>,
     {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self.write_and_wait(action, params.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.may_have_been_applied() && e.code() != Some("TaskFailed") => {
-                    if took_effect().await? {
-                        return Ok(());
-                    }
-                    if attempts >= 4 {
-                        return Err(e);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        crate::applied_once::write_once(
+            action,
+            crate::applied_once::answer_lost,
+            || self.write_and_wait(action, params.clone()),
+            took_effect,
+        )
+        .await
     }
 
     /// The backend `id` now, if listed.

@@ -18,7 +18,7 @@ use std::time::Instant;
 use serde_json::{json, Map, Value};
 
 use super::clb_write::{
-    address_of, check_idle, fresh, int_in, matches, need, standard_mut, start_task, text, wanted,
+    address_of, classic_mut, fresh, int_in, matches, need, standard_mut, start_task, text, wanted,
     Wanted,
 };
 use super::ApiError;
@@ -266,27 +266,6 @@ fn batch_weight(state: &AppState, p: &Params, rid: &str) -> Answer {
     }
     start_task(store, lb_id, Some(backup), rid, now);
     Ok(Map::new())
-}
-
-fn classic_mut<'a>(
-    store: &'a mut crate::tencent::store::TencentStore,
-    lb_id: &str,
-    now: Instant,
-) -> Result<&'a mut Clb3LoadBalancer, ApiError> {
-    check_idle(store, lb_id, now)?;
-    let lb = store.clb3.get_mut(lb_id).ok_or_else(|| {
-        ApiError::new(
-            "InvalidParameter.LBIdNotFound",
-            format!("LoadBalancer {lb_id} not found"),
-        )
-    })?;
-    if lb.forward != 0 {
-        return Err(ApiError::new(
-            "UnsupportedOperation",
-            format!("{lb_id} is not a classic CLB"),
-        ));
-    }
-    Ok(lb)
 }
 
 fn classic_register(state: &AppState, p: &Params, rid: &str) -> Answer {

@@ -269,6 +269,27 @@ pub(crate) fn standard_mut<'a>(
     lb_id: &str,
     now: Instant,
 ) -> Result<&'a mut Clb3LoadBalancer, ApiError> {
+    writable(store, lb_id, now, 1, "is a classic CLB")
+}
+
+/// A classic load balancer to write, after the busy check.
+pub(crate) fn classic_mut<'a>(
+    store: &'a mut TencentStore,
+    lb_id: &str,
+    now: Instant,
+) -> Result<&'a mut Clb3LoadBalancer, ApiError> {
+    writable(store, lb_id, now, 0, "is not a classic CLB")
+}
+
+/// The load balancer `lb_id` to write, after the busy check, when its `Forward` is
+/// `forward`; else `UnsupportedOperation`: "`lb_id` `otherwise`".
+fn writable<'a>(
+    store: &'a mut TencentStore,
+    lb_id: &str,
+    now: Instant,
+    forward: i64,
+    otherwise: &str,
+) -> Result<&'a mut Clb3LoadBalancer, ApiError> {
     check_idle(store, lb_id, now)?;
     let lb = store.clb3.get_mut(lb_id).ok_or_else(|| {
         ApiError::new(
@@ -276,10 +297,10 @@ pub(crate) fn standard_mut<'a>(
             format!("LoadBalancer {lb_id} not found"),
         )
     })?;
-    if lb.forward != 1 {
+    if lb.forward != forward {
         return Err(ApiError::new(
             "UnsupportedOperation",
-            format!("{lb_id} is a classic CLB"),
+            format!("{lb_id} {otherwise}"),
         ));
     }
     Ok(lb)

@@ -92,8 +92,8 @@ impl BmlbV3Provider {
         .await
     }
 
-    /// A write whose answer may be lost: re-read with `took_effect`, send again when
-    /// it did not (see the CLB provider's `write_once`).
+    /// [`write_and_wait`](Self::write_and_wait), applied once: `took_effect` re-reads
+    /// the binding when the answer is lost (see [`crate::applied_once`]).
     async fn write_once<F, Fut>(
         &self,
         action: &'static str,
@@ -104,22 +104,13 @@ impl BmlbV3Provider {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<bool>>,
     {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self.write_and_wait(action, &body).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.may_have_been_applied() && e.code() != Some("TaskFailed") => {
-                    if took_effect().await? {
-                        return Ok(());
-                    }
-                    if attempts >= 4 {
-                        return Err(e);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        crate::applied_once::write_once(
+            action,
+            crate::applied_once::answer_lost,
+            || self.write_and_wait(action, &body),
+            took_effect,
+        )
+        .await
     }
 
     /// The binding `id` now, if listed.

@@ -27,7 +27,7 @@ pub use crate::v3::task::TASK_TIMEOUT;
 /// Whether the write that failed with `e` may have been applied without its answer
 /// reaching us (a failed task was answered: it is not that).
 pub(crate) fn answer_lost(e: &Error) -> bool {
-    e.may_have_been_applied() && e.code() != Some("TaskFailed") && !e.is_retryable_refusal()
+    crate::applied_once::answer_lost(e) && !e.is_retryable_refusal()
 }
 
 /// Refusals that say the write was not applied.
@@ -72,27 +72,13 @@ impl ClbV3Provider {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<bool>>,
     {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self.write_and_wait(action, body.clone()).await {
-                Ok(()) => return Ok(()),
-                Err(e) if answer_lost(&e) => {
-                    if took_effect().await? {
-                        tracing::info!(action, "a write whose answer was lost took effect");
-                        return Ok(());
-                    }
-                    if attempts >= 4 {
-                        return Err(e);
-                    }
-                    tracing::info!(
-                        action,
-                        "a write whose answer was lost did not take effect: sending it again"
-                    );
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        crate::applied_once::write_once(
+            action,
+            answer_lost,
+            || self.write_and_wait(action, body.clone()),
+            took_effect,
+        )
+        .await
     }
 
     /// [`write_and_wait`](Self::write_and_wait), returning the write's answer (a
