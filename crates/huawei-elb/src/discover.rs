@@ -44,6 +44,7 @@ use serde_json::Value;
 pub struct ElbDiscoverer {
     client: HuaweiClient,
     page_size: u32,
+    max_records: Option<u64>,
 }
 
 impl ElbDiscoverer {
@@ -52,7 +53,17 @@ impl ElbDiscoverer {
         Self {
             client,
             page_size: crate::ElbProvider::MAX_PAGE_SIZE,
+            max_records: None,
         }
+    }
+
+    /// The most pools one enumeration may yield before it ends
+    /// [`Incomplete`](lb_backends_core::ErrorKind::Incomplete) (default: the core's
+    /// [`PageGuard`] cap): a bound no server number raises.
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = Some(max);
+        self
     }
 
     /// Pools per page, 1 to 2000 (default 2000).
@@ -67,16 +78,13 @@ impl ElbDiscoverer {
         filter: Arc<Vec<(&'static str, String)>>,
         mut cursor: Cursor,
     ) -> Result<Page<Result<TargetInfo>, Cursor>> {
-        #[derive(Deserialize)]
-        struct PageInfo {
-            #[serde(default)]
-            next_marker: Option<String>,
-        }
+        // `page_info` is read as it came: a paging signal of the wrong shape ends the
+        // enumeration `Incomplete` (as in member listings), not as a decoding error.
         #[derive(Deserialize)]
         struct Answer {
             pools: Vec<Value>,
             #[serde(default)]
-            page_info: Option<PageInfo>,
+            page_info: Option<Value>,
         }
         let mut request = self
             .client
@@ -101,10 +109,18 @@ impl ElbDiscoverer {
         if admitted.problem.is_some() {
             return Ok(admitted.into_page(Ok(None)));
         }
-        let next_marker = answer
-            .page_info
-            .and_then(|p| p.next_marker)
-            .filter(|m| !m.is_empty());
+        let next_marker = match answer.page_info.as_ref().map(|p| p.get("next_marker")) {
+            None | Some(None | Some(Value::Null)) => None,
+            Some(Some(Value::String(m))) if !m.is_empty() => Some(m.clone()),
+            Some(Some(other)) => {
+                let why = format!("next_marker is {other}, not a marker");
+                return Ok(admitted.into_page(Err(cursor.guard.incomplete(why))));
+            }
+        };
+        if answer.page_info.as_ref().is_some_and(|p| !p.is_object()) {
+            let why = "page_info is not an object";
+            return Ok(admitted.into_page(Err(cursor.guard.incomplete(why))));
+        }
         let full = count >= cursor.guard.limit() as usize;
         let next = match (next_marker, count) {
             (Some(_), 0) => Err(cursor
@@ -175,8 +191,12 @@ impl Discoverer for ElbDiscoverer {
             _ => {}
         }
         let pairs = Arc::new(pairs);
+        let mut guard = PageGuard::new("listing the ELB pools", self.page_size);
+        if let Some(max) = self.max_records {
+            guard = guard.with_max_records(max);
+        }
         let first = Cursor {
-            guard: PageGuard::new("listing the ELB pools", self.page_size),
+            guard,
             marker: None,
         };
         paginate_checked(first, move |cursor| self.page(pairs.clone(), cursor))

@@ -494,6 +494,65 @@ async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
     }
 }
 
+/// Discovery (issue 13) pages `ListPools` as member listings are paged: every lying
+/// server ends it `Incomplete`, in a bounded number of requests.
+#[tokio::test]
+async fn every_liar_ends_pool_discovery_incomplete_in_a_bounded_number_of_requests() {
+    use futures::StreamExt;
+    use lb_backends_core::discover::Discoverer;
+    use lb_backends_testkit::{Claim, Liar, Lie, Position};
+    fn position(req: &lb_backends_testkit::Request) -> (Position, usize) {
+        let at = req
+            .query("marker")
+            .map_or(Position::Start, |m| Position::Marker(m.to_owned()));
+        (at, req.query("limit").unwrap().parse().unwrap())
+    }
+    fn render(lie: &Lie) -> Reply {
+        let pools: Vec<_> = lie
+            .ids
+            .iter()
+            .map(|id| json!({"id": id, "name": "p", "protocol": "HTTP"}))
+            .collect();
+        let mut info = serde_json::Map::new();
+        match &lie.next {
+            Claim::Absent => {}
+            Claim::Int(n) => drop(info.insert("next_marker".into(), json!(n.to_string()))),
+            Claim::Text(t) => drop(info.insert("next_marker".into(), json!(t))),
+            Claim::WrongType => drop(info.insert("next_marker".into(), json!(12345))),
+        }
+        Reply::json(200, json!({"pools": pools, "page_info": info}).to_string())
+    }
+    for liar in Liar::ALL {
+        let s = liar.serve(position, render).await;
+        let client = provider(&s, 4).client().clone();
+        let pools = crate::ElbDiscoverer::new(client)
+            .with_page_size(4)
+            .with_max_records(40);
+        let mut stream = pools.targets(None);
+        let mut error = None;
+        while let Some(item) = stream.next().await {
+            if let Err(e) = item {
+                error = Some(e.kind());
+                break;
+            }
+        }
+        // A liar the pool listing cannot tell from an honest server (totals: ListPools
+        // sends none) may end well; every other one ends Incomplete.
+        if !liar.lies_about_totals() {
+            assert_eq!(error, Some(ErrorKind::Incomplete), "{liar:?}");
+        }
+        let bound = match liar {
+            Liar::ShiftingIds => 12,
+            _ => 3,
+        };
+        assert!(
+            s.request_count() <= bound,
+            "{liar:?}: {} requests",
+            s.request_count()
+        );
+    }
+}
+
 /// Issue 8 (8a, 8d) for the ECS lookup: the member shown must be the one asked for,
 /// and the VPC ports listing follows the same paging checks.
 #[tokio::test]
