@@ -45,6 +45,7 @@ pub struct ApigDiscoverer {
     client: HuaweiClient,
     instances: Option<Vec<ResourceId>>,
     page_size: u32,
+    max_records: Option<u64>,
 }
 
 impl ApigDiscoverer {
@@ -54,7 +55,18 @@ impl ApigDiscoverer {
             client,
             instances: None,
             page_size: crate::MAX_PAGE_SIZE,
+            max_records: None,
         }
+    }
+
+    /// The most records one listing (of instances, or of one instance's channels)
+    /// may yield before it ends
+    /// [`Incomplete`](lb_backends_core::ErrorKind::Incomplete) (default: the core's
+    /// [`PageGuard`] cap).
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = Some(max);
+        self
     }
 
     /// Only the channels of these instances (no instance listing).
@@ -112,10 +124,11 @@ impl ApigDiscoverer {
         what: String,
     ) -> futures::stream::BoxStream<'a, Result<Value>> {
         let request = Arc::new(request);
-        let first = Cursor {
-            offset: 0,
-            guard: PageGuard::new(what, self.page_size),
-        };
+        let mut guard = PageGuard::new(what, self.page_size);
+        if let Some(max) = self.max_records {
+            guard = guard.with_max_records(max);
+        }
+        let first = Cursor { offset: 0, guard };
         paginate_checked(first, move |cursor| {
             let request = Arc::clone(&request);
             async move { self.offset_page(&request, key, cursor).await }
@@ -134,7 +147,15 @@ impl ApigDiscoverer {
             .query("offset", offset)
             .query("limit", guard.limit());
         let answer: Value = self.client.send_json(&request).await?;
-        let records = answer[key].as_array().cloned().unwrap_or_default();
+        // The envelope's shape is not read leniently: no array under `key` is an
+        // answer we cannot page, not an empty page.
+        let Some(records) = answer[key].as_array().cloned() else {
+            let why = format!("the answer has no {key} array");
+            return Ok(Page {
+                items: vec![Err(guard.incomplete(why))],
+                next: None,
+            });
+        };
         let got = records.len();
         let total = read_count(&answer["total"]);
         let admitted = guard.admit(records, |r| r["id"].as_str().unwrap_or_default().to_owned());

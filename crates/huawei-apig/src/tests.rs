@@ -420,6 +420,63 @@ async fn a_malformed_total_is_incomplete() {
 }
 
 /// Item 10: every lying server ends in a bounded number of requests, Incomplete.
+/// Discovery (issue 13) pages `ListVpcChannelsV2` as member listings are paged: every
+/// lying server ends it `Incomplete`, in a bounded number of requests.
+#[tokio::test]
+async fn every_liar_ends_channel_discovery_incomplete_in_a_bounded_number_of_requests() {
+    use futures::StreamExt;
+    use lb_backends_core::discover::Discoverer;
+    use lb_backends_testkit::{Claim, Liar, Lie, Position};
+    fn position(req: &Request) -> (Position, usize) {
+        (
+            Position::Offset(req.query("offset").unwrap().parse().unwrap()),
+            req.query("limit").unwrap().parse().unwrap(),
+        )
+    }
+    fn render(lie: &Lie) -> Reply {
+        let channels: Vec<Value> = lie
+            .ids
+            .iter()
+            .map(|id| json!({"id": id, "name": "c"}))
+            .collect();
+        let total = match &lie.total {
+            Claim::Absent => Value::Null,
+            Claim::Int(n) => json!(n),
+            Claim::Text(t) => json!(t),
+            Claim::WrongType => json!("many"),
+        };
+        Reply::json(
+            200,
+            json!({"total": total, "size": channels.len(), "vpc_channels": channels}).to_string(),
+        )
+    }
+    for liar in Liar::ALL {
+        let server = liar.serve(position, render).await;
+        let channels = crate::ApigDiscoverer::new(client(&server, 1))
+            .with_instances(vec![ResourceId::new(INSTANCE).unwrap()])
+            .with_page_size(4)
+            .with_max_records(40);
+        let mut stream = channels.targets(None);
+        let mut error = None;
+        while let Some(item) = stream.next().await {
+            if let Err(e) = item {
+                error = Some(e.kind());
+                break;
+            }
+        }
+        assert_eq!(error, Some(ErrorKind::Incomplete), "{liar:?}");
+        let bound = match liar {
+            Liar::ShiftingIds => 12,
+            _ => 4,
+        };
+        assert!(
+            server.request_count() <= bound,
+            "{liar:?}: {} requests",
+            server.request_count()
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
     use lb_backends_testkit::{Claim, Liar, Lie, Position};
