@@ -420,38 +420,46 @@ async fn a_malformed_total_is_incomplete() {
 }
 
 /// Item 10: every lying server ends in a bounded number of requests, Incomplete.
+/// Where a lying server's offset-paged request is (`offset`, `limit`).
+fn offset_position(req: &Request) -> (lb_backends_testkit::Position, usize) {
+    (
+        lb_backends_testkit::Position::Offset(req.query("offset").unwrap().parse().unwrap()),
+        req.query("limit").unwrap().parse().unwrap(),
+    )
+}
+
+/// A lie's `total` as APIG would write it.
+fn total_claim(lie: &lb_backends_testkit::Lie) -> Value {
+    use lb_backends_testkit::Claim;
+    match &lie.total {
+        Claim::Absent => Value::Null,
+        Claim::Int(n) => json!(n),
+        Claim::Text(t) => json!(t),
+        Claim::WrongType => json!("many"),
+    }
+}
+
 /// Discovery (issue 13) pages `ListVpcChannelsV2` as member listings are paged: every
 /// lying server ends it `Incomplete`, in a bounded number of requests.
 #[tokio::test]
 async fn every_liar_ends_channel_discovery_incomplete_in_a_bounded_number_of_requests() {
     use futures::StreamExt;
     use lb_backends_core::discover::Discoverer;
-    use lb_backends_testkit::{Claim, Liar, Lie, Position};
-    fn position(req: &Request) -> (Position, usize) {
-        (
-            Position::Offset(req.query("offset").unwrap().parse().unwrap()),
-            req.query("limit").unwrap().parse().unwrap(),
-        )
-    }
+    use lb_backends_testkit::{Liar, Lie};
     fn render(lie: &Lie) -> Reply {
         let channels: Vec<Value> = lie
             .ids
             .iter()
             .map(|id| json!({"id": id, "name": "c"}))
             .collect();
-        let total = match &lie.total {
-            Claim::Absent => Value::Null,
-            Claim::Int(n) => json!(n),
-            Claim::Text(t) => json!(t),
-            Claim::WrongType => json!("many"),
-        };
+        let total = total_claim(lie);
         Reply::json(
             200,
             json!({"total": total, "size": channels.len(), "vpc_channels": channels}).to_string(),
         )
     }
     for liar in Liar::ALL {
-        let server = liar.serve(position, render).await;
+        let server = liar.serve(offset_position, render).await;
         let channels = crate::ApigDiscoverer::new(client(&server, 1))
             .with_instances(vec![ResourceId::new(INSTANCE).unwrap()])
             .with_page_size(4)
@@ -479,32 +487,21 @@ async fn every_liar_ends_channel_discovery_incomplete_in_a_bounded_number_of_req
 
 #[tokio::test]
 async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
-    use lb_backends_testkit::{Claim, Liar, Lie, Position};
-    fn position(req: &Request) -> (Position, usize) {
-        (
-            Position::Offset(req.query("offset").unwrap().parse().unwrap()),
-            req.query("limit").unwrap().parse().unwrap(),
-        )
-    }
+    use lb_backends_testkit::{Liar, Lie};
     fn render(lie: &Lie) -> Reply {
         let members: Vec<Value> = lie
             .ids
             .iter()
             .map(|id| json!({"id": id, "host": "10.0.0.1", "status": 1}))
             .collect();
-        let total = match &lie.total {
-            Claim::Absent => Value::Null,
-            Claim::Int(n) => json!(n),
-            Claim::Text(t) => json!(t),
-            Claim::WrongType => json!("many"),
-        };
+        let total = total_claim(lie);
         Reply::json(
             200,
             json!({"total": total, "size": members.len(), "members": members}).to_string(),
         )
     }
     for liar in Liar::ALL {
-        let server = liar.serve(position, render).await;
+        let server = liar.serve(offset_position, render).await;
         let p = provider(&server, 1)
             .with_page_size(4)
             .unwrap()

@@ -442,29 +442,39 @@ async fn get_refuses_a_member_with_another_id() {
     assert_eq!(s.request_count(), 1);
 }
 
+/// Where a lying server's marker-paged request is (`marker`, `limit`).
+fn marker_position(req: &lb_backends_testkit::Request) -> (lb_backends_testkit::Position, usize) {
+    use lb_backends_testkit::Position;
+    let at = req
+        .query("marker")
+        .map_or(Position::Start, |m| Position::Marker(m.to_owned()));
+    (at, req.query("limit").unwrap().parse().unwrap())
+}
+
+/// The `page_info` of a lie: its `next_marker` claim as ELB would write it.
+fn marker_page_info(lie: &lb_backends_testkit::Lie) -> serde_json::Map<String, serde_json::Value> {
+    use lb_backends_testkit::Claim;
+    let mut info = serde_json::Map::new();
+    match &lie.next {
+        Claim::Absent => {}
+        Claim::Int(n) => drop(info.insert("next_marker".into(), json!(n.to_string()))),
+        Claim::Text(t) => drop(info.insert("next_marker".into(), json!(t))),
+        Claim::WrongType => drop(info.insert("next_marker".into(), json!(12345))),
+    }
+    info
+}
+
 /// Item 10: every lying server ends in a bounded number of requests, Incomplete.
 #[tokio::test]
 async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
-    use lb_backends_testkit::{Claim, Liar, Lie, Position};
-    fn position(req: &lb_backends_testkit::Request) -> (Position, usize) {
-        let at = req
-            .query("marker")
-            .map_or(Position::Start, |m| Position::Marker(m.to_owned()));
-        (at, req.query("limit").unwrap().parse().unwrap())
-    }
+    use lb_backends_testkit::{Claim, Liar, Lie};
     fn render(lie: &Lie) -> Reply {
         let members: Vec<_> = lie
             .ids
             .iter()
             .map(|id| member(id, "10.0.0.1", 80))
             .collect();
-        let mut info = serde_json::Map::new();
-        match &lie.next {
-            Claim::Absent => {}
-            Claim::Int(n) => drop(info.insert("next_marker".into(), json!(n.to_string()))),
-            Claim::Text(t) => drop(info.insert("next_marker".into(), json!(t))),
-            Claim::WrongType => drop(info.insert("next_marker".into(), json!(12345))),
-        }
+        let mut info = marker_page_info(lie);
         match &lie.count {
             Claim::Int(n) => drop(info.insert("current_count".into(), json!(n))),
             Claim::WrongType => drop(info.insert("current_count".into(), json!("many"))),
@@ -478,7 +488,7 @@ async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
     let limit = 4;
     let max_records = 40;
     for liar in Liar::ALL {
-        let s = liar.serve(position, render).await;
+        let s = liar.serve(marker_position, render).await;
         let p = provider(&s, limit).with_max_records(max_records);
         let (ids, err) = drain(&p).await;
         assert_eq!(err, Some(ErrorKind::Incomplete), "{liar:?}: {ids:?}");
@@ -500,30 +510,18 @@ async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
 async fn every_liar_ends_pool_discovery_incomplete_in_a_bounded_number_of_requests() {
     use futures::StreamExt;
     use lb_backends_core::discover::Discoverer;
-    use lb_backends_testkit::{Claim, Liar, Lie, Position};
-    fn position(req: &lb_backends_testkit::Request) -> (Position, usize) {
-        let at = req
-            .query("marker")
-            .map_or(Position::Start, |m| Position::Marker(m.to_owned()));
-        (at, req.query("limit").unwrap().parse().unwrap())
-    }
+    use lb_backends_testkit::{Liar, Lie};
     fn render(lie: &Lie) -> Reply {
         let pools: Vec<_> = lie
             .ids
             .iter()
             .map(|id| json!({"id": id, "name": "p", "protocol": "HTTP"}))
             .collect();
-        let mut info = serde_json::Map::new();
-        match &lie.next {
-            Claim::Absent => {}
-            Claim::Int(n) => drop(info.insert("next_marker".into(), json!(n.to_string()))),
-            Claim::Text(t) => drop(info.insert("next_marker".into(), json!(t))),
-            Claim::WrongType => drop(info.insert("next_marker".into(), json!(12345))),
-        }
+        let info = marker_page_info(lie);
         Reply::json(200, json!({"pools": pools, "page_info": info}).to_string())
     }
     for liar in Liar::ALL {
-        let s = liar.serve(position, render).await;
+        let s = liar.serve(marker_position, render).await;
         let client = provider(&s, 4).client().clone();
         let pools = crate::ElbDiscoverer::new(client)
             .with_page_size(4)
