@@ -1,0 +1,131 @@
+//! No secret of a Huawei ELB client reaches a trace line, an error or a `Debug`
+//! (against the emulator). In a binary of its own, as `tencent3_secrets.rs`: the test
+//! installs a thread-local tracing subscriber, and callsites that tests on other
+//! threads of the same binary register concurrently can keep a cached "never" interest
+//! (a race in tracing-core's interest cache), which made the "calls were traced" check
+//! flaky in `huawei_elb.rs` (seen once in CI).
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use futures::TryStreamExt;
+use lb_backends_core::{
+    transport::{RetryPolicy, TransportConfig},
+    Backend, BackendProvider, ErrorKind, ResourceId,
+};
+use lb_backends_emulator::{fleet::demo, Emulator, FaultKind, Fleet, DEFAULT_AK};
+use lb_backends_huawei_core::{Credentials, HuaweiClient};
+use lb_backends_huawei_elb::ElbProvider;
+
+const TOKEN: &str = "tok-e2e-DO-NOT-LEAK-7f3a";
+const SK: &str = "sk-e2e-DO-NOT-LEAK-91c2";
+const WRONG: &str = "wrong-DO-NOT-LEAK-0d5e";
+
+async fn emulator(fleet: Fleet) -> Emulator {
+    Emulator::builder()
+        .fleet(fleet)
+        .seed(7)
+        .huawei_token(TOKEN)
+        .huawei_ak_sk(DEFAULT_AK, SK)
+        .start()
+        .await
+        .unwrap()
+}
+
+fn client(emu: &Emulator, credentials: Credentials, attempts: u32) -> HuaweiClient {
+    HuaweiClient::builder()
+        .project_id(emu.huawei().project_id.clone())
+        .credentials(credentials)
+        .endpoint_all(emu.base_url())
+        .transport_config(TransportConfig {
+            request_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(10)),
+            ..TransportConfig::default()
+        })
+        .build()
+        .unwrap()
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_reaches_a_trace_line_or_an_error() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let emu = emulator(Fleet::demo()).await;
+    let pool = ResourceId::new(demo::POOL_WEB).unwrap();
+    let mut shown = Vec::new();
+    for creds in [
+        Credentials::token(TOKEN),
+        Credentials::temporary(DEFAULT_AK, SK, TOKEN),
+    ] {
+        let p = ElbProvider::new(client(&emu, creds, 2), pool.clone()).with_page_size(3);
+        shown.push(format!("{p:?}"));
+        let listed: Vec<Backend> = p.list().try_collect().await.unwrap();
+        assert!(listed.len() > 3, "more than one page");
+        let missing = ResourceId::new("3e3b0fff-0000-4000-8000-000000000fff").unwrap();
+        let err = p.get(&missing).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        shown.push(format!("{err} {err:?}"));
+    }
+    let failing = ElbProvider::new(
+        client(&emu, Credentials::ak_sk(DEFAULT_AK, SK), 2),
+        pool.clone(),
+    );
+    emu.inject_next(FaultKind::ServerError);
+    emu.inject_next(FaultKind::ServerError);
+    let err = failing.list().try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Service);
+    shown.push(format!("{err} {err:?}"));
+    for creds in [
+        Credentials::ak_sk(DEFAULT_AK, WRONG),
+        Credentials::token(WRONG),
+    ] {
+        let p = ElbProvider::new(client(&emu, creds, 2), pool.clone());
+        let err = p.list().try_collect::<Vec<_>>().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthorized);
+        shown.push(format!("{err} {err:?} {p:?}"));
+    }
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("lbb.call"), "the calls were traced: {log}");
+    if std::env::var_os("SHOW_TRACE").is_some() {
+        println!("{log}");
+    }
+    let all = format!("{log}\n{}", shown.join("\n"));
+    for secret in [TOKEN, SK, WRONG] {
+        assert!(!all.contains(secret), "{secret} leaked:\n{all}");
+    }
+}
