@@ -3,9 +3,10 @@
 //!
 //! Providers describe one page fetch and what comes next; [`paginate`] does the rest:
 //! nothing is fetched before the stream is first polled; then, as soon as a page is in
-//! and names the next cursor, the next page is requested and driven while the caller
-//! consumes this one (at most one page ahead, so memory stays bounded); the stream ends
-//! after the first error.
+//! and names the next cursor, the next page is requested, so that the server makes it
+//! while the caller consumes the pages before it. What is held stays bounded: the page
+//! being consumed, at most one page decoded ahead of it, and one request in flight
+//! after that. The stream ends after the first error.
 //!
 //! **The rule of every listing.** A listing succeeds only when the cloud's own
 //! end-of-listing signal was seen and agrees with what was received. Anything else
@@ -21,6 +22,7 @@
 //! that APIG and CLB share); a provider keeps only how its cloud signals "more
 //! follows".
 
+mod ahead;
 mod split;
 
 use std::{
@@ -40,6 +42,7 @@ use serde_json::Value;
 
 use crate::{Error, ErrorKind, ResourceId, Result};
 
+pub use ahead::{tail_string, FetchAhead};
 pub use split::{split_page, SplitPage};
 
 /// One page of a listing.
@@ -52,8 +55,9 @@ pub struct Page<T, C> {
 }
 
 /// A stream over every item of every page, starting at cursor `first`: lazy until
-/// first polled, then one page ahead (the next page is requested as soon as its cursor
-/// is known, and driven while the current page is consumed).
+/// first polled, then fetching ahead (the next page is requested as soon as its cursor
+/// is known and driven while the current page is consumed; at most one page waits
+/// decoded ahead of the current one, with one request in flight after it).
 ///
 /// ```
 /// use futures::{StreamExt, TryStreamExt};
@@ -89,7 +93,9 @@ where
         buffered: Vec::new().into_iter(),
         since_poll: 0,
         pending: None,
+        fresh: false,
         ready: None,
+        early: None,
     }
     .boxed()
 }
@@ -99,22 +105,56 @@ where
 /// is consumed; polling on every item would cost more than it gains.
 const POLL_AHEAD_EVERY: u32 = 32;
 
-/// The stream behind [`paginate`]: the items of the current page, the fetch of the
-/// next page (started as soon as its cursor is known), and its result once it is in.
-/// At most one page is fetched ahead of the one being consumed.
+/// The stream behind [`paginate`]: the items of the current page, the next page once
+/// it is in, and the fetch of the page after it, started as soon as its cursor is
+/// known so that the server makes it while this client decodes and consumes.
+///
+/// What it holds is bounded: the page being consumed, one page decoded ahead
+/// (`ready`), and one fetch in flight (driven only while nothing waits in `ready`,
+/// except for the first poll that sends its request). `early` holds a page whose
+/// fetch completed on that first poll while another waited; its cursor waits with it.
 struct Paginate<'a, T, C, F> {
     /// The first cursor, until the first poll.
     first: Option<C>,
     fetch: F,
     buffered: std::vec::IntoIter<T>,
-    /// Items yielded since `pending` was last polled.
+    /// Items yielded since `pending` was last given a turn.
     since_poll: u32,
     pending: Option<BoxFuture<'a, Result<Page<T, C>>>>,
+    /// `pending` was never polled: its request is not sent yet.
+    fresh: bool,
     ready: Option<Result<Page<T, C>>>,
+    early: Option<Result<Page<T, C>>>,
 }
 
 // Nothing of `Paginate` is pinned structurally: the fetch in flight is boxed.
 impl<T, C, F> Unpin for Paginate<'_, T, C, F> {}
+
+impl<'a, T, C, F, Fut> Paginate<'a, T, C, F>
+where
+    F: FnMut(C) -> Fut,
+    Fut: Future<Output = Result<Page<T, C>>> + Send + 'a,
+{
+    fn start(&mut self, cursor: C) {
+        self.pending = Some((self.fetch)(cursor).boxed());
+        self.fresh = true;
+    }
+
+    /// A page that came in: it waits in `ready` and its successor is requested at
+    /// once, or, when `ready` is taken, it waits in `early` with its cursor.
+    fn settle(&mut self, page: Result<Page<T, C>>) {
+        if self.ready.is_some() {
+            self.early = Some(page);
+            return;
+        }
+        self.ready = Some(page.map(|mut page| {
+            if let Some(next) = page.next.take() {
+                self.start(next);
+            }
+            page
+        }));
+    }
+}
 
 impl<'a, T, C, F, Fut> Stream for Paginate<'a, T, C, F>
 where
@@ -126,26 +166,30 @@ where
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         if let Some(first) = this.first.take() {
-            this.pending = Some((this.fetch)(first).boxed());
+            this.start(first);
         }
         loop {
             let empty = this.buffered.len() == 0;
-            if empty || this.since_poll >= POLL_AHEAD_EVERY {
-                let turn = this.since_poll >= POLL_AHEAD_EVERY;
-                this.since_poll = 0;
-                if let Some(fetching) = &mut this.pending {
+            let turn = this.since_poll >= POLL_AHEAD_EVERY;
+            if let Some(fetching) = &mut this.pending {
+                if this.fresh || (this.ready.is_none() && (empty || turn)) {
+                    this.fresh = false;
+                    this.since_poll = 0;
                     if let Poll::Ready(page) = fetching.as_mut().poll(cx) {
                         this.pending = None;
-                        this.ready = Some(page);
-                    } else if turn && !empty {
-                        // Give the runtime a turn: the page ahead moves on other tasks
-                        // too (the HTTP connection's, which writes the request and
-                        // reads the answer), and a consumer whose every poll is ready
-                        // would never let them run on a single-threaded runtime. The
-                        // next poll comes at once.
-                        cx.waker().wake_by_ref();
-                        return Poll::Pending;
+                        this.settle(page);
+                        continue;
                     }
+                }
+                if turn && !empty {
+                    // Give the runtime a turn: the fetch ahead moves on other tasks
+                    // too (the HTTP connection's, which writes the request and reads
+                    // the answer), and a consumer whose every poll is ready would
+                    // never let them run on a single-threaded runtime. The next poll
+                    // comes at once.
+                    this.since_poll = 0;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
             }
             if let Some(item) = this.buffered.next() {
@@ -155,14 +199,11 @@ where
             match this.ready.take() {
                 Some(Ok(page)) => {
                     this.buffered = page.items.into_iter();
-                    if let Some(next) = page.next {
-                        // Fetch ahead: the next page is requested now and driven while
-                        // this one is consumed.
-                        this.pending = Some((this.fetch)(next).boxed());
-                        this.since_poll = POLL_AHEAD_EVERY;
+                    if let Some(early) = this.early.take() {
+                        this.settle(early);
                     }
                 }
-                // Nothing is pending after an error, so the stream ends after it.
+                // Nothing is fetched after an error, so the stream ends after it.
                 Some(Err(e)) => return Poll::Ready(Some(Err(e))),
                 None if this.pending.is_some() => return Poll::Pending,
                 None => return Poll::Ready(None),
@@ -456,6 +497,15 @@ impl PageGuard {
         Ok(())
     }
 
+    /// Whether [`follow`](Self::follow) would take `cursor` now, without recording it:
+    /// for a request sent ahead on a guess ([`FetchAhead`]), which must not go where
+    /// the listing itself would never go.
+    pub fn may_follow(&self, cursor: &str) -> bool {
+        ResourceId::new(cursor).is_ok()
+            && !self.cursors.contains(cursor)
+            && self.next_page().is_ok()
+    }
+
     /// Check `cursor`, taken from a response, before it is sent: it must look like a
     /// cloud id (a valid [`ResourceId`]: 1 to 64 letters, digits, `-`, `_`, `.`,
     /// `:`), must not have been sent before in this listing, and another page must
@@ -573,7 +623,7 @@ mod tests {
         let mut s = paginate(0u32, move |page| {
             c.fetch_add(1, Ordering::SeqCst);
             async move {
-                if page == 2 {
+                if page == 3 {
                     return Err(Error::new(ErrorKind::Service, "boom"));
                 }
                 Ok(Page {
@@ -588,18 +638,56 @@ mod tests {
             "nothing fetched before polling"
         );
         assert_eq!(s.try_next().await.unwrap(), Some(0));
-        // Page 0 named page 1: it is requested while page 0 is consumed...
-        assert_eq!(calls.load(Ordering::SeqCst), 2);
-        assert_eq!(s.try_next().await.unwrap(), Some(1));
-        // ...but never more than one page ahead.
-        assert_eq!(calls.load(Ordering::SeqCst), 2, "page 2 not fetched yet");
-        assert_eq!(s.try_next().await.unwrap(), Some(10));
+        // Page 0 named page 1, which is in (decoded ahead) and named page 2, which is
+        // requested while page 0 is consumed...
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(s.try_next().await.unwrap(), Some(1));
+        // ...but nothing further while page 1 waits.
+        assert_eq!(calls.load(Ordering::SeqCst), 3, "page 3 not fetched yet");
+        assert_eq!(s.try_next().await.unwrap(), Some(10));
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
         assert_eq!(s.try_next().await.unwrap(), Some(11));
+        assert_eq!(s.try_next().await.unwrap(), Some(20));
+        assert_eq!(s.try_next().await.unwrap(), Some(21));
         // The failed page's error comes after every item before it.
         assert!(s.try_next().await.is_err());
         assert!(s.next().await.is_none(), "stream ends after the error");
-        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn the_request_after_a_waiting_page_is_sent_at_once() {
+        use std::sync::Mutex;
+        // Page 2's request goes out (its fetch is polled) while page 0 is consumed
+        // and page 1 waits decoded; its answer is then left until page 1 is taken.
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let rx = Arc::new(Mutex::new(Some(rx)));
+        let log = sent.clone();
+        let mut s = paginate(0u32, move |page| {
+            let log = log.clone();
+            let rx = rx.clone();
+            async move {
+                log.lock().unwrap().push(page);
+                if page == 2 {
+                    let rx = rx.lock().unwrap().take().unwrap();
+                    rx.await.unwrap();
+                    return Ok(Page {
+                        items: vec![20],
+                        next: None,
+                    });
+                }
+                Ok(Page {
+                    items: vec![page * 10, page * 10 + 1],
+                    next: Some(page + 1),
+                })
+            }
+        });
+        assert_eq!(s.try_next().await.unwrap(), Some(0));
+        assert_eq!(*sent.lock().unwrap(), [0, 1, 2], "page 2 requested");
+        tx.send(()).unwrap();
+        let rest: Vec<u32> = s.try_collect().await.unwrap();
+        assert_eq!(rest, [1, 10, 11, 20]);
     }
 
     #[tokio::test]

@@ -1,11 +1,14 @@
 //! Listing a pool's members (API.md 2.2): the filters of [`ListQuery`], and marker
-//! paging that fetches at most one page ahead of the caller.
+//! paging that fetches ahead of the caller: the next page's request goes out as soon
+//! as this page's text is in, on a guess of its marker that the decoded page confirms
+//! ([`FetchAhead`]).
 
 use std::{net::IpAddr, sync::Arc};
 
 use http::Method;
 use lb_backends_core::{
-    paging::{paginate_checked, Page, PageGuard},
+    paging::{paginate_checked, tail_string, FetchAhead, Page, PageGuard},
+    transport::{ApiRequest, RawResponse},
     Backend, BackendStream, Port, ResourceId, Result, Weight,
 };
 
@@ -189,6 +192,9 @@ pub(crate) struct Cursor {
     /// The previous page was full and had no `next_marker`: this page must be empty
     /// to confirm the end.
     confirming: bool,
+    /// The next page's request, sent before this page was decoded (on the marker its
+    /// text seemed to end with); used only if the page's own marker is the same.
+    ahead: FetchAhead<RawResponse>,
 }
 
 impl Cursor {
@@ -198,6 +204,7 @@ impl Cursor {
                 .with_max_records(max_records),
             marker: None,
             confirming: false,
+            ahead: FetchAhead::new(),
         }
     }
 
@@ -287,30 +294,69 @@ impl ElbProvider {
         let pairs = Arc::new(query.to_pairs());
         let first = Cursor::new(self.page_size(), self.max_records());
         paginate_checked(first, move |cursor| {
-            let pairs = Arc::clone(&pairs);
-            async move { self.fetch_page(&pairs, cursor).await }
+            self.fetch_page(Arc::clone(&pairs), cursor)
         })
     }
 
-    async fn fetch_page(
+    fn page_request(
         &self,
         pairs: &[(&'static str, String)],
-        mut cursor: Cursor,
-    ) -> Result<Page<Result<Backend>, Cursor>> {
-        let limit = cursor.guard.limit();
+        limit: u32,
+        marker: Option<&str>,
+    ) -> ApiRequest {
         let mut request = self
             .members_request("ListMembers", Method::GET)
             .query("limit", limit);
-        if let Some(marker) = &cursor.marker {
+        if let Some(marker) = marker {
             request = request.query("marker", marker);
         }
         for (key, value) in pairs {
             request = request.query(*key, value);
         }
-        let (members, signal) = self
-            .client()
-            .send_with(&request, |r| mapping::page_of("ListMembers", r))
-            .await?;
+        request
+    }
+
+    async fn fetch_page(
+        &self,
+        pairs: Arc<Vec<(&'static str, String)>>,
+        mut cursor: Cursor,
+    ) -> Result<Page<Result<Backend>, Cursor>> {
+        let limit = cursor.guard.limit();
+        let request = self.page_request(&pairs, limit, cursor.marker.as_deref());
+        let sent_ahead = match &cursor.marker {
+            Some(marker) => cursor.ahead.take(marker).await,
+            None => None,
+        };
+        let response = match sent_ahead {
+            Some(answer) => answer?,
+            None => self.client().send_with(&request, |r| Ok(r.clone())).await?,
+        };
+        // The next page's request goes out now, on the marker this page's text seems
+        // to end with, so that ELB makes it while this one is decoded; the page's own
+        // marker decides below whether that answer is used.
+        let guess =
+            tail_string(&response.body, "next_marker").filter(|m| cursor.guard.may_follow(m));
+        if let Some(guess) = guess {
+            let client = self.client().clone();
+            let next = self.page_request(&pairs, limit, Some(guess));
+            cursor.ahead.start(guess, async move {
+                client.send_with(&next, |r| Ok(r.clone())).await
+            });
+            // Two turns of the runtime: the task hands the request to the connection,
+            // whose task writes it, before the decoding below holds this thread.
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        }
+        let decoded = match mapping::page_of("ListMembers", &response) {
+            // A body that reads as cut short is fetched again, with the usual retries.
+            Err(e) if e.is_retryable() => {
+                self.client()
+                    .send_with(&request, |r| mapping::page_of("ListMembers", r))
+                    .await
+            }
+            decoded => decoded,
+        };
+        let (members, signal) = decoded?;
         let count = members.len();
         let items = members.into_iter().collect::<Result<Vec<_>>>()?;
         let last_id = items.last().map(|b| b.id.clone());

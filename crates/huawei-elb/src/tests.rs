@@ -80,6 +80,73 @@ async fn pages_are_fetched_lazily_then_one_ahead_with_the_last_id_as_marker() {
 }
 
 #[tokio::test]
+async fn the_request_sent_ahead_on_the_pages_tail_is_used_once_and_costs_nothing() {
+    // Three honest pages: the marker read from each page's tail is the one its
+    // page_info names, so the request sent ahead is the one the listing needs.
+    let s = ScriptedServer::start_with(|req| {
+        if req.target.contains("marker=d") {
+            page(&[member("e", "10.0.0.5", 80)], None)
+        } else if req.target.contains("marker=b") {
+            page(
+                &[member("c", "10.0.0.3", 80), member("d", "10.0.0.4", 80)],
+                Some("d"),
+            )
+        } else {
+            page(
+                &[member("a", "10.0.0.1", 80), member("b", "10.0.0.2", 80)],
+                Some("b"),
+            )
+        }
+    })
+    .await;
+    let ids: Vec<String> = provider(&s, 2)
+        .list()
+        .map_ok(|b| b.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+    let markers: Vec<String> = s.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(markers.len(), 3, "one request a page: {markers:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_guess_of_the_next_marker_is_dropped_and_the_listing_stays_exact() {
+    // The page's text ends with a member field named like the cursor: the guess
+    // ("zz") is sent ahead, but page_info names "b", which is what is followed.
+    let s = ScriptedServer::start_with(|req| {
+        if req.target.contains("marker=zz") {
+            page(&[member("wrong", "10.0.0.9", 80)], None)
+        } else if req.target.contains("marker=b") {
+            page(&[member("c", "10.0.0.3", 80)], None)
+        } else {
+            let mut last = member("b", "10.0.0.2", 80);
+            last["next_marker"] = json!("zz");
+            let body = format!(
+                r#"{{"page_info": {{"next_marker": "b"}}, "members": [{}, {}]}}"#,
+                member("a", "10.0.0.1", 80),
+                last
+            );
+            Reply::json(200, body)
+        }
+    })
+    .await;
+    let ids: Vec<String> = provider(&s, 2)
+        .list()
+        .map_ok(|b| b.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["a", "b", "c"]);
+    let targets: Vec<String> = s.requests().iter().map(|r| r.target.clone()).collect();
+    assert!(targets.last().unwrap().ends_with("marker=b"), "{targets:?}");
+    assert!(
+        targets.iter().filter(|t| t.contains("marker=zz")).count() <= 1,
+        "a wrong guess costs one request at most: {targets:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_member_on_two_overlapping_pages_is_yielded_once() {
     let s = ScriptedServer::start_with(|req| {
         if req.target.contains("marker=c") {

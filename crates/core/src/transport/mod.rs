@@ -308,7 +308,13 @@ impl HttpTransport {
         let mut response = builder.send().await.map_err(from_reqwest)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let mut body = Vec::new();
+        // A page is about a megabyte: sized once from Content-Length (within the
+        // limit), it is not copied as it grows.
+        let expected = response
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body = Vec::with_capacity(expected.min(self.config.max_body_bytes));
         while let Some(chunk) = response.chunk().await.map_err(from_reqwest)? {
             if body.len() + chunk.len() > self.config.max_body_bytes {
                 return Err(Error::new(
