@@ -4,12 +4,16 @@
 
 use lb_backends_core::{
     discover::{Discoverer, FilterSupport, Needle, TargetStream},
-    paging::{paginate_checked, read_count, Page, PageGuard},
+    paging::{paginate_checked, Page, PageGuard},
     Error, ErrorKind, ProviderKind, RawRecord, ResourceId, Result, Target, TargetInfo,
 };
 use serde_json::{json, Value};
 
-use crate::{client::Service, TencentApi, TencentClient};
+use crate::{
+    client::Service,
+    v3::sets::{lb_page, set_of},
+    TencentApi, TencentClient,
+};
 
 /// The BMLB forwarding paths of the client's region: every load balancer
 /// (`DescribeLoadBalancers`, `Offset`/`Limit` 100 a page, ended by `TotalCount`),
@@ -39,6 +43,7 @@ use crate::{client::Service, TencentApi, TencentClient};
 pub struct BmlbDiscoverer {
     client: TencentClient,
     page_size: u32,
+    max_records: Option<u64>,
 }
 
 impl BmlbDiscoverer {
@@ -50,7 +55,18 @@ impl BmlbDiscoverer {
         Self {
             client,
             page_size: Self::MAX_PAGE_SIZE,
+            max_records: None,
         }
+    }
+
+    /// The most load balancers one enumeration may read before it ends
+    /// [`Incomplete`](ErrorKind::Incomplete) (default: the core's [`PageGuard`]
+    /// cap): a bound no server number raises. (The locations of each are one
+    /// unpaged answer per listener.)
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = Some(max);
+        self
     }
 
     /// Load balancers per page, 1 to 100 (default 100).
@@ -65,26 +81,44 @@ impl BmlbDiscoverer {
     }
 
     /// One page of load balancers, as the locations of each.
+    ///
+    /// The page is checked whole (its set and total, its ids, the paging rule) before
+    /// any load balancer's locations are asked for; the locations of the load
+    /// balancers it admitted are yielded before the error of a page that ends the
+    /// listing.
     async fn page(
         &self,
         (offset, mut guard): (u64, PageGuard),
     ) -> Result<Page<Result<TargetInfo>, (u64, PageGuard)>> {
         let answer = self
             .call(
-                "DescribeLoadBalancers",
+                DESCRIBE_LBS,
                 &json!({"Offset": offset, "Limit": guard.limit()}),
             )
             .await?;
-        let set = list(&answer, "LoadBalancerSet", "DescribeLoadBalancers")?;
-        let got = set.len();
-        let ids = set
+        let page = match lb_page(&answer) {
+            Ok(page) => page,
+            Err(why) => {
+                return Ok(Page {
+                    items: vec![Err(guard.incomplete(format!("{DESCRIBE_LBS}: {why}")))],
+                    next: None,
+                })
+            }
+        };
+        let got = page.set.len();
+        let ids = page
+            .set
             .iter()
             .map(|lb| id_of(lb, "LoadBalancerId"))
             .collect::<Result<Vec<_>>>()?;
         let admitted = guard.admit(ids, |id| id.to_string());
+        let next = match admitted.problem {
+            Some(e) => Err(e),
+            None => guard.by_total(page.total, got),
+        };
         let mut items = Vec::new();
         for lb in admitted.items {
-            match self.locations(lb).await {
+            match self.locations(&guard, lb).await {
                 Ok(infos) => items.extend(infos.into_iter().map(Ok)),
                 Err(e) => {
                     items.push(Err(e));
@@ -92,15 +126,7 @@ impl BmlbDiscoverer {
                 }
             }
         }
-        if let Some(e) = admitted.problem {
-            items.push(Err(e));
-            return Ok(Page { items, next: None });
-        }
-        let more = match read_count(&answer["TotalCount"]) {
-            Some(total) => guard.by_total(total, got),
-            None => Err(guard.incomplete("TotalCount cannot be read")),
-        };
-        let next = match more {
+        let next = match next {
             Ok(more) => more.then(|| (offset + got as u64, guard)),
             Err(e) => {
                 items.push(Err(e));
@@ -110,63 +136,75 @@ impl BmlbDiscoverer {
         Ok(Page { items, next })
     }
 
-    /// Every location of load balancer `lb`.
-    async fn locations(&self, lb: ResourceId) -> Result<Vec<TargetInfo>> {
+    /// Every location of load balancer `lb` (a set of the wrong shape is `guard`'s
+    /// [`Incomplete`](ErrorKind::Incomplete)).
+    async fn locations(&self, guard: &PageGuard, lb: ResourceId) -> Result<Vec<TargetInfo>> {
+        let set = |answer: &Value, key: &str, action: &str| {
+            set_of(answer, key).map_err(|why| guard.incomplete(format!("{action} of {lb}: {why}")))
+        };
         let listeners = self
-            .call(
-                "DescribeL7Listeners",
-                &json!({"LoadBalancerId": lb.as_str()}),
-            )
+            .call(DESCRIBE_LISTENERS, &json!({"LoadBalancerId": lb.as_str()}))
             .await?;
         let mut out = Vec::new();
-        for listener in list(&listeners, "ListenerSet", "DescribeL7Listeners")? {
+        for listener in set(&listeners, "ListenerSet", DESCRIBE_LISTENERS)? {
             let listener_id = id_of(&listener, "ListenerId")?;
             let rules = self
                 .call(
-                    "DescribeL7Rules",
+                    DESCRIBE_RULES,
                     &json!({"LoadBalancerId": lb.as_str(), "ListenerId": listener_id.as_str()}),
                 )
                 .await?;
-            for rule in list(&rules, "RuleSet", "DescribeL7Rules")? {
-                let domain_id = id_of(&rule, "DomainId")?;
-                for location in list(&rule, "LocationSet", "DescribeL7Rules")? {
-                    let mut info = TargetInfo::new(Target::TencentBmlb {
-                        load_balancer_id: lb.clone(),
-                        listener_id: listener_id.clone(),
-                        domain_id: domain_id.clone(),
-                        location_id: id_of(&location, "LocationId")?,
-                    });
-                    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
-                    info.name = match (text(&rule["Domain"]), text(&location["Url"])) {
-                        (Some(d), Some(u)) => Some(format!("{d}{u}")),
-                        (d, u) => d.or(u),
-                    };
-                    info.protocol = text(&listener["Protocol"]).map(|p| p.to_ascii_uppercase());
-                    info.port = listener["LoadBalancerPort"]
-                        .as_u64()
-                        .and_then(|p| u16::try_from(p).ok());
-                    info.load_balancer = Some(lb.to_string());
-                    info.settings = RawRecord::from_value(&location);
-                    out.push(info);
-                }
-            }
+            let rules = set(&rules, "RuleSet", DESCRIBE_RULES)?;
+            out.extend(paths(&lb, &listener, listener_id, &rules, |rule| {
+                set(rule, "LocationSet", DESCRIBE_RULES)
+            })?);
         }
         Ok(out)
     }
 }
 
-fn list(answer: &Value, key: &str, action: &str) -> Result<Vec<Value>> {
-    match &answer[key] {
-        Value::Array(a) => Ok(a.clone()),
-        Value::Null => Ok(Vec::new()),
-        _ => Err(Error::new(
-            ErrorKind::Decode,
-            format!("{action}: {key} is not a list"),
-        )),
+const DESCRIBE_LBS: &str = "DescribeLoadBalancers";
+const DESCRIBE_LISTENERS: &str = "DescribeL7Listeners";
+const DESCRIBE_RULES: &str = "DescribeL7Rules";
+
+/// The targets of one listener's `RuleSet`: one per location of each rule (domain),
+/// `locations` reading a rule's `LocationSet`.
+pub(crate) fn paths(
+    lb: &ResourceId,
+    listener: &Value,
+    listener_id: ResourceId,
+    rules: &[Value],
+    locations: impl Fn(&Value) -> Result<Vec<Value>>,
+) -> Result<Vec<TargetInfo>> {
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let mut out = Vec::new();
+    for rule in rules {
+        let domain_id = id_of(rule, "DomainId")?;
+        for location in locations(rule)? {
+            let mut info = TargetInfo::new(Target::TencentBmlb {
+                load_balancer_id: lb.clone(),
+                listener_id: listener_id.clone(),
+                domain_id: domain_id.clone(),
+                location_id: id_of(&location, "LocationId")?,
+            });
+            info.name = match (text(&rule["Domain"]), text(&location["Url"])) {
+                (Some(d), Some(u)) => Some(format!("{d}{u}")),
+                (d, u) => d.or(u),
+            };
+            info.protocol = text(&listener["Protocol"]).map(|p| p.to_ascii_uppercase());
+            info.port = listener["LoadBalancerPort"]
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok());
+            info.load_balancer = Some(lb.to_string());
+            info.settings = RawRecord::from_value(&location);
+            out.push(info);
+        }
     }
+    Ok(out)
 }
 
-fn id_of(record: &Value, key: &str) -> Result<ResourceId> {
+/// The text id under `key` of a record ([`ErrorKind::Decode`] without one).
+pub(crate) fn id_of(record: &Value, key: &str) -> Result<ResourceId> {
     let id = record[key]
         .as_str()
         .ok_or_else(|| Error::new(ErrorKind::Decode, format!("a record without {key}")))?;
@@ -186,10 +224,11 @@ impl Discoverer for BmlbDiscoverer {
                  --tencent-api 3)",
             );
         }
-        let first = (
-            0u64,
-            PageGuard::new("listing the BMLB load balancers", self.page_size),
-        );
+        let mut guard = PageGuard::new("listing the BMLB load balancers", self.page_size);
+        if let Some(max) = self.max_records {
+            guard = guard.with_max_records(max);
+        }
+        let first = (0u64, guard);
         paginate_checked(first, move |cursor| self.page(cursor))
     }
 
@@ -197,3 +236,6 @@ impl Discoverer for BmlbDiscoverer {
         FilterSupport::None
     }
 }
+
+#[cfg(test)]
+mod tests;

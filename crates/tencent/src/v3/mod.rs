@@ -31,6 +31,8 @@ pub use discover_bmlb::BmlbDiscoverer;
 mod dialect;
 pub mod envelope;
 pub mod region;
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+mod sets; // issue 13: what discovery reads strictly
 pub mod sign;
 #[cfg(any(feature = "clb", feature = "bmlb"))]
 pub(crate) mod task;
