@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Service,
-    v3::sets::{lb_page, set_of},
+    v3::sets::{lb_page, set_of, LbPage},
     TencentApi, TencentClient,
 };
 
@@ -106,11 +106,7 @@ impl BmlbDiscoverer {
             }
         };
         let got = page.set.len();
-        let ids = page
-            .set
-            .iter()
-            .map(|lb| id_of(lb, "LoadBalancerId"))
-            .collect::<Result<Vec<_>>>()?;
+        let ids = lb_ids(&page)?;
         let admitted = guard.admit(ids, |id| id.to_string());
         let next = match admitted.problem {
             Some(e) => Err(e),
@@ -139,25 +135,28 @@ impl BmlbDiscoverer {
     /// Every location of load balancer `lb` (a set of the wrong shape is `guard`'s
     /// [`Incomplete`](ErrorKind::Incomplete)).
     async fn locations(&self, guard: &PageGuard, lb: ResourceId) -> Result<Vec<TargetInfo>> {
-        let set = |answer: &Value, key: &str, action: &str| {
-            set_of(answer, key).map_err(|why| guard.incomplete(format!("{action} of {lb}: {why}")))
+        let incomplete = |action: &'static str| {
+            let lb = &lb;
+            move |why: String| guard.incomplete(format!("{action} of {lb}: {why}"))
         };
-        let listeners = self
+        let answer = self
             .call(DESCRIBE_LISTENERS, &json!({"LoadBalancerId": lb.as_str()}))
             .await?;
         let mut out = Vec::new();
-        for listener in set(&listeners, "ListenerSet", DESCRIBE_LISTENERS)? {
-            let listener_id = id_of(&listener, "ListenerId")?;
+        for (listener_id, listener) in listeners_of(&answer, &incomplete(DESCRIBE_LISTENERS))? {
             let rules = self
                 .call(
                     DESCRIBE_RULES,
                     &json!({"LoadBalancerId": lb.as_str(), "ListenerId": listener_id.as_str()}),
                 )
                 .await?;
-            let rules = set(&rules, "RuleSet", DESCRIBE_RULES)?;
-            out.extend(paths(&lb, &listener, listener_id, &rules, |rule| {
-                set(rule, "LocationSet", DESCRIBE_RULES)
-            })?);
+            out.extend(paths(
+                &lb,
+                &listener_id,
+                &listener,
+                &rules,
+                &incomplete(DESCRIBE_RULES),
+            )?);
         }
         Ok(out)
     }
@@ -167,20 +166,42 @@ const DESCRIBE_LBS: &str = "DescribeLoadBalancers";
 const DESCRIBE_LISTENERS: &str = "DescribeL7Listeners";
 const DESCRIBE_RULES: &str = "DescribeL7Rules";
 
-/// The targets of one listener's `RuleSet`: one per location of each rule (domain),
-/// `locations` reading a rule's `LocationSet`.
+/// The load balancers of a `DescribeLoadBalancers` page, by id.
+pub(crate) fn lb_ids(page: &LbPage) -> Result<Vec<ResourceId>> {
+    page.set
+        .iter()
+        .map(|lb| id_of(lb, "LoadBalancerId"))
+        .collect()
+}
+
+/// The listeners of a `DescribeL7Listeners` answer, each with its id; a
+/// `ListenerSet` of the wrong shape is `incomplete`'s error.
+pub(crate) fn listeners_of(
+    answer: &Value,
+    incomplete: &dyn Fn(String) -> Error,
+) -> Result<Vec<(ResourceId, Value)>> {
+    set_of(answer, "ListenerSet")
+        .map_err(incomplete)?
+        .into_iter()
+        .map(|listener| Ok((id_of(&listener, "ListenerId")?, listener)))
+        .collect()
+}
+
+/// The targets of one listener's `DescribeL7Rules` answer: one per location of each
+/// rule (domain). A `RuleSet` or `LocationSet` of the wrong shape is `incomplete`'s
+/// error.
 pub(crate) fn paths(
     lb: &ResourceId,
+    listener_id: &ResourceId,
     listener: &Value,
-    listener_id: ResourceId,
-    rules: &[Value],
-    locations: impl Fn(&Value) -> Result<Vec<Value>>,
+    answer: &Value,
+    incomplete: &dyn Fn(String) -> Error,
 ) -> Result<Vec<TargetInfo>> {
     let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
     let mut out = Vec::new();
-    for rule in rules {
-        let domain_id = id_of(rule, "DomainId")?;
-        for location in locations(rule)? {
+    for rule in set_of(answer, "RuleSet").map_err(incomplete)? {
+        let domain_id = id_of(&rule, "DomainId")?;
+        for location in set_of(&rule, "LocationSet").map_err(incomplete)? {
             let mut info = TargetInfo::new(Target::TencentBmlb {
                 load_balancer_id: lb.clone(),
                 listener_id: listener_id.clone(),
