@@ -31,6 +31,11 @@ use crate::{
 /// [`ErrorKind::Unsupported`]: the legacy API's load balancer listing is not
 /// implemented here (use API 3.0).
 ///
+/// The listing is exact or it fails: a `LoadBalancerSet` or `TotalCount` missing,
+/// `null` or of the wrong type, a total that disagrees with the pages, a repeated
+/// or oversized page, or more than [`with_max_records`](Self::with_max_records)
+/// load balancers ends it [`ErrorKind::Incomplete`] after what was read.
+///
 /// ```
 /// use lb_backends_core::{discover::{Discoverer, FilterSupport, Needle}, ProviderKind};
 /// use lb_backends_tencent::{ClbDiscoverer, TencentClient, TencentCredentials};

@@ -26,6 +26,12 @@ use crate::{
 /// yet. With [`TencentApi::Legacy`], discovery is
 /// [`ErrorKind::Unsupported`] (the legacy BMLB listing calls are not implemented).
 ///
+/// The listing is exact or it fails: the load balancers are paged as
+/// [`ClbDiscoverer`](crate::ClbDiscoverer) pages them, and a `ListenerSet`,
+/// `RuleSet` or `LocationSet` missing, `null` or of the wrong type also ends it
+/// [`ErrorKind::Incomplete`] (an empty set is `[]`), after the locations read
+/// before.
+///
 /// ```
 /// use lb_backends_core::{discover::{Discoverer, FilterSupport, Needle}, ProviderKind};
 /// use lb_backends_tencent::{BmlbDiscoverer, TencentClient, TencentCredentials};
