@@ -16,13 +16,20 @@
 //!   whose `code` is a whole number equal to 0, or absent with `codeDesc` `"Success"`
 //!   (not checked when the body is not JSON to `serde_json::Value`).
 //! - `total-signal` (CLB): a `totalCount` that is present and not `null` is decoded
-//!   as that whole number; it is never read as "no total".
+//!   as that whole number; it is never read as "no total". (API 3.0 discovery
+//!   pages, `tencent3-clb-lbs` and `tencent3-bmlb-lbs`: a page is accepted only with
+//!   a `TotalCount` that is a whole number, decoded as that number.)
+//! - `set-signal` (API 3.0 discovery): an accepted answer's set (`LoadBalancerSet`,
+//!   `ListenerSet`, `RuleSet` and each rule's `LocationSet`) is an array, and one
+//!   record was handed over for each of its elements: a set is never read from
+//!   another type, `null` or nothing, and no element is dropped.
 //! - `end-signal` (ELB): a page decoded as a success has `page_info` absent, `null`
 //!   or an object, and `next_marker` absent, `null` or a string: "more follows" is
 //!   never read as "end" because of a type.
-//! - `raw-is-record` (ELB and APIG pages): every record's `raw` is the JSON value of
-//!   the body's record it was decoded from, in order (when the body is JSON to
-//!   `serde_json::Value`).
+//! - `raw-is-record` (ELB and APIG pages; the `settings` of the targets of
+//!   `tencent3-clb-lbs` and `tencent3-bmlb-rules`): every record's `raw` is the JSON
+//!   value of the body's record it was decoded from, in order (when the body is JSON
+//!   to `serde_json::Value`).
 //! - `split-agrees` (the one-pass page reader, `paging::split_page`): a page it reads
 //!   is JSON to `serde_json::Value`, an object with no key twice, and each record it
 //!   hands over is, in order, the body's record as a value and a slice of the body
@@ -220,6 +227,37 @@ pub const DECODERS: &[Decoder] = &[
         ],
         statuses: Statuses::Mixed,
         run: tencent3_bmlb_backends,
+    },
+    Decoder {
+        name: "tencent3-clb-lbs",
+        calls: "lb_backends_tencent::fuzzing::clb3_lbs (v3::envelope::decode + v3::sets::lb_page + v3::discover::target_info: a CLB discovery page)",
+        seeds: &[
+            seed!("tencent3-clb_describe_load_balancers.json"),
+            seed!("tencent3-error_request_limit_exceeded.json"),
+        ],
+        statuses: Statuses::Mixed,
+        run: tencent3_clb_lbs,
+    },
+    Decoder {
+        name: "tencent3-bmlb-lbs",
+        calls: "lb_backends_tencent::fuzzing::bmlb3_lbs (v3::envelope::decode + v3::sets::lb_page + v3::discover_bmlb::lb_ids: a BMLB discovery page)",
+        seeds: &[seed!("tencent3-bmlb_describe_load_balancers.json")],
+        statuses: Statuses::Mixed,
+        run: tencent3_bmlb_lbs,
+    },
+    Decoder {
+        name: "tencent3-bmlb-listeners",
+        calls: "lb_backends_tencent::fuzzing::bmlb3_listeners (v3::envelope::decode + v3::discover_bmlb::listeners_of)",
+        seeds: &[seed!("tencent3-bmlb_describe_l7_listeners.json")],
+        statuses: Statuses::Mixed,
+        run: tencent3_bmlb_listeners,
+    },
+    Decoder {
+        name: "tencent3-bmlb-rules",
+        calls: "lb_backends_tencent::fuzzing::bmlb3_rules (v3::envelope::decode + v3::discover_bmlb::paths: one listener's locations)",
+        seeds: &[seed!("tencent3-bmlb_describe_l7_rules.json")],
+        statuses: Statuses::Mixed,
+        run: tencent3_bmlb_rules,
     },
 ];
 
@@ -847,6 +885,243 @@ fn tencent3_bmlb_backends(response: &RawResponse, _: &mut Rng) -> Verdict {
     v
 }
 
+/// The `Response` object of an API 3.0 body, when the body is JSON to `Value`.
+fn tc3_response(body: &[u8]) -> Option<Value> {
+    match parse(body)? {
+        Value::Object(mut top) => top.remove("Response").filter(Value::is_object),
+        _ => None,
+    }
+}
+
+/// `set-signal` (API 3.0 discovery): an accepted answer's `key` (under `Response`,
+/// or under each element of `Response.outer`) is an array, and the decoder handed
+/// over one record for each element: a set is never read from another type, from
+/// `null` or from nothing, and no element is dropped.
+fn check_sets(v: &mut Verdict, response: &RawResponse, outer: Option<&str>, key: &str, got: usize) {
+    if !v.accepted {
+        return;
+    }
+    let Some(r) = tc3_response(&response.body) else {
+        return;
+    };
+    let holders: Vec<&Value> = match outer {
+        None => vec![&r],
+        Some(outer) => match r.get(outer) {
+            Some(Value::Array(a)) => a.iter().collect(),
+            other => {
+                let kind = other.map_or("missing", lenient::json_kind);
+                v.violations
+                    .push(("set-signal", format!("accepted with {outer} {kind}")));
+                return;
+            }
+        },
+    };
+    let mut sent = 0;
+    for holder in holders {
+        match holder.get(key) {
+            Some(Value::Array(a)) => sent += a.len(),
+            other => {
+                let kind = other.map_or("missing", lenient::json_kind);
+                v.violations
+                    .push(("set-signal", format!("accepted with {key} {kind}")));
+                return;
+            }
+        }
+    }
+    if sent != got {
+        v.violations.push((
+            "set-signal",
+            format!("{got} records handed over from {sent} in {key}"),
+        ));
+    }
+}
+
+/// `total-signal` (API 3.0 discovery): an accepted page has a `TotalCount` that is a
+/// whole number of 0 or more (a JSON integer or a string of ASCII digits, as core's
+/// `paging::read_count` reads it), decoded as that number; missing or `null` is never
+/// read as a total.
+fn check_tc3_total(v: &mut Verdict, response: &RawResponse, total: u64) {
+    if !v.accepted {
+        return;
+    }
+    let Some(r) = tc3_response(&response.body) else {
+        return;
+    };
+    let sent = r.get("TotalCount").cloned().unwrap_or(Value::Null);
+    let exact = match &sent {
+        Value::String(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse::<u64>().ok()
+        }
+        other => other.as_u64(),
+    };
+    if exact != Some(total) {
+        v.violations.push((
+            "total-signal",
+            format!("TotalCount {sent} decoded as {total}"),
+        ));
+    }
+}
+
+/// The record checks of discovered targets: `records<=objects`, `record-is-object`
+/// (the target's `settings`), `raw-is-json`, and `id-from-body` for `ids`.
+fn check_targets(
+    v: &mut Verdict,
+    body: &[u8],
+    targets: &[lb_backends_core::TargetInfo],
+    ids: fn(&lb_backends_core::Target) -> Vec<String>,
+) {
+    v.records = targets.len();
+    let objects = objects(body);
+    if targets.len() > objects {
+        v.violations.push((
+            "records<=objects",
+            format!(
+                "{} targets from a body with {objects} objects",
+                targets.len()
+            ),
+        ));
+    }
+    for t in targets {
+        if !t.settings.is_object() {
+            v.violations.push((
+                "record-is-object",
+                format!(
+                    "target {} decoded from {}",
+                    t.target,
+                    lenient::raw_kind(t.settings.as_str())
+                ),
+            ));
+        }
+        if t.settings.parse::<&serde_json::value::RawValue>().is_err() {
+            v.violations.push((
+                "raw-is-json",
+                format!("target {} keeps text that is not JSON", t.target),
+            ));
+        }
+        check_ids(v, body, &ids(&t.target));
+    }
+}
+
+/// `raw-is-record` (discovery): each target's `settings` is, as a JSON value, the
+/// body's record it was made from, in order (when the body is JSON to `Value`; the
+/// set's length is `set-signal`'s).
+fn check_settings_are_records(
+    v: &mut Verdict,
+    targets: &[lb_backends_core::TargetInfo],
+    records: &[Value],
+) {
+    for (i, (t, record)) in targets.iter().zip(records).enumerate() {
+        if t.settings.parse::<Value>().ok().as_ref() != Some(record) {
+            v.violations.push((
+                "raw-is-record",
+                format!(
+                    "target #{i} keeps {:?}, not the body's record",
+                    t.settings.as_str()
+                ),
+            ));
+        }
+    }
+}
+
+/// `id-from-body`: every id is non-empty and no longer than the body.
+fn check_ids(v: &mut Verdict, body: &[u8], ids: &[String]) {
+    for id in ids {
+        if id.is_empty() || id.len() > body.len() {
+            v.violations.push((
+                "id-from-body",
+                format!("id of {} bytes from a body of {}", id.len(), body.len()),
+            ));
+        }
+    }
+}
+
+fn tencent3_clb_lbs(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok((total, targets)) = lb_backends_tencent::fuzzing::clb3_lbs(response) else {
+        return v;
+    };
+    v.accepted = true;
+    check_tc3_success(&mut v, response);
+    check_targets(&mut v, &response.body, &targets, |t| match t {
+        lb_backends_core::Target::TencentClb { load_balancer_id } => {
+            vec![load_balancer_id.to_string()]
+        }
+        _ => Vec::new(),
+    });
+    check_sets(&mut v, response, None, "LoadBalancerSet", targets.len());
+    check_tc3_total(&mut v, response, total);
+    // `raw-is-record`: each target keeps its record of the set, in order.
+    let set = tc3_response(&response.body)
+        .and_then(|r| r.get("LoadBalancerSet").cloned())
+        .and_then(|set| set.as_array().cloned())
+        .unwrap_or_default();
+    check_settings_are_records(&mut v, &targets, &set);
+    v
+}
+
+fn tencent3_bmlb_lbs(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok((total, ids)) = lb_backends_tencent::fuzzing::bmlb3_lbs(response) else {
+        return v;
+    };
+    v.accepted = true;
+    v.records = ids.len();
+    check_tc3_success(&mut v, response);
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    check_ids(&mut v, &response.body, &ids);
+    check_sets(&mut v, response, None, "LoadBalancerSet", ids.len());
+    check_tc3_total(&mut v, response, total);
+    v
+}
+
+fn tencent3_bmlb_listeners(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok(ids) = lb_backends_tencent::fuzzing::bmlb3_listeners(response) else {
+        return v;
+    };
+    v.accepted = true;
+    v.records = ids.len();
+    check_tc3_success(&mut v, response);
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    check_ids(&mut v, &response.body, &ids);
+    check_sets(&mut v, response, None, "ListenerSet", ids.len());
+    v
+}
+
+fn tencent3_bmlb_rules(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let Ok(targets) = lb_backends_tencent::fuzzing::bmlb3_rules(response) else {
+        return v;
+    };
+    v.accepted = true;
+    check_tc3_success(&mut v, response);
+    check_targets(&mut v, &response.body, &targets, |t| match t {
+        lb_backends_core::Target::TencentBmlb {
+            domain_id,
+            location_id,
+            ..
+        } => vec![domain_id.to_string(), location_id.to_string()],
+        _ => Vec::new(),
+    });
+    check_sets(
+        &mut v,
+        response,
+        Some("RuleSet"),
+        "LocationSet",
+        targets.len(),
+    );
+    // `raw-is-record`: each target keeps its location, in order.
+    let locations: Vec<Value> = tc3_response(&response.body)
+        .and_then(|r| r.get("RuleSet").cloned())
+        .and_then(|rules| rules.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|rule| rule["LocationSet"].as_array().cloned().unwrap_or_default())
+        .collect();
+    check_settings_are_records(&mut v, &targets, &locations);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -869,6 +1144,68 @@ mod tests {
                 assert!(v.violations.is_empty(), "{}: {:?}", d.name, v.violations);
             }
         }
+    }
+
+    /// Discovery's paging signals: a set or a total missing, `null` or of the wrong
+    /// type is refused (the listing ends incomplete), not read as an empty page.
+    #[test]
+    fn discovery_pages_without_their_signals_are_refused_without_a_violation() {
+        let tc3 = |fields: &str| ok(&format!(r#"{{"Response":{{{fields},"RequestId":"r-1"}}}}"#));
+        let lb = r#"[{"LoadBalancerId":"lb-1"}]"#;
+        for fields in [
+            r#""TotalCount":0"#.to_owned(),
+            r#""TotalCount":0,"LoadBalancerSet":null"#.to_owned(),
+            r#""TotalCount":1,"LoadBalancerSet":{"LoadBalancerId":"lb-1"}"#.to_owned(),
+            format!(r#""LoadBalancerSet":{lb}"#),
+            format!(r#""TotalCount":"many","LoadBalancerSet":{lb}"#),
+            format!(r#""TotalCount":-1,"LoadBalancerSet":{lb}"#),
+        ] {
+            for run in [tencent3_clb_lbs, tencent3_bmlb_lbs] {
+                let v = run(&tc3(&fields), &mut Rng::new(1));
+                assert!(!v.accepted, "{fields} was accepted");
+                assert!(v.violations.is_empty(), "{fields}: {:?}", v.violations);
+            }
+        }
+        for (run, fields) in [
+            (
+                tencent3_bmlb_listeners as fn(&RawResponse, &mut Rng) -> Verdict,
+                r#""ListenerSet":null"#,
+            ),
+            (tencent3_bmlb_listeners, r#""ListenerSet":{}"#),
+            (tencent3_bmlb_rules, r#""RuleSet":"dm-1""#),
+            (tencent3_bmlb_rules, r#""RuleSet":[{"DomainId":"dm-1"}]"#),
+            (
+                tencent3_bmlb_rules,
+                r#""RuleSet":[{"DomainId":"dm-1","LocationSet":null}]"#,
+            ),
+        ] {
+            let v = run(&tc3(fields), &mut Rng::new(1));
+            assert!(!v.accepted, "{fields} was accepted");
+            assert!(v.violations.is_empty(), "{fields}: {:?}", v.violations);
+        }
+    }
+
+    /// The discovery invariants fire: a decoder that read a missing set as empty, or
+    /// a missing total as 0, would be reported.
+    #[test]
+    fn the_discovery_signal_checks_see_a_lenient_reading() {
+        let body = ok(r#"{"Response":{"RequestId":"r-1"}}"#);
+        let mut v = Verdict {
+            accepted: true,
+            ..Verdict::default()
+        };
+        check_sets(&mut v, &body, None, "LoadBalancerSet", 0);
+        check_tc3_total(&mut v, &body, 0);
+        check_sets(&mut v, &body, Some("RuleSet"), "LocationSet", 0);
+        let names: Vec<_> = v.violations.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["set-signal", "total-signal", "set-signal"]);
+        let body = ok(r#"{"Response":{"RuleSet":[{"LocationSet":[{},{}]}],"RequestId":"r-1"}}"#);
+        let mut v = Verdict {
+            accepted: true,
+            ..Verdict::default()
+        };
+        check_sets(&mut v, &body, Some("RuleSet"), "LocationSet", 1);
+        assert_eq!(v.violations.len(), 1, "a location dropped");
     }
 
     #[test]

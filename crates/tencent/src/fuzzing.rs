@@ -108,3 +108,58 @@ pub fn bmlb3_backends(response: &RawResponse) -> Result<Vec<Backend>> {
         .filter_map(|r| crate::v3::bmlb::binding_backend(&scope, r))
         .collect())
 }
+
+/// What discovery makes of a set or total it cannot page: the listing ends
+/// incomplete (the discoverers name their listing in the message, too).
+#[cfg(any(feature = "clb", feature = "bmlb"))]
+fn not_pageable(why: String) -> lb_backends_core::Error {
+    lb_backends_core::Error::new(lb_backends_core::ErrorKind::Incomplete, why)
+}
+
+/// An API 3.0 CLB `DescribeLoadBalancers` answer as CLB discovery reads a page: the
+/// envelope opened strictly, `LoadBalancerSet` and `TotalCount` read strictly
+/// (`v3::sets::lb_page`: a page it cannot use is `Incomplete`), then every record
+/// as a `tencent-clb` target (before the listing's de-duplication). Returns
+/// `TotalCount` as decoded and the targets.
+#[cfg(feature = "clb")]
+pub fn clb3_lbs(response: &RawResponse) -> Result<(u64, Vec<lb_backends_core::TargetInfo>)> {
+    let answer: Value = crate::v3::envelope::decode("DescribeLoadBalancers", response)?;
+    let page = crate::v3::sets::lb_page(&answer).map_err(not_pageable)?;
+    let targets = page
+        .set
+        .iter()
+        .map(|lb| crate::v3::discover::target_info(lb).map(|(info, _)| info))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((page.total, targets))
+}
+
+/// An API 3.0 BMLB `DescribeLoadBalancers` answer as BMLB discovery reads a page:
+/// the envelope, `LoadBalancerSet` and `TotalCount` read strictly, then every load
+/// balancer's id. Returns `TotalCount` and the ids.
+#[cfg(feature = "bmlb")]
+pub fn bmlb3_lbs(response: &RawResponse) -> Result<(u64, Vec<lb_backends_core::ResourceId>)> {
+    let answer: Value = crate::v3::envelope::decode("DescribeLoadBalancers", response)?;
+    let page = crate::v3::sets::lb_page(&answer).map_err(not_pageable)?;
+    Ok((page.total, crate::v3::discover_bmlb::lb_ids(&page)?))
+}
+
+/// An API 3.0 BMLB `DescribeL7Listeners` answer as BMLB discovery reads it: the
+/// envelope, `ListenerSet` read strictly, then every listener's id.
+#[cfg(feature = "bmlb")]
+pub fn bmlb3_listeners(response: &RawResponse) -> Result<Vec<lb_backends_core::ResourceId>> {
+    let answer: Value = crate::v3::envelope::decode("DescribeL7Listeners", response)?;
+    let listeners = crate::v3::discover_bmlb::listeners_of(&answer, &not_pageable)?;
+    Ok(listeners.into_iter().map(|(id, _)| id).collect())
+}
+
+/// An API 3.0 BMLB `DescribeL7Rules` answer as BMLB discovery reads it for one
+/// listener (HTTP on port 80 of `lb-fuzz0001`): the envelope, `RuleSet` and each
+/// rule's `LocationSet` read strictly, then one `tencent-bmlb` target per location.
+#[cfg(feature = "bmlb")]
+pub fn bmlb3_rules(response: &RawResponse) -> Result<Vec<lb_backends_core::TargetInfo>> {
+    let answer: Value = crate::v3::envelope::decode("DescribeL7Rules", response)?;
+    let lb = lb_backends_core::ResourceId::new("lb-fuzz0001")?;
+    let listener_id = lb_backends_core::ResourceId::new("lbl-fuzz0001")?;
+    let listener = serde_json::json!({"ListenerId": "lbl-fuzz0001", "Protocol": "http", "LoadBalancerPort": 80});
+    crate::v3::discover_bmlb::paths(&lb, &listener_id, &listener, &answer, &not_pageable)
+}

@@ -5,7 +5,7 @@ use lb_backends_testkit::ScriptedServer;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::testutil::{client, queries, serve, window};
+use crate::testutil::{client, liar_position, queries, serve, window};
 
 fn binding(i: usize) -> Value {
     if i % 2 == 0 {
@@ -188,11 +188,7 @@ async fn envelopes_and_records_of_the_wrong_shape_are_never_a_listing() {
 /// nothing to lie with: their `totalCount` is ignored and the listing is exact.
 #[tokio::test]
 async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
-    use lb_backends_testkit::{Claim, Liar, Lie, Position, Reply, Request};
-    fn position(req: &Request) -> (Position, usize) {
-        let n = |k: &str| req.query(k).and_then(|v| v.parse().ok()).unwrap_or(0);
-        (Position::Offset(n("offset")), n("limit") as usize)
-    }
+    use lb_backends_testkit::{Claim, Liar, Lie, Reply};
     fn render(lie: &Lie) -> Reply {
         let data: Vec<_> = lie
             .ids
@@ -211,7 +207,7 @@ async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
         Reply::json(200, body.to_string())
     }
     for liar in Liar::ALL {
-        let s = liar.serve(position, render).await;
+        let s = liar.serve(liar_position, render).await;
         let bmlb = provider(&s).with_page_size(4).unwrap().with_max_records(40);
         let (ids, err) = drain(&bmlb).await;
         if liar.lies_about_totals() {

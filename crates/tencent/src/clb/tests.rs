@@ -14,7 +14,7 @@ use lb_backends_testkit::ScriptedServer;
 use serde_json::json;
 
 use super::*;
-use crate::testutil::{client, queries, serve, window};
+use crate::testutil::{client, liar_position, queries, serve, total_claim, window};
 
 fn record(i: usize) -> serde_json::Value {
     json!({
@@ -322,23 +322,14 @@ async fn envelopes_of_the_wrong_shape_are_never_a_listing() {
 /// Item 10: every lying server ends in a bounded number of requests, Incomplete.
 #[tokio::test]
 async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
-    use lb_backends_testkit::{Claim, Liar, Lie, Position, Reply, Request};
-    fn position(req: &Request) -> (Position, usize) {
-        let n = |k: &str| req.query(k).and_then(|v| v.parse().ok()).unwrap_or(0);
-        (Position::Offset(n("offset")), n("limit") as usize)
-    }
+    use lb_backends_testkit::{Liar, Lie, Reply};
     fn render(lie: &Lie) -> Reply {
         let set: Vec<_> = lie
             .ids
             .iter()
             .map(|id| json!({"unInstanceId": id, "instanceId": id, "lanIp": "10.0.0.1", "weight": 10}))
             .collect();
-        let total = match &lie.total {
-            Claim::Absent => serde_json::Value::Null,
-            Claim::Int(n) => json!(n),
-            Claim::Text(t) => json!(t),
-            Claim::WrongType => json!("many"),
-        };
+        let total = total_claim(lie);
         Reply::json(
             200,
             json!({"code": 0, "message": "", "codeDesc": "Success", "totalCount": total, "backendSet": set})
@@ -346,7 +337,7 @@ async fn every_liar_ends_incomplete_in_a_bounded_number_of_requests() {
         )
     }
     for liar in Liar::ALL {
-        let s = liar.serve(position, render).await;
+        let s = liar.serve(liar_position, render).await;
         let clb = ClbProvider::new(client(&s), lb())
             .with_page_size(4)
             .unwrap()

@@ -3,12 +3,16 @@
 
 use lb_backends_core::{
     discover::{Discoverer, FilterSupport, Needle, TargetStream},
-    paging::{paginate_checked, read_count, Page, PageGuard},
+    paging::{paginate_checked, Page, PageGuard},
     Error, ErrorKind, ProviderKind, RawRecord, ResourceId, Result, Target, TargetInfo,
 };
 use serde_json::{json, Value};
 
-use crate::{client::Service, v3::clb::LbKind, TencentApi, TencentClient};
+use crate::{
+    client::Service,
+    v3::{clb::LbKind, sets::lb_page},
+    TencentApi, TencentClient,
+};
 
 /// The CLB load balancers of the client's region, through API 3.0
 /// `DescribeLoadBalancers` (`Offset`/`Limit`, 100 a page, ended by `TotalCount`).
@@ -27,6 +31,11 @@ use crate::{client::Service, v3::clb::LbKind, TencentApi, TencentClient};
 /// [`ErrorKind::Unsupported`]: the legacy API's load balancer listing is not
 /// implemented here (use API 3.0).
 ///
+/// The listing is exact or it fails: a `LoadBalancerSet` or `TotalCount` missing,
+/// `null` or of the wrong type, a total that disagrees with the pages, a repeated
+/// or oversized page, or more than [`with_max_records`](Self::with_max_records)
+/// load balancers ends it [`ErrorKind::Incomplete`] after what was read.
+///
 /// ```
 /// use lb_backends_core::{discover::{Discoverer, FilterSupport, Needle}, ProviderKind};
 /// use lb_backends_tencent::{ClbDiscoverer, TencentClient, TencentCredentials};
@@ -44,6 +53,7 @@ use crate::{client::Service, v3::clb::LbKind, TencentApi, TencentClient};
 pub struct ClbDiscoverer {
     client: TencentClient,
     page_size: u32,
+    max_records: Option<u64>,
 }
 
 const DESCRIBE_LBS: &str = "DescribeLoadBalancers";
@@ -57,7 +67,17 @@ impl ClbDiscoverer {
         Self {
             client,
             page_size: Self::MAX_PAGE_SIZE,
+            max_records: None,
         }
+    }
+
+    /// The most load balancers one enumeration may yield before it ends
+    /// [`Incomplete`](ErrorKind::Incomplete) (default: the core's [`PageGuard`]
+    /// cap): a bound no server number raises.
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = Some(max);
+        self
     }
 
     /// Load balancers per page, 1 to 100 (default 100).
@@ -80,52 +100,61 @@ impl ClbDiscoverer {
             .client
             .call_v3(Service::Clb, DESCRIBE_LBS, &body, true)
             .await?;
-        let set = match &answer["LoadBalancerSet"] {
-            Value::Array(a) => a.clone(),
-            Value::Null => Vec::new(),
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::Decode,
-                    "DescribeLoadBalancers: LoadBalancerSet is not a list",
-                ))
+        // The set and the total are paging signals, read strictly: an answer that
+        // lacks either (or has one of the wrong type) is not an empty or final page.
+        let page = match lb_page(&answer) {
+            Ok(page) => page,
+            Err(why) => {
+                return Ok(Page {
+                    items: vec![Err(guard.incomplete(format!("{DESCRIBE_LBS}: {why}")))],
+                    next: None,
+                })
             }
         };
-        let got = set.len();
-        let infos = set
+        let got = page.set.len();
+        let infos = page
+            .set
             .iter()
-            .map(|lb| self.info(lb))
+            .map(|lb| {
+                let (info, kind) = target_info(lb)?;
+                if let (Some(kind), Target::TencentClb { load_balancer_id }) = (kind, &info.target)
+                {
+                    self.client.cache_lb_kind(load_balancer_id.as_str(), kind);
+                }
+                Ok(info)
+            })
             .collect::<Result<Vec<_>>>()?;
         let admitted = guard.admit(infos, |i| i.target.to_string());
         if admitted.problem.is_some() {
             return Ok(admitted.into_page(Ok(None)));
         }
-        let more = match read_count(&answer["TotalCount"]) {
-            Some(total) => guard.by_total(total, got),
-            None => Err(guard.incomplete("TotalCount cannot be read")),
-        };
+        let more = guard.by_total(page.total, got);
         let next = more.map(|more| more.then(|| (offset + got as u64, guard)));
         Ok(admitted.into_page(next))
     }
+}
 
-    fn info(&self, lb: &Value) -> Result<TargetInfo> {
-        let id = lb["LoadBalancerId"]
-            .as_str()
-            .ok_or_else(|| Error::new(ErrorKind::Decode, "a load balancer without an id"))?;
-        match lb["Forward"].as_i64() {
-            Some(1) => self.client.cache_lb_kind(id, LbKind::Standard),
-            Some(0) => self.client.cache_lb_kind(id, LbKind::Classic),
-            _ => {}
-        }
-        let mut info = TargetInfo::new(Target::TencentClb {
-            load_balancer_id: ResourceId::new(id)?,
-        });
-        info.name = lb["LoadBalancerName"]
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        info.settings = RawRecord::from_value(lb);
-        Ok(info)
-    }
+/// A `LoadBalancerSet` record as a `tencent-clb:LB_ID` target, and its kind when
+/// `Forward` says it (1 standard, 0 classic). A record without a text
+/// `LoadBalancerId` (or not an object) is [`ErrorKind::Decode`].
+pub(crate) fn target_info(lb: &Value) -> Result<(TargetInfo, Option<LbKind>)> {
+    let id = lb["LoadBalancerId"]
+        .as_str()
+        .ok_or_else(|| Error::new(ErrorKind::Decode, "a load balancer without an id"))?;
+    let kind = match lb["Forward"].as_i64() {
+        Some(1) => Some(LbKind::Standard),
+        Some(0) => Some(LbKind::Classic),
+        _ => None,
+    };
+    let mut info = TargetInfo::new(Target::TencentClb {
+        load_balancer_id: ResourceId::new(id)?,
+    });
+    info.name = lb["LoadBalancerName"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    info.settings = RawRecord::from_value(lb);
+    Ok((info, kind))
 }
 
 impl Discoverer for ClbDiscoverer {
@@ -142,10 +171,11 @@ impl Discoverer for ClbDiscoverer {
             );
         }
         let ips = filter.and_then(Needle::ip).map(|ip| ip.to_string());
-        let first = (
-            0u64,
-            PageGuard::new("listing the CLB load balancers", self.page_size),
-        );
+        let mut guard = PageGuard::new("listing the CLB load balancers", self.page_size);
+        if let Some(max) = self.max_records {
+            guard = guard.with_max_records(max);
+        }
+        let first = (0u64, guard);
         paginate_checked(first, move |cursor| {
             let ips = ips.clone();
             async move { self.page(ips, cursor).await }
@@ -159,3 +189,6 @@ impl Discoverer for ClbDiscoverer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

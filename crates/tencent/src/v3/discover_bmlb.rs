@@ -4,12 +4,16 @@
 
 use lb_backends_core::{
     discover::{Discoverer, FilterSupport, Needle, TargetStream},
-    paging::{paginate_checked, read_count, Page, PageGuard},
+    paging::{paginate_checked, Page, PageGuard},
     Error, ErrorKind, ProviderKind, RawRecord, ResourceId, Result, Target, TargetInfo,
 };
 use serde_json::{json, Value};
 
-use crate::{client::Service, TencentApi, TencentClient};
+use crate::{
+    client::Service,
+    v3::sets::{lb_page, set_of, LbPage},
+    TencentApi, TencentClient,
+};
 
 /// The BMLB forwarding paths of the client's region: every load balancer
 /// (`DescribeLoadBalancers`, `Offset`/`Limit` 100 a page, ended by `TotalCount`),
@@ -21,6 +25,12 @@ use crate::{client::Service, TencentApi, TencentClient};
 /// (`DescribeL4Listeners`) are not yielded: lb-backends has no BMLB layer-4 target
 /// yet. With [`TencentApi::Legacy`], discovery is
 /// [`ErrorKind::Unsupported`] (the legacy BMLB listing calls are not implemented).
+///
+/// The listing is exact or it fails: the load balancers are paged as
+/// [`ClbDiscoverer`](crate::ClbDiscoverer) pages them, and a `ListenerSet`,
+/// `RuleSet` or `LocationSet` missing, `null` or of the wrong type also ends it
+/// [`ErrorKind::Incomplete`] (an empty set is `[]`), after the locations read
+/// before.
 ///
 /// ```
 /// use lb_backends_core::{discover::{Discoverer, FilterSupport, Needle}, ProviderKind};
@@ -39,6 +49,7 @@ use crate::{client::Service, TencentApi, TencentClient};
 pub struct BmlbDiscoverer {
     client: TencentClient,
     page_size: u32,
+    max_records: Option<u64>,
 }
 
 impl BmlbDiscoverer {
@@ -50,7 +61,18 @@ impl BmlbDiscoverer {
         Self {
             client,
             page_size: Self::MAX_PAGE_SIZE,
+            max_records: None,
         }
+    }
+
+    /// The most load balancers one enumeration may read before it ends
+    /// [`Incomplete`](ErrorKind::Incomplete) (default: the core's [`PageGuard`]
+    /// cap): a bound no server number raises. (The locations of each are one
+    /// unpaged answer per listener.)
+    #[must_use]
+    pub fn with_max_records(mut self, max: u64) -> Self {
+        self.max_records = Some(max);
+        self
     }
 
     /// Load balancers per page, 1 to 100 (default 100).
@@ -65,26 +87,40 @@ impl BmlbDiscoverer {
     }
 
     /// One page of load balancers, as the locations of each.
+    ///
+    /// The page is checked whole (its set and total, its ids, the paging rule) before
+    /// any load balancer's locations are asked for; the locations of the load
+    /// balancers it admitted are yielded before the error of a page that ends the
+    /// listing.
     async fn page(
         &self,
         (offset, mut guard): (u64, PageGuard),
     ) -> Result<Page<Result<TargetInfo>, (u64, PageGuard)>> {
         let answer = self
             .call(
-                "DescribeLoadBalancers",
+                DESCRIBE_LBS,
                 &json!({"Offset": offset, "Limit": guard.limit()}),
             )
             .await?;
-        let set = list(&answer, "LoadBalancerSet", "DescribeLoadBalancers")?;
-        let got = set.len();
-        let ids = set
-            .iter()
-            .map(|lb| id_of(lb, "LoadBalancerId"))
-            .collect::<Result<Vec<_>>>()?;
+        let page = match lb_page(&answer) {
+            Ok(page) => page,
+            Err(why) => {
+                return Ok(Page {
+                    items: vec![Err(guard.incomplete(format!("{DESCRIBE_LBS}: {why}")))],
+                    next: None,
+                })
+            }
+        };
+        let got = page.set.len();
+        let ids = lb_ids(&page)?;
         let admitted = guard.admit(ids, |id| id.to_string());
+        let next = match admitted.problem {
+            Some(e) => Err(e),
+            None => guard.by_total(page.total, got),
+        };
         let mut items = Vec::new();
         for lb in admitted.items {
-            match self.locations(lb).await {
+            match self.locations(&guard, lb).await {
                 Ok(infos) => items.extend(infos.into_iter().map(Ok)),
                 Err(e) => {
                     items.push(Err(e));
@@ -92,15 +128,7 @@ impl BmlbDiscoverer {
                 }
             }
         }
-        if let Some(e) = admitted.problem {
-            items.push(Err(e));
-            return Ok(Page { items, next: None });
-        }
-        let more = match read_count(&answer["TotalCount"]) {
-            Some(total) => guard.by_total(total, got),
-            None => Err(guard.incomplete("TotalCount cannot be read")),
-        };
-        let next = match more {
+        let next = match next {
             Ok(more) => more.then(|| (offset + got as u64, guard)),
             Err(e) => {
                 items.push(Err(e));
@@ -110,63 +138,100 @@ impl BmlbDiscoverer {
         Ok(Page { items, next })
     }
 
-    /// Every location of load balancer `lb`.
-    async fn locations(&self, lb: ResourceId) -> Result<Vec<TargetInfo>> {
-        let listeners = self
-            .call(
-                "DescribeL7Listeners",
-                &json!({"LoadBalancerId": lb.as_str()}),
-            )
+    /// Every location of load balancer `lb` (a set of the wrong shape is `guard`'s
+    /// [`Incomplete`](ErrorKind::Incomplete)).
+    async fn locations(&self, guard: &PageGuard, lb: ResourceId) -> Result<Vec<TargetInfo>> {
+        let incomplete = |action: &'static str| {
+            let lb = &lb;
+            move |why: String| guard.incomplete(format!("{action} of {lb}: {why}"))
+        };
+        let answer = self
+            .call(DESCRIBE_LISTENERS, &json!({"LoadBalancerId": lb.as_str()}))
             .await?;
         let mut out = Vec::new();
-        for listener in list(&listeners, "ListenerSet", "DescribeL7Listeners")? {
-            let listener_id = id_of(&listener, "ListenerId")?;
+        for (listener_id, listener) in listeners_of(&answer, &incomplete(DESCRIBE_LISTENERS))? {
             let rules = self
                 .call(
-                    "DescribeL7Rules",
+                    DESCRIBE_RULES,
                     &json!({"LoadBalancerId": lb.as_str(), "ListenerId": listener_id.as_str()}),
                 )
                 .await?;
-            for rule in list(&rules, "RuleSet", "DescribeL7Rules")? {
-                let domain_id = id_of(&rule, "DomainId")?;
-                for location in list(&rule, "LocationSet", "DescribeL7Rules")? {
-                    let mut info = TargetInfo::new(Target::TencentBmlb {
-                        load_balancer_id: lb.clone(),
-                        listener_id: listener_id.clone(),
-                        domain_id: domain_id.clone(),
-                        location_id: id_of(&location, "LocationId")?,
-                    });
-                    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
-                    info.name = match (text(&rule["Domain"]), text(&location["Url"])) {
-                        (Some(d), Some(u)) => Some(format!("{d}{u}")),
-                        (d, u) => d.or(u),
-                    };
-                    info.protocol = text(&listener["Protocol"]).map(|p| p.to_ascii_uppercase());
-                    info.port = listener["LoadBalancerPort"]
-                        .as_u64()
-                        .and_then(|p| u16::try_from(p).ok());
-                    info.load_balancer = Some(lb.to_string());
-                    info.settings = RawRecord::from_value(&location);
-                    out.push(info);
-                }
-            }
+            out.extend(paths(
+                &lb,
+                &listener_id,
+                &listener,
+                &rules,
+                &incomplete(DESCRIBE_RULES),
+            )?);
         }
         Ok(out)
     }
 }
 
-fn list(answer: &Value, key: &str, action: &str) -> Result<Vec<Value>> {
-    match &answer[key] {
-        Value::Array(a) => Ok(a.clone()),
-        Value::Null => Ok(Vec::new()),
-        _ => Err(Error::new(
-            ErrorKind::Decode,
-            format!("{action}: {key} is not a list"),
-        )),
-    }
+const DESCRIBE_LBS: &str = "DescribeLoadBalancers";
+const DESCRIBE_LISTENERS: &str = "DescribeL7Listeners";
+const DESCRIBE_RULES: &str = "DescribeL7Rules";
+
+/// The load balancers of a `DescribeLoadBalancers` page, by id.
+pub(crate) fn lb_ids(page: &LbPage) -> Result<Vec<ResourceId>> {
+    page.set
+        .iter()
+        .map(|lb| id_of(lb, "LoadBalancerId"))
+        .collect()
 }
 
-fn id_of(record: &Value, key: &str) -> Result<ResourceId> {
+/// The listeners of a `DescribeL7Listeners` answer, each with its id; a
+/// `ListenerSet` of the wrong shape is `incomplete`'s error.
+pub(crate) fn listeners_of(
+    answer: &Value,
+    incomplete: &dyn Fn(String) -> Error,
+) -> Result<Vec<(ResourceId, Value)>> {
+    set_of(answer, "ListenerSet")
+        .map_err(incomplete)?
+        .into_iter()
+        .map(|listener| Ok((id_of(&listener, "ListenerId")?, listener)))
+        .collect()
+}
+
+/// The targets of one listener's `DescribeL7Rules` answer: one per location of each
+/// rule (domain). A `RuleSet` or `LocationSet` of the wrong shape is `incomplete`'s
+/// error.
+pub(crate) fn paths(
+    lb: &ResourceId,
+    listener_id: &ResourceId,
+    listener: &Value,
+    answer: &Value,
+    incomplete: &dyn Fn(String) -> Error,
+) -> Result<Vec<TargetInfo>> {
+    let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let mut out = Vec::new();
+    for rule in set_of(answer, "RuleSet").map_err(incomplete)? {
+        let domain_id = id_of(&rule, "DomainId")?;
+        for location in set_of(&rule, "LocationSet").map_err(incomplete)? {
+            let mut info = TargetInfo::new(Target::TencentBmlb {
+                load_balancer_id: lb.clone(),
+                listener_id: listener_id.clone(),
+                domain_id: domain_id.clone(),
+                location_id: id_of(&location, "LocationId")?,
+            });
+            info.name = match (text(&rule["Domain"]), text(&location["Url"])) {
+                (Some(d), Some(u)) => Some(format!("{d}{u}")),
+                (d, u) => d.or(u),
+            };
+            info.protocol = text(&listener["Protocol"]).map(|p| p.to_ascii_uppercase());
+            info.port = listener["LoadBalancerPort"]
+                .as_u64()
+                .and_then(|p| u16::try_from(p).ok());
+            info.load_balancer = Some(lb.to_string());
+            info.settings = RawRecord::from_value(&location);
+            out.push(info);
+        }
+    }
+    Ok(out)
+}
+
+/// The text id under `key` of a record ([`ErrorKind::Decode`] without one).
+pub(crate) fn id_of(record: &Value, key: &str) -> Result<ResourceId> {
     let id = record[key]
         .as_str()
         .ok_or_else(|| Error::new(ErrorKind::Decode, format!("a record without {key}")))?;
@@ -186,10 +251,11 @@ impl Discoverer for BmlbDiscoverer {
                  --tencent-api 3)",
             );
         }
-        let first = (
-            0u64,
-            PageGuard::new("listing the BMLB load balancers", self.page_size),
-        );
+        let mut guard = PageGuard::new("listing the BMLB load balancers", self.page_size);
+        if let Some(max) = self.max_records {
+            guard = guard.with_max_records(max);
+        }
+        let first = (0u64, guard);
         paginate_checked(first, move |cursor| self.page(cursor))
     }
 
@@ -197,3 +263,6 @@ impl Discoverer for BmlbDiscoverer {
         FilterSupport::None
     }
 }
+
+#[cfg(test)]
+mod tests;
