@@ -12,8 +12,9 @@ use crate::{
     Target, Weight,
 };
 
-/// A paged listing: lazy until first polled, then fetching at most one page ahead of
-/// the caller ([`paging::paginate`](crate::paging::paginate)).
+/// A paged listing: lazy until first polled, then fetching ahead of the caller (at most
+/// one page decoded ahead and one request in flight after it:
+/// [`paging::paginate`](crate::paging::paginate)).
 /// The stream ends after the first error.
 pub type BackendStream<'a> = BoxStream<'a, Result<Backend>>;
 

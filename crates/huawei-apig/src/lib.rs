@@ -6,7 +6,7 @@
 //! endpoints and error envelopes come from `huawei-core`).
 //!
 //! - **List** (`GET /v2/{project_id}/apigw/instances/{instance_id}/vpc-channels/{vpc_channel_id}/members`):
-//!   lazily (then one page ahead), 500 members a request by default, `offset` being an **item** offset.
+//!   lazily (then fetching ahead), 500 members a request by default, `offset` being an **item** offset.
 //!   Members are de-duplicated by id (within the last pages); a `total` that disagrees with the pages ends
 //!   the stream with [`ErrorKind::Incomplete`](lb_backends_core::ErrorKind::Incomplete)
 //!   after what was read, and the number of requests is bounded (the exact rule is
