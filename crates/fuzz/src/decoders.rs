@@ -34,6 +34,11 @@
 //!   is JSON to `serde_json::Value`, an object with no key twice, and each record it
 //!   hands over is, in order, the body's record as a value and a slice of the body
 //!   (byte-exact); its other keys are the body's other keys, as values.
+//! - `guess-is-plain` (`paging::tail_string`, ELB's guess of the next marker): a
+//!   guess is 1 to 256 bytes of the body's last 4096, without a quote or an escape,
+//!   right after `"next_marker"`, a colon and a quote (blanks aside).
+//! - `guess-agrees`: where the body is JSON that names `"next_marker"` once, with no
+//!   escape anywhere, and its `page_info.next_marker` is a string, the guess is it.
 //! - `error-status` (Huawei errors): the typed error keeps the HTTP status, and its
 //!   code and request id are no longer than the body or the header they came from.
 
@@ -115,6 +120,13 @@ pub const DECODERS: &[Decoder] = &[
         ],
         statuses: Statuses::Success,
         run: page_split,
+    },
+    Decoder {
+        name: "page-tail-guess",
+        calls: "lb_backends_core::paging::tail_string (ELB's guess of the next marker, to send the next request before a page is decoded)",
+        seeds: &[seed!("elb-page.json"), seed!("elb-page-last.json")],
+        statuses: Statuses::Success,
+        run: page_tail_guess,
     },
     Decoder {
         name: "vpc-ports",
@@ -512,6 +524,54 @@ impl<'de> serde::Deserialize<'de> for Entries {
 }
 
 /// The one-pass page reader against `serde_json::Value`'s reading of the same body.
+fn page_tail_guess(response: &RawResponse, _: &mut Rng) -> Verdict {
+    let mut v = Verdict::default();
+    let body = &response.body[..];
+    let Some(guess) = lb_backends_core::paging::tail_string(body, "next_marker") else {
+        return v;
+    };
+    v.accepted = true;
+    let mut bad = |why: String| v.violations.push(("guess-is-plain", why));
+    // The guess is a slice of the body's tail, right after `"next_marker"`, a colon
+    // and a quote, and it is plain text: no quote, no escape, 1 to 256 bytes.
+    let start = guess.as_ptr() as usize - body.as_ptr() as usize;
+    if start + guess.len() > body.len() || start + 4096 < body.len() {
+        bad(format!(
+            "the guess at {start} is not in the body's last 4096 bytes"
+        ));
+    }
+    if guess.is_empty() || guess.len() > 256 || guess.contains(['"', '\\']) {
+        bad(format!("the guess {guess:?} is not plain"));
+    }
+    let before: Vec<u8> = body[..start]
+        .iter()
+        .rev()
+        .copied()
+        .filter(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        .take(15)
+        .collect();
+    if before != b"\":\"rekram_txen\"" {
+        bad(format!(
+            "the guess {guess:?} does not follow \"next_marker\":\""
+        ));
+    }
+    // Where the body names its marker once, plainly, the guess is that marker.
+    if let Some(Value::String(marker)) = parse(body)
+        .as_ref()
+        .and_then(|b| b.get("page_info"))
+        .and_then(|p| p.get("next_marker"))
+    {
+        let once = body.windows(13).filter(|w| w == b"\"next_marker\"").count() == 1;
+        if once && !body.contains(&b'\\') && marker != guess {
+            v.violations.push((
+                "guess-agrees",
+                format!("guessed {guess:?}, page_info.next_marker is {marker:?}"),
+            ));
+        }
+    }
+    v
+}
+
 fn page_split(response: &RawResponse, _: &mut Rng) -> Verdict {
     let mut v = Verdict::default();
     let body = &response.body[..];
