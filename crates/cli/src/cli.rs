@@ -43,6 +43,7 @@ Targets:
   tencent-clb:LB_ID                                     backends of a CLB load balancer
   tencent-clb:LB_ID/LISTENER_ID[/LOCATION_ID]           one CLB listener or layer-7 rule (API 3.0)
   tencent-bmlb:LB_ID/LISTENER_ID/DOMAIN_ID/LOCATION_ID  hosts on a BMLB forwarding path
+  tencent-bmlb:LB_ID/LISTENER_ID                        hosts on a BMLB layer-4 listener (API 3.0)
 
 Credentials come from HUAWEICLOUD_SDK_AK/_SK/_PROJECT_ID/_REGION (or an IAM
 user's HW_USER_NAME/HW_PASSWORD/HW_DOMAIN_NAME) and
@@ -153,7 +154,6 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    // issue 12
     /// A JMESPath expression applied to the JSON form of the output (as aws-cli and
     /// tccli take it); the result is printed as JSON, e.g.
     /// `--query "[?health=='unhealthy'].address"`.
@@ -180,7 +180,7 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Every backend of a target.
-    #[command(visible_alias = "ls")]
+    #[command(visible_alias = "ls", after_help = crate::examples::LIST)]
     List {
         /// What to list, e.g. huawei-elb:POOL_ID.
         #[arg(value_parser = parse_target)]
@@ -193,6 +193,7 @@ pub enum Command {
     },
 
     /// One backend of a target.
+    #[command(after_help = crate::examples::GET)]
     Get {
         /// The target the backend belongs to.
         #[arg(value_parser = parse_target)]
@@ -207,13 +208,15 @@ pub enum Command {
     },
 
     /// Register a backend.
+    #[command(after_help = crate::examples::ADD)]
     Add(AddArgs),
 
     /// Change a backend's weight, name or admin state.
+    #[command(after_help = crate::examples::SET)]
     Set(SetArgs),
 
     /// Deregister a backend (or many: --from FILE).
-    #[command(visible_alias = "rm")]
+    #[command(visible_alias = "rm", after_help = crate::examples::REMOVE)]
     Remove {
         /// The target the backend belongs to.
         #[arg(value_parser = parse_target, required_unless_present = "address")]
@@ -225,16 +228,17 @@ pub enum Command {
         /// `ADDRESS,PORT` (CSV) or JSON lines; one row per item says what happened.
         #[arg(long, value_name = "FILE", conflicts_with = "backend_id")]
         from: Option<PathBuf>,
-        /// Issue 12: idempotent removal and waiting.
+        /// Idempotent removal and waiting.
         #[command(flatten)]
         ops: crate::commands::wait::RemoveFlags,
-        /// Issue 13: `--address A --everywhere --dry-run|--yes`.
+        /// Removal of one server everywhere: `--address A --everywhere --dry-run|--yes`.
         #[command(flatten)]
         everywhere: crate::commands::find::EverywhereArgs,
     },
 
     /// What the cloud says about the target itself: the ELB pool, the APIG channel,
     /// the load balancer or rule (name, protocol, drain timeout, the raw settings).
+    #[command(after_help = crate::examples::DESCRIBE)]
     Describe {
         /// The target, e.g. huawei-elb:POOL_ID.
         #[arg(value_parser = parse_target)]
@@ -243,36 +247,41 @@ pub enum Command {
 
     /// Run ELB's diagnosis job for one member (configuration, network ACL and
     /// security group checks against a listener) and print its findings.
+    #[command(after_help = crate::examples::DIAGNOSE)]
     Diagnose(DiagnoseArgs),
 
     /// Every backend of many targets, listed from a fleet file (TOML), or of every
     /// target discovered (`--discover`).
+    #[command(after_help = crate::examples::INVENTORY)]
     Inventory(InventoryArgs),
 
-    // --- issue 13: discovery ---
     /// The targets of the account(s): pools, VPC channels, load balancers.
+    #[command(after_help = crate::examples::TARGETS)]
     Targets(crate::commands::targets::TargetsArgs),
 
     /// Every place a server (ADDRESS[:PORT] or instance id) is registered.
+    #[command(after_help = crate::examples::FIND)]
     Find(crate::commands::find::FindArgs),
-    // --- end issue 13 ---
 
-    // --- issue 12: operate safely (wait, drain, plan, apply) ---
     /// Wait until backends are healthy, present or absent.
+    #[command(after_help = crate::examples::WAIT)]
     Wait(crate::commands::wait::WaitArgs),
 
     /// Take backends out of rotation: weight 0, a grace period, then remove.
+    #[command(after_help = crate::examples::DRAIN)]
     Drain(crate::commands::drain::DrainArgs),
 
     /// Put a drained backend back at a weight.
+    #[command(after_help = crate::examples::UNDRAIN)]
     Undrain(crate::commands::drain::UndrainArgs),
 
     /// Show what `apply` would change to reach a desired-state file.
+    #[command(after_help = crate::examples::PLAN)]
     Plan(crate::commands::plan::PlanArgs),
 
     /// Make the targets of a desired-state file as it says.
+    #[command(after_help = crate::examples::APPLY)]
     Apply(crate::commands::apply::ApplyArgs),
-    // --- end issue 12 ---
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -320,7 +329,7 @@ pub struct AddArgs {
     /// Check everything and print what would be sent, sending nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Issue 12: `--strict`, `--wait`.
+    /// `--strict`, `--wait`.
     #[command(flatten)]
     pub ops: crate::commands::wait::AddFlags,
 }
@@ -350,7 +359,7 @@ pub struct SetArgs {
     /// Administratively up (true) or down (false).
     #[arg(long, value_parser = BoolishValueParser::new(), value_name = "BOOL")]
     pub admin_up: Option<bool>,
-    /// Issue 12: `--wait`.
+    /// `--wait`.
     #[command(flatten)]
     pub wait: crate::commands::wait::WaitFlags,
 }
@@ -381,8 +390,8 @@ pub struct InventoryArgs {
     /// The fleet file (TOML; see docs/cli.md).
     #[arg(value_name = "FLEET.toml", required_unless_present = "discover")]
     pub file: Option<PathBuf>,
-    /// Issue 13: list every target discovered for these providers (none named: every
-    /// one compiled in) instead of a fleet file's.
+    /// List every target discovered for these providers (none named: every one
+    /// compiled in) instead of a fleet file's.
     #[arg(long, num_args = 0.., value_parser = parse_lbb::<ProviderKind>, value_name = "PROVIDER", conflicts_with = "file")]
     pub discover: Option<Vec<ProviderKind>>,
     /// With --discover: search with every profile of the config file.

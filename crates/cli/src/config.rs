@@ -151,9 +151,9 @@ pub struct Profile {
     /// Tencent API generation: `legacy` or `3`.
     pub tencent_api: Option<String>,
 
-    /// Waiters (issue 12): longest wait unless `--wait-timeout` says (`5m`).
+    /// Waiters: longest wait unless `--wait-timeout` says (`5m`).
     pub wait_timeout: Option<String>,
-    /// Waiters (issue 12): time between polls unless `--interval` says (`5s`).
+    /// Waiters: time between polls unless `--interval` says (`5s`).
     pub wait_interval: Option<String>,
 }
 
@@ -304,7 +304,7 @@ impl Config {
         Ok(())
     }
 
-    /// The names of the profiles, in order (issue 13: `--all-profiles`).
+    /// The names of the profiles, in order (for `--all-profiles`).
     pub fn profile_names(&self) -> Vec<String> {
         self.profiles.keys().cloned().collect()
     }

@@ -90,7 +90,7 @@ pub fn huawei_elb(
     lb_backends::huawei_elb::ElbProvider::for_target(client, target)
 }
 
-/// The discoverer of `kind`'s targets (issue 13), its client built as
+/// The discoverer of `kind`'s targets, its client built as
 /// [`provider`]'s is. Nothing is sent.
 pub fn discoverer(
     kind: ProviderKind,

@@ -20,6 +20,7 @@ mod commands;
 )]
 mod config;
 mod connect;
+mod examples;
 mod exit;
 mod fleet;
 mod logging;

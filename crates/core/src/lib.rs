@@ -27,7 +27,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod discover; // issue 13
+pub mod discover;
 pub mod error;
 pub mod ext;
 pub mod lenient;

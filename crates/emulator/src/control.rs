@@ -1,4 +1,4 @@
-//! What tests can switch on a running emulator's ELB members (issue 12's waiters and
+//! What tests can switch on a running emulator's ELB members (waiters and
 //! drains need a member's health to change while a client watches).
 
 use std::sync::Arc;

@@ -55,7 +55,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
-mod discover; // issue 13
+mod discover;
 mod filter;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -37,7 +37,7 @@
 mod batch;
 mod create;
 mod diagnose;
-mod discover; // issue 13
+mod discover;
 mod ecs;
 #[doc(hidden)]
 pub mod fuzzing;

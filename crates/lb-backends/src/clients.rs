@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-mod discover; // issue 13
+mod discover;
 
 use lb_backends_core::{BackendProvider, Error, ErrorKind, Result, Target};
 

@@ -88,7 +88,7 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
         ctx.note("lbb: dry run: nothing was sent");
         return Ok(code);
     }
-    // Issue 12: an existing backend at the same address and port is success
+    // An existing backend at the same address and port is success
     // ("exists", unless --strict); --wait waits until it is healthy.
     let (backend, exists) = super::hooks::add(ctx, &*provider, &spec, &args.ops).await?;
     let (backend, timed_out) = super::hooks::wait_after(

@@ -1,4 +1,4 @@
-//! `lbb apply DESIRED.toml` (issue 12): the plan of `lbb plan`, applied target by
+//! `lbb apply DESIRED.toml`: the plan of `lbb plan`, applied target by
 //! target by the core ([`apply_target`]) with the providers' batch operations. One
 //! failing target does not stop the others; the exit code follows `inventory`'s rule.
 

@@ -1,4 +1,4 @@
-//! The desired-state file of `lbb plan` and `lbb apply` (issue 12): targets, their
+//! The desired-state file of `lbb plan` and `lbb apply`: targets, their
 //! connection settings, and the backends each should hold. Checked whole before
 //! anything is sent: unknown keys, bad values and duplicates are exit code 2.
 //!

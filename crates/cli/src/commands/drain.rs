@@ -1,4 +1,4 @@
-//! `lbb drain TARGET ID...` and `lbb undrain TARGET ID --weight W` (issue 12). The
+//! `lbb drain TARGET ID...` and `lbb undrain TARGET ID --weight W`. The
 //! plan, Baragon's rule and the steps are the core's ([`lb_backends::workflow::drain`]);
 //! this prints them.
 
@@ -30,8 +30,8 @@ pub struct DrainArgs {
     /// The backends to drain: ids, or ADDRESS:PORT.
     #[arg(required_unless_present = "address", value_parser = parse_lbb::<Selector>, value_name = "ID|ADDR:PORT")]
     pub backends: Vec<Selector>,
-    /// Issue 13: drain this server (ADDRESS[:PORT] or an instance id) wherever `lbb
-    /// find` finds it, instead of a target's backends.
+    /// Drain this server (ADDRESS[:PORT] or an instance id) wherever `lbb find`
+    /// finds it, instead of a target's backends.
     #[arg(long, value_parser = parse_lbb::<lb_backends::discover::Needle>, value_name = "ADDRESS[:PORT]|INSTANCE_ID", conflicts_with_all = ["target", "backends"])]
     pub address: Option<lb_backends::discover::Needle>,
     /// Where `--address` looks.

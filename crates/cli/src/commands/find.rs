@@ -1,4 +1,4 @@
-//! `lbb find ADDRESS[:PORT]|INSTANCE_ID` (issue 13): every place a server is
+//! `lbb find ADDRESS[:PORT]|INSTANCE_ID`: every place a server is
 //! registered, through the core's [`find`](lb_backends::discover::find); and the
 //! writes that take its result as input: `lbb remove --address A --everywhere` and
 //! `lbb drain --address A`.

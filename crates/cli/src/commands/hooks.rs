@@ -1,5 +1,6 @@
-//! What `add`, `set` and `remove` do for issue 12, kept out of their files: the
-//! idempotent add (`--strict`), the idempotent remove (`--if-exists`), and `--wait`.
+//! What `add`, `set` and `remove` do for idempotence and waiting, kept out of their
+//! files: the idempotent add (`--strict`), the idempotent remove (`--if-exists`), and
+//! `--wait`.
 
 use lb_backends::{
     provider::removed,
@@ -26,8 +27,8 @@ pub async fn add(
     spec: &NewBackend,
     flags: &AddFlags,
 ) -> Result<(Backend, bool), Failure> {
-    // --strict: the add as it was before issue 12, sent as it is; the cloud's own
-    // conflict error (ELB 409 ELB.8907) comes back as it is.
+    // --strict: the plain add, sent as it is; the cloud's own conflict error (ELB 409
+    // ELB.8907) comes back as it is.
     let outcome = if flags.strict {
         BatchOutcome::changed(provider.add(spec).await?)
     } else {

@@ -30,7 +30,7 @@ use crate::{
 };
 
 pub async fn run(ctx: &Ctx, args: InventoryArgs) -> Result<u8, Failure> {
-    // Issue 13: --discover lists the targets discovered, else the fleet file's.
+    // --discover lists the targets discovered, else the fleet file's.
     let file = args.file.as_deref().map(Fleet::load).transpose()?;
     let mut rates: BTreeMap<ProviderKind, f64> = ProviderKind::ALL
         .into_iter()

@@ -1,14 +1,13 @@
 //! One module per subcommand, and what they share.
 
 mod add;
-// issue 12: operate safely
 pub mod apply;
 mod batch;
 mod describe;
 mod desired_file;
 mod diagnose;
 pub mod drain;
-pub mod find; // issue 13
+pub mod find;
 mod get;
 mod hooks;
 mod inventory;
@@ -16,7 +15,7 @@ mod list;
 pub mod plan;
 mod remove;
 mod set;
-pub mod targets; // issue 13
+pub mod targets;
 pub mod wait;
 
 use std::{
@@ -51,7 +50,7 @@ impl Ctx {
     pub fn new(global: GlobalArgs) -> Result<Self> {
         let transport = connect::transport(global.timeout, global.deadline, global.max_attempts)?;
         let style = Style::detect(global.output);
-        crate::output::query::set(global.query.as_deref())?; // issue 12: --query
+        crate::output::query::set(global.query.as_deref())?;
         Ok(Self {
             global,
             transport,
@@ -146,15 +145,14 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<u8, Failure> {
         },
         Command::Describe { target } => describe::run(ctx, &target).await?,
         Command::Diagnose(args) => diagnose::run(ctx, args).await?,
-        // issue 12
         Command::Wait(args) => wait::run(ctx, args).await?,
         Command::Drain(args) => drain::run(ctx, args).await?,
         Command::Undrain(args) => drain::run_undrain(ctx, args).await?,
         Command::Plan(args) => plan::run(ctx, args).await?,
         Command::Apply(args) => apply::run(ctx, args).await?,
         Command::Inventory(args) => inventory::run(ctx, args).await?,
-        Command::Targets(args) => targets::run(ctx, args).await?, // issue 13
-        Command::Find(args) => find::run(ctx, args).await?,       // issue 13
+        Command::Targets(args) => targets::run(ctx, args).await?,
+        Command::Find(args) => find::run(ctx, args).await?,
         Command::Completions { .. } => crate::exit::OK,
     };
     Ok(code)

@@ -1,4 +1,4 @@
-//! `lbb plan DESIRED.toml` and `lbb plan --from-current TARGET...` (issue 12): what
+//! `lbb plan DESIRED.toml` and `lbb plan --from-current TARGET...`: what
 //! `apply` would change, computed by the core ([`plan_target`]) from each target's
 //! listing; and the current state written as a desired-state file, to start from.
 

@@ -15,7 +15,7 @@ pub async fn run(
 ) -> Result<u8, Failure> {
     let provider = ctx.provider(target)?;
     require(caps(&*provider).remove, &*provider, "removing a backend")?;
-    // Issue 12: gone after an ambiguous attempt is removed; --if-exists; --wait.
+    // Gone after an ambiguous attempt is removed; --if-exists; --wait.
     let removed = super::hooks::remove(ctx, &*provider, id, ops.if_exists).await?;
     super::hooks::wait_gone(ctx, &*provider, id, &ops.wait).await?;
     let mut out = stdout();

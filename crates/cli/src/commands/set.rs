@@ -44,7 +44,7 @@ pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
     // Every check the provider makes before sending, so a refusal costs no request.
     provider.check_update(&backend_id, &change)?;
     let backend = provider.update(&backend_id, &change).await?;
-    // Issue 12: --wait until the listing shows the new weight (else until present).
+    // --wait until the listing shows the new weight (else until present).
     let condition = args
         .weight
         .map_or(lb_backends::workflow::Condition::Present, |w| {

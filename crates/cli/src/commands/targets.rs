@@ -1,4 +1,4 @@
-//! `lbb targets [PROVIDER...]` (issue 13): the targets of the account(s), discovered
+//! `lbb targets [PROVIDER...]`: the targets of the account(s), discovered
 //! through each provider's [`Discoverer`](lb_backends::discover::Discoverer); and
 //! what `find` and `inventory --discover` share: the scope (providers and profiles)
 //! and the one line per cloud that cannot be searched.

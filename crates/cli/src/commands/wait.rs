@@ -1,5 +1,5 @@
 //! `lbb wait TARGET [ID|ADDR:PORT]... --for healthy|present|absent`, and the `--wait`
-//! of `add`, `set` and `remove` (issue 12). The waiting is the core's
+//! of `add`, `set` and `remove`. The waiting is the core's
 //! ([`BackendProviderExt::wait_for`]); this prints it.
 
 use std::{io::IsTerminal, time::Duration};
@@ -35,7 +35,7 @@ pub struct WaitFlags {
     pub interval: Option<Duration>,
 }
 
-/// `add`'s flags of issue 12.
+/// `add`'s flags for idempotence and waiting.
 #[derive(Debug, Clone, Default, Args)]
 pub struct AddFlags {
     /// Send the add as it is, without looking for an existing backend first: the
@@ -46,7 +46,7 @@ pub struct AddFlags {
     pub wait: WaitFlags,
 }
 
-/// `remove`'s flags of issue 12.
+/// `remove`'s flags for idempotence and waiting.
 #[derive(Debug, Clone, Default, Args)]
 pub struct RemoveFlags {
     /// A backend that is not there is success (it is gone, as asked), not exit 4.

@@ -120,7 +120,7 @@ impl RateLimit {
     ///
     /// 40 ms: the guard is paid on every call (a long run goes at `n / 1.04` a second,
     /// 4% under the rate; 1,000 calls at 20 a second take 51.95 s, not the 54.95 s of a
-    /// 100 ms guard, issue 9's bound being 52.5 s), and it only has to cover how much
+    /// 100 ms guard, against a benchmark target of 52.5 s), and it only has to cover how much
     /// two arrival delays, `n` calls apart, differ: on one network path, the variation
     /// of scheduling and queueing, well under a millisecond on loopback and a few
     /// milliseconds to a cloud endpoint. A stall of the sender before a release is

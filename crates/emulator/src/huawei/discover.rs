@@ -1,4 +1,4 @@
-//! Discovery (issue 13): the calls that enumerate an account's targets.
+//! Discovery: the calls that enumerate an account's targets.
 //!
 //! | call | path | paging | filters |
 //! |---|---|---|---|

@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 pub mod apig;
 mod auth;
-mod discover; // issue 13
+mod discover;
 pub(crate) mod elb;
 pub(crate) mod errors;
 mod iam;

@@ -1,4 +1,4 @@
-//! Discovery (issue 13) on the Tencent side: the `BackendPrivateIps` filter of API 3.0
+//! Discovery on the Tencent side: the `BackendPrivateIps` filter of API 3.0
 //! `DescribeLoadBalancers` (which `clb` serves, paging by `Offset`/`Limit`; this adds
 //! the filter).
 
@@ -19,7 +19,7 @@ pub(crate) fn has_backend_ip(lb: &Clb3LoadBalancer, ips: Option<&[String]>) -> b
     }) || lb.classic_targets.iter().any(|t| hit(&t.private_ip))
 }
 
-/// BMLB (2018-06-25) discovery actions served on API 3.0 (issue 13):
+/// BMLB (2018-06-25) discovery actions served on API 3.0:
 ///
 /// | action | answers |
 /// |---|---|

@@ -36,7 +36,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod api;
-pub(crate) mod discover; // issue 13
+pub(crate) mod discover;
 mod legacy_write;
 pub mod sign;
 pub(crate) mod store;

@@ -1,5 +1,5 @@
 //! [`Clients::discoverer`]: a [`Discoverer`] for a provider, from the same clients
-//! its providers use (issue 13).
+//! its providers use.
 
 use lb_backends_core::{discover::Discoverer, Error, ErrorKind, ProviderKind, Result};
 

@@ -214,7 +214,7 @@ mod tests {
             "instanceId": null, "alias": null, "lanIp": null, "mgtIp": null, "operates": null});
         assert_eq!(to_backend(nulls).unwrap_err().kind(), ErrorKind::Decode);
         assert_eq!(to_backend(json!(3)).unwrap_err().kind(), ErrorKind::Decode);
-        // Issue 8 defect 7: serde's sequence form of the struct is not a binding.
+        // Serde's sequence form of the struct is not a binding.
         let seq = json!([0, 80, 10, "Alive", "cpm-x", "alias", "10.0.0.1"]);
         assert_eq!(to_backend(seq).unwrap_err().kind(), ErrorKind::Decode);
         assert!(page_of(json!({"code": 0})).is_err());

@@ -21,18 +21,18 @@ pub mod bmlb;
 #[cfg(feature = "clb")]
 pub mod clb;
 #[cfg(feature = "clb")]
-pub(crate) mod discover; // issue 13
+pub(crate) mod discover;
 #[cfg(feature = "clb")]
 pub use discover::ClbDiscoverer;
 #[cfg(feature = "bmlb")]
-pub(crate) mod discover_bmlb; // issue 13
+pub(crate) mod discover_bmlb;
 #[cfg(feature = "bmlb")]
 pub use discover_bmlb::BmlbDiscoverer;
 mod dialect;
 pub mod envelope;
 pub mod region;
 #[cfg(any(feature = "clb", feature = "bmlb"))]
-pub(crate) mod sets; // issue 13: what discovery reads strictly
+pub(crate) mod sets; // what discovery reads strictly
 pub mod sign;
 #[cfg(any(feature = "clb", feature = "bmlb"))]
 pub(crate) mod task;

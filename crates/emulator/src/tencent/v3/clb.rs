@@ -2,7 +2,7 @@
 //!
 //! | action | answers | errors (*chosen* where the service does not say) |
 //! |---|---|---|
-//! | `DescribeLoadBalancers` | `LoadBalancerSet` (`LoadBalancerId`, `LoadBalancerName`, `Forward`, ...), `TotalCount`; by `LoadBalancerIds`, else every load balancer; `BackendPrivateIps` (issue 13: those with a backend at one of them); `Offset` (0), `Limit` (20, 1–100) | `InvalidParameterValue` for a bad `Limit`/`Offset` or ids |
+//! | `DescribeLoadBalancers` | `LoadBalancerSet` (`LoadBalancerId`, `LoadBalancerName`, `Forward`, ...), `TotalCount`; by `LoadBalancerIds`, else every load balancer; `BackendPrivateIps` (those with a backend at one of them); `Offset` (0), `Limit` (20, 1–100) | `InvalidParameterValue` for a bad `Limit`/`Offset` or ids |
 //! | `DescribeTargets` | `Listeners[]` with `Targets` (layer 4) or `Rules[].Targets` (layer 7); no paging; filters `ListenerIds` (≤ 20), `Protocol`, `Port`, `Filters` `location-id` / `private-ip-address` | `MissingParameter`; `InvalidParameter.LBIdNotFound` (*chosen*); `UnsupportedOperation` on a classic CLB (*chosen*); `InvalidParameterValue.Length` for > 20 listener ids |
 //! | `DescribeTargetHealth` | `LoadBalancers[].Listeners[].Rules[].Targets[]`; layer-4 listeners report through one rule whose `LocationId` is the listener's id with `loc-` for `lbl-` (*chosen*) and `Domain`/`Url` null | `InvalidParameter.LBIdNotFound`; `UnsupportedOperation` on a classic CLB (*chosen*); `InvalidParameterValue.Length` for > 30 ids |
 //! | `DescribeClassicalLBTargets` | `Targets[]` (no port, `RunFlag`) | `InvalidParameter.LBIdNotFound`; `UnsupportedOperation` on a standard CLB (*chosen*) |
@@ -152,7 +152,7 @@ fn describe_load_balancers(state: &AppState, p: &Params) -> Answer {
             "Offset must be >= 0 and Limit 1-100",
         ));
     }
-    let backend_ips = strings(p, "BackendPrivateIps", 100)?; // issue 13
+    let backend_ips = strings(p, "BackendPrivateIps", 100)?;
     let store = lock(&state.tencent);
     let all: Vec<&Clb3LoadBalancer> = match &ids {
         Some(ids) => ids.iter().filter_map(|id| store.clb3.get(id)).collect(),

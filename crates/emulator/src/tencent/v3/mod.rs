@@ -506,7 +506,7 @@ pub(crate) async fn entry(
             clb_write::dispatch(&state, &caller.action, &p, &rid)
                 .unwrap_or_else(|| clb::dispatch(&state, &caller.action, &p))
         }
-        // The enumeration calls (issue 13) are served by `discover`; bindings by `bmlb`.
+        // The enumeration calls are served by `discover`; bindings by `bmlb`.
         "bmlb"
             if version == bmlb::BMLB_VERSION
                 && matches!(
