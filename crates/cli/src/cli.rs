@@ -308,9 +308,9 @@ pub struct AddArgs {
     #[arg(long, value_parser = parse_lbb::<Port>, value_name = "N", required_unless_present = "from")]
     pub port: Option<Port>,
     /// Add every backend of FILE (`-`: stdin): `ADDRESS,PORT[,WEIGHT]` (CSV) or JSON
-    /// lines with address, port, weight, name, subnet; --weight, --subnet, --name,
-    /// --admin-up apply to rows without their own. One row per item says what
-    /// happened; one already there is a success.
+    /// lines with address, port, weight, name, subnet, backup, group; --weight,
+    /// --subnet, --name, --admin-up, --backup, --group apply to rows without their
+    /// own. One row per item says what happened; one already there is a success.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["port", "dry_run"])]
     pub from: Option<PathBuf>,
     /// Weight (the target's range: ELB 0-100, APIG 0-10000); the provider's default
@@ -326,6 +326,13 @@ pub struct AddArgs {
     /// Administratively up (true) or down (false).
     #[arg(long, value_parser = BoolishValueParser::new(), value_name = "BOOL")]
     pub admin_up: Option<bool>,
+    /// A standby backend, sent traffic only when the others are down (APIG:
+    /// `is_backup`).
+    #[arg(long)]
+    pub backup: bool,
+    /// The target's group the backend joins (APIG: the member group's name).
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
     /// Check everything and print what would be sent, sending nothing.
     #[arg(long)]
     pub dry_run: bool,

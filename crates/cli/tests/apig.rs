@@ -174,3 +174,87 @@ fn a_failed_listing_keeps_what_was_printed_unless_atomic() {
     let atomic = env.lbb(["list", &target, "-o", "ndjson", "--atomic"]).ok();
     assert_eq!(atomic.ndjson(), whole);
 }
+
+/// A backup member in a member group, from the command line and from a file; a bad
+/// group name, and `--backup` or `--group` on a target without them, are refused
+/// before anything is sent.
+#[test]
+fn add_a_backup_member_to_a_member_group() {
+    let env = Env::demo();
+    let target = channel(CHANNEL_EMPTY);
+    env.lbb([
+        "add",
+        &target,
+        "--address",
+        "10.9.9.9",
+        "--port",
+        "8080",
+        "--backup",
+        "--group",
+        "blue",
+    ])
+    .ok();
+    let file = env.write_file(
+        "members.jsonl",
+        r#"{"address": "10.9.9.10", "port": 8080, "group": "green", "backup": false}
+"#,
+    );
+    env.lbb(["add", &target, "--from", file.to_str().unwrap()])
+        .ok();
+    let members = env.emu.apig_members(INSTANCE, CHANNEL_EMPTY).unwrap();
+    assert_eq!(members.len(), 2);
+    let at = |host: &str| {
+        members
+            .iter()
+            .find(|m| m.host.as_deref() == Some(host))
+            .unwrap()
+    };
+    assert!(at("10.9.9.9").is_backup);
+    assert_eq!(at("10.9.9.9").member_group_name.as_deref(), Some("blue"));
+    assert!(!at("10.9.9.10").is_backup);
+    assert_eq!(at("10.9.9.10").member_group_name.as_deref(), Some("green"));
+
+    env.emu.reset_request_count();
+    let bad_name = env
+        .lbb([
+            "add",
+            &target,
+            "--address",
+            "10.9.9.11",
+            "--port",
+            "8080",
+            "--group",
+            "no spaces",
+        ])
+        .code(2);
+    assert!(
+        bad_name.error_line().contains("member group name"),
+        "{}",
+        bad_name.stderr
+    );
+    #[cfg(feature = "huawei-elb")]
+    {
+        use lb_backends_emulator::fleet::demo::{POOL_EMPTY, SUBNET_A1};
+        let pool = format!("huawei-elb:{POOL_EMPTY}");
+        for flag in [["--backup", ""], ["--group", "blue"]] {
+            let mut args = vec![
+                "add",
+                &pool,
+                "--address",
+                "10.0.1.50",
+                "--port",
+                "443",
+                "--subnet",
+                SUBNET_A1,
+            ];
+            args.extend(flag.iter().copied().filter(|a| !a.is_empty()));
+            let run = env.lbb(&args).code(2);
+            assert!(
+                run.error_line().contains("huawei-elb has no"),
+                "{}",
+                run.stderr
+            );
+        }
+    }
+    assert_eq!(env.emu.request_count(), 0, "nothing was sent");
+}

@@ -128,6 +128,12 @@ pub struct Capabilities {
     /// The batch operations use the cloud's own batch calls (else one call per
     /// backend).
     pub native_batch: bool,
+    /// Whether a new backend can be a standby one, sent traffic only when the others
+    /// are down ([`NewBackend::backup`]; APIG's `is_backup`).
+    pub backup: bool,
+    /// Whether a new backend can be put in a named group of the target
+    /// ([`NewBackend::group`]; APIG's member groups).
+    pub groups: bool,
 }
 
 impl Capabilities {
@@ -143,6 +149,8 @@ impl Capabilities {
         admin_state: false,
         add_by_instance: false,
         native_batch: false,
+        backup: false,
+        groups: false,
     };
 
     /// Reading and writing, with weights 0 to 100 and a writable admin state; no port
@@ -158,6 +166,8 @@ impl Capabilities {
         admin_state: true,
         add_by_instance: false,
         native_batch: false,
+        backup: false,
+        groups: false,
     };
 
     /// The same, with `add`, `update` and `remove` set to `writable`.
@@ -218,6 +228,14 @@ impl Capabilities {
         self
     }
 
+    /// The same, with `backup` and `groups` set.
+    #[must_use]
+    pub const fn with_backup_and_groups(mut self, yes: bool) -> Self {
+        self.backup = yes;
+        self.groups = yes;
+        self
+    }
+
     /// Refuse a weight this target does not take, naming its range.
     pub fn check_weight(&self, kind: ProviderKind, weight: Weight) -> Result<()> {
         match self.max_weight {
@@ -254,6 +272,16 @@ impl Capabilities {
         }
         if spec.admin_up.is_some() && !self.admin_state {
             return Err(admin_state_read_only(kind));
+        }
+        if spec.backup.is_some() && !self.backup {
+            return Err(Error::invalid_input(format!(
+                "{kind} has no backup backends: leave backup out"
+            )));
+        }
+        if spec.group.is_some() && !self.groups {
+            return Err(Error::invalid_input(format!(
+                "{kind} has no backend groups: leave the group out"
+            )));
         }
         Ok(())
     }
@@ -314,6 +342,12 @@ pub struct NewBackend {
     pub subnet_id: Option<ResourceId>,
     /// Administratively up or down.
     pub admin_up: Option<bool>,
+    /// A standby backend, sent traffic only when the others are down (where
+    /// [`Capabilities::backup`] holds).
+    pub backup: Option<bool>,
+    /// The named group of the target it joins (where [`Capabilities::groups`]
+    /// holds; the provider checks the name).
+    pub group: Option<String>,
 }
 
 impl NewBackend {
@@ -327,6 +361,8 @@ impl NewBackend {
             name: None,
             subnet_id: None,
             admin_up: None,
+            backup: None,
+            group: None,
         }
     }
 
@@ -348,6 +384,8 @@ impl NewBackend {
             name: None,
             subnet_id: None,
             admin_up: None,
+            backup: None,
+            group: None,
         }
     }
 
@@ -398,6 +436,20 @@ impl NewBackend {
     #[must_use]
     pub fn with_admin_up(mut self, up: bool) -> Self {
         self.admin_up = Some(up);
+        self
+    }
+
+    /// Make it a standby backend, or say it is not one.
+    #[must_use]
+    pub fn with_backup(mut self, backup: bool) -> Self {
+        self.backup = Some(backup);
+        self
+    }
+
+    /// Put it in the target's group `name`.
+    #[must_use]
+    pub fn with_group(mut self, name: impl Into<String>) -> Self {
+        self.group = Some(name.into());
         self
     }
 }

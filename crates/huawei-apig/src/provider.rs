@@ -216,8 +216,11 @@ impl BackendProvider for ApigProvider {
     /// and the instance of a member (known from its record, no extra call).
     fn capabilities(&self) -> Capabilities {
         // Weights 0-10,000 (huawei-more.md 6.1); the admin state is the member's
-        // `status` 1/2, switched by batch-enable / batch-disable.
-        Capabilities::ALL.with_max_weight(Some(crate::writes::MAX_WEIGHT))
+        // `status` 1/2, switched by batch-enable / batch-disable; `is_backup` and
+        // `member_group_name` are taken on create (API.md).
+        Capabilities::ALL
+            .with_max_weight(Some(crate::writes::MAX_WEIGHT))
+            .with_backup_and_groups(true)
     }
 
     fn list(&self) -> BackendStream<'_> {

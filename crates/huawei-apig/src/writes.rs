@@ -124,7 +124,8 @@ impl ApigProvider {
             .collect()
     }
 
-    /// The trait's `add`: an IP member at `spec.address:spec.port`. APIG members have
+    /// The trait's `add`: an IP member at `spec.address:spec.port`, a backup member
+    /// when `spec.backup` says so, in the member group `spec.group`. APIG members have
     /// no name and no subnet, so a spec with either is refused.
     pub(crate) async fn add_backend(&self, spec: &NewBackend) -> Result<Backend> {
         check_new_backend(spec)?;
@@ -137,6 +138,12 @@ impl ApigProvider {
         }
         if let Some(up) = spec.admin_up {
             member = member.with_admin_up(up);
+        }
+        if let Some(backup) = spec.backup {
+            member = member.with_backup(backup);
+        }
+        if let Some(group) = &spec.group {
+            member = member.with_member_group(group.as_str())?;
         }
         let mut added = self.add_members(&[member]).await?;
         added
@@ -371,7 +378,7 @@ pub(crate) fn answer_records(body: &[u8]) -> Vec<Map<String, Value>> {
 }
 
 /// What the trait's `add` refuses before sending: APIG members have no name and no
-/// subnet of their own.
+/// subnet of their own, and a member group's name must be one APIG takes.
 pub(crate) fn check_new_backend(spec: &NewBackend) -> Result<()> {
     if spec.name.is_some() {
         return Err(Error::invalid_input(
@@ -383,6 +390,9 @@ pub(crate) fn check_new_backend(spec: &NewBackend) -> Result<()> {
         return Err(Error::invalid_input(
             "APIG members take no subnet; leave the subnet out",
         ));
+    }
+    if let Some(group) = &spec.group {
+        crate::names::check_name("member group name", group)?;
     }
     Ok(())
 }

@@ -18,6 +18,8 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
             name: args.name.clone(),
             subnet: args.subnet.clone(),
             admin_up: args.admin_up,
+            backup: args.backup.then_some(true),
+            group: args.group.clone(),
             port: None,
         };
         return super::batch::add(ctx, &args.target, file, defaults).await;
@@ -50,6 +52,12 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
     if let Some(up) = args.admin_up {
         spec = spec.with_admin_up(up);
     }
+    if args.backup {
+        spec = spec.with_backup(true);
+    }
+    if let Some(group) = args.group.clone() {
+        spec = spec.with_group(group);
+    }
     let mut out = stdout();
     if args.dry_run {
         // Every check `add` would make before sending, so a dry run never approves
@@ -66,6 +74,8 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
             "name": spec.name.as_ref().map(|n| n.as_str()),
             "subnet_id": spec.subnet_id.as_ref().map(|s| s.as_str()),
             "admin_up": spec.admin_up,
+            "backup": spec.backup,
+            "group": spec.group,
         });
         let mut text = format!(
             "would add {}:{} to {}",
@@ -78,6 +88,8 @@ pub async fn run(ctx: &Ctx, args: AddArgs) -> Result<u8, Failure> {
             ("name", spec.name.as_ref().map(ToString::to_string)),
             ("subnet", spec.subnet_id.as_ref().map(ToString::to_string)),
             ("admin up", spec.admin_up.map(|u| u.to_string())),
+            ("backup", spec.backup.map(|b| b.to_string())),
+            ("group", spec.group.clone()),
         ] {
             if let Some(v) = value {
                 text.push_str(&format!(", {key} {v}"));

@@ -4,7 +4,7 @@
 //! FILE (`-`: stdin) holds one backend a line, as CSV (`address,port[,weight]` or
 //! `id[,weight]`; a first line starting with `address` or `id` is a header) or as JSON
 //! lines (`{"address": "10.0.0.5", "port": 80, "weight": 5, "name": "web", "subnet":
-//! "..."}` or `{"id": "...", "weight": 0}`); blank lines and `#` comments are skipped.
+//! "...", "backup": false, "group": "blue"}` or `{"id": "...", "weight": 0}`); blank lines and `#` comments are skipped.
 //! The whole file is read and checked before anything is sent. The provider's batch
 //! operations do the rest (ELB: its batch calls, 200 a call; others: one call a
 //! backend), and one row per item says what happened; an item already as asked
@@ -43,6 +43,10 @@ pub struct Row {
     pub name: Option<BackendName>,
     /// A subnet.
     pub subnet: Option<ResourceId>,
+    /// A standby backend, or not.
+    pub backup: Option<bool>,
+    /// The group it joins.
+    pub group: Option<String>,
 }
 
 impl Row {
@@ -166,9 +170,16 @@ fn json_row(line: usize, l: &str) -> Result<Row> {
             "weight" => row.weight = Some(text()?.parse()?),
             "name" => row.name = Some(text()?.parse()?),
             "subnet" => row.subnet = Some(text()?.parse()?),
+            "backup" => {
+                row.backup = Some(
+                    v.as_bool()
+                        .ok_or_else(|| Error::invalid_input("backup must be true or false"))?,
+                );
+            }
+            "group" => row.group = Some(text()?),
             other => {
                 return Err(Error::invalid_input(format!(
-                    "unknown key {other:?} (address, port, id, weight, name, subnet)"
+                    "unknown key {other:?} (address, port, id, weight, name, subnet, backup, group)"
                 )))
             }
         }
@@ -230,6 +241,10 @@ pub struct Defaults {
     pub subnet: Option<ResourceId>,
     /// `--admin-up`.
     pub admin_up: Option<bool>,
+    /// `--backup`.
+    pub backup: Option<bool>,
+    /// `--group`.
+    pub group: Option<String>,
     /// `--port` (set).
     pub port: Option<Port>,
 }
@@ -254,6 +269,12 @@ pub async fn add(ctx: &Ctx, target: &Target, file: &Path, d: Defaults) -> Result
         }
         if let Some(up) = d.admin_up {
             spec = spec.with_admin_up(up);
+        }
+        if let Some(backup) = r.backup.or(d.backup) {
+            spec = spec.with_backup(backup);
+        }
+        if let Some(group) = r.group.clone().or_else(|| d.group.clone()) {
+            spec = spec.with_group(group);
         }
         specs.push(spec);
     }
@@ -325,6 +346,11 @@ pub async fn set(ctx: &Ctx, target: &Target, file: &Path, d: Defaults) -> Result
         let Some(id) = r.id.clone() else {
             return Err(at_line(r.line, Error::invalid_input("set needs the backend's id")).into());
         };
+        if r.subnet.is_some() || r.backup.is_some() || r.group.is_some() {
+            let why = "set changes a backend's weight, name, port and admin state; \
+                       its subnet, backup and group are given when it is added";
+            return Err(at_line(r.line, Error::invalid_input(why)).into());
+        }
         let mut change = BackendUpdate::new();
         if let Some(w) = r.weight.or(d.weight) {
             change = change.with_weight(w);

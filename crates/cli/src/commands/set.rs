@@ -14,9 +14,9 @@ pub async fn run(ctx: &Ctx, args: SetArgs) -> Result<u8, Failure> {
         let defaults = super::batch::Defaults {
             weight: args.weight,
             name: args.name.clone(),
-            subnet: None,
             admin_up: args.admin_up,
             port: args.port,
+            ..super::batch::Defaults::default()
         };
         return super::batch::set(ctx, &args.target, file, defaults).await;
     }
