@@ -45,6 +45,38 @@ fn page(members: &[serde_json::Value], next: Option<&str>) -> Reply {
     )
 }
 
+/// A pool served page by page: each page's members (by id, at 10.0.0.N:80) and its
+/// `next_marker`, the first page for a request without a marker, the others for a
+/// request whose marker is the page before's `next_marker`.
+async fn pool_of_pages(
+    pages: &'static [(&'static [&'static str], Option<&'static str>)],
+) -> ScriptedServer {
+    ScriptedServer::start_with(move |req| {
+        let at = pages
+            .iter()
+            .position(|(_, next)| next.is_some_and(|m| req.target.contains(&format!("marker={m}"))))
+            .map_or(0, |i| i + 1);
+        let (ids, next) = pages[at];
+        let members: Vec<serde_json::Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| member(id, &format!("10.0.0.{}", i + 1), 80))
+            .collect();
+        page(&members, next)
+    })
+    .await
+}
+
+/// The ids `provider` lists, in order.
+async fn listed_ids(provider: &ElbProvider) -> Vec<String> {
+    provider
+        .list()
+        .map_ok(|b| b.id)
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn pages_are_fetched_lazily_then_one_ahead_with_the_last_id_as_marker() {
     let s = ScriptedServer::start_with(|req| {
@@ -83,29 +115,16 @@ async fn pages_are_fetched_lazily_then_one_ahead_with_the_last_id_as_marker() {
 async fn the_request_sent_ahead_on_the_pages_tail_is_used_once_and_costs_nothing() {
     // Three honest pages: the marker read from each page's tail is the one its
     // page_info names, so the request sent ahead is the one the listing needs.
-    let s = ScriptedServer::start_with(|req| {
-        if req.target.contains("marker=d") {
-            page(&[member("e", "10.0.0.5", 80)], None)
-        } else if req.target.contains("marker=b") {
-            page(
-                &[member("c", "10.0.0.3", 80), member("d", "10.0.0.4", 80)],
-                Some("d"),
-            )
-        } else {
-            page(
-                &[member("a", "10.0.0.1", 80), member("b", "10.0.0.2", 80)],
-                Some("b"),
-            )
-        }
-    })
+    let s = pool_of_pages(&[
+        (&["a", "b"], Some("b")),
+        (&["c", "d"], Some("d")),
+        (&["e"], None),
+    ])
     .await;
-    let ids: Vec<String> = provider(&s, 2)
-        .list()
-        .map_ok(|b| b.id)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+    assert_eq!(
+        listed_ids(&provider(&s, 2)).await,
+        ["a", "b", "c", "d", "e"]
+    );
     let markers: Vec<String> = s.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(markers.len(), 3, "one request a page: {markers:?}");
 }
@@ -131,13 +150,7 @@ async fn a_wrong_guess_of_the_next_marker_is_dropped_and_the_listing_stays_exact
         }
     })
     .await;
-    let ids: Vec<String> = provider(&s, 2)
-        .list()
-        .map_ok(|b| b.id)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(listed_ids(&provider(&s, 2)).await, ["a", "b", "c"]);
     let targets: Vec<String> = s.requests().iter().map(|r| r.target.clone()).collect();
     assert!(targets.last().unwrap().ends_with("marker=b"), "{targets:?}");
     assert!(
@@ -148,30 +161,14 @@ async fn a_wrong_guess_of_the_next_marker_is_dropped_and_the_listing_stays_exact
 
 #[tokio::test]
 async fn a_member_on_two_overlapping_pages_is_yielded_once() {
-    let s = ScriptedServer::start_with(|req| {
-        if req.target.contains("marker=c") {
-            page(&[member("d", "10.0.0.4", 80)], None)
-        } else if req.target.contains("marker=b") {
-            // The pool changed while we paged: `b` shows up again.
-            page(
-                &[member("b", "10.0.0.2", 80), member("c", "10.0.0.3", 80)],
-                Some("c"),
-            )
-        } else {
-            page(
-                &[member("a", "10.0.0.1", 80), member("b", "10.0.0.2", 80)],
-                Some("b"),
-            )
-        }
-    })
+    // The pool changed while we paged: `b` shows up again.
+    let s = pool_of_pages(&[
+        (&["a", "b"], Some("b")),
+        (&["b", "c"], Some("c")),
+        (&["d"], None),
+    ])
     .await;
-    let ids: Vec<String> = provider(&s, 2)
-        .list()
-        .map_ok(|b| b.id)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(ids, ["a", "b", "c", "d"]);
+    assert_eq!(listed_ids(&provider(&s, 2)).await, ["a", "b", "c", "d"]);
     assert_eq!(s.request_count(), 3);
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Service,
-    v3::{clb::LbKind, sets::lb_page},
+    v3::{clb::LbKind, sets::lb_page_or_end},
     TencentApi, TencentClient,
 };
 
@@ -102,14 +102,9 @@ impl ClbDiscoverer {
             .await?;
         // The set and the total are paging signals, read strictly: an answer that
         // lacks either (or has one of the wrong type) is not an empty or final page.
-        let page = match lb_page(&answer) {
+        let page = match lb_page_or_end(&answer, &guard) {
             Ok(page) => page,
-            Err(why) => {
-                return Ok(Page {
-                    items: vec![Err(guard.incomplete(format!("{DESCRIBE_LBS}: {why}")))],
-                    next: None,
-                })
-            }
+            Err(end) => return Ok(end),
         };
         let got = page.set.len();
         let infos = page

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Service,
-    v3::sets::{lb_page, set_of, LbPage},
+    v3::sets::{lb_page_or_end, set_of, LbPage},
     TencentApi, TencentClient,
 };
 
@@ -102,14 +102,9 @@ impl BmlbDiscoverer {
                 &json!({"Offset": offset, "Limit": guard.limit()}),
             )
             .await?;
-        let page = match lb_page(&answer) {
+        let page = match lb_page_or_end(&answer, &guard) {
             Ok(page) => page,
-            Err(why) => {
-                return Ok(Page {
-                    items: vec![Err(guard.incomplete(format!("{DESCRIBE_LBS}: {why}")))],
-                    next: None,
-                })
-            }
+            Err(end) => return Ok(end),
         };
         let got = page.set.len();
         let ids = lb_ids(&page)?;

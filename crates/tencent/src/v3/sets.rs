@@ -11,7 +11,11 @@
 //! The spec (`tencent-api3.md`) marks none of these fields nullable; an empty set is
 //! an empty array (`[]`, with a `TotalCount` of 0 for an empty page of load balancers).
 
-use lb_backends_core::{lenient::json_kind, paging::read_count};
+use lb_backends_core::{
+    lenient::json_kind,
+    paging::{read_count, Page, PageGuard},
+    Result as LbResult, TargetInfo,
+};
 use serde_json::Value;
 
 /// One `DescribeLoadBalancers` answer (its `Response`), as discovery pages it.
@@ -33,6 +37,20 @@ pub(crate) fn lb_page(answer: &Value) -> Result<LbPage, String> {
         other => format!("TotalCount is {}, not a count", json_kind(other)),
     })?;
     Ok(LbPage { set, total })
+}
+
+/// [`lb_page`] for a discoverer: the page, or the last page of the listing, which
+/// ends it [`Incomplete`](lb_backends_core::ErrorKind::Incomplete) saying why.
+pub(crate) fn lb_page_or_end<C>(
+    answer: &Value,
+    guard: &PageGuard,
+) -> Result<LbPage, Page<LbResult<TargetInfo>, C>> {
+    lb_page(answer).map_err(|why| Page {
+        items: vec![Err(
+            guard.incomplete(format!("DescribeLoadBalancers: {why}"))
+        )],
+        next: None,
+    })
 }
 
 /// The array under `key` of `answer` (a JSON object), or why there is none: missing,
