@@ -413,3 +413,43 @@ fn add_dry_run_refuses_what_add_refuses() {
     }
     assert_eq!(env.emu.request_count(), 0);
 }
+
+/// An idempotent `add` looks for the backend with ELB's own filters: one short page,
+/// however large the pool (a pool of 10,000 takes 5 full pages to list).
+#[test]
+fn add_looks_for_an_existing_member_with_one_filtered_page() {
+    let pool_id = "5a1e5000-0000-4000-8000-00000000add1";
+    let env = Env::start(lb_backends_emulator::Fleet::generate_elb_pool(
+        pool_id, 10_000, 7,
+    ));
+    let target = pool(pool_id);
+    let listed = env.lbb(["list", &target, "-o", "ndjson"]).ok().ndjson();
+    let last = listed.last().unwrap();
+    let (address, port) = (
+        last["address"].as_str().unwrap().to_owned(),
+        last["port"].as_u64().unwrap().to_string(),
+    );
+    let subnet = last["raw"]["subnet_cidr_id"].as_str().map(str::to_owned);
+    env.emu.reset_request_count();
+    let mut args = vec![
+        "add",
+        &target,
+        "--address",
+        &address,
+        "--port",
+        &port,
+        "-o",
+        "json",
+    ];
+    if let Some(subnet) = &subnet {
+        args.extend(["--subnet", subnet.as_str()]);
+    }
+    let again = env.lbb(&args).ok().json();
+    assert_eq!(again["exists"], true);
+    assert_eq!(again["id"], last["id"]);
+    assert_eq!(
+        env.emu.request_count(),
+        1,
+        "one filtered page, nothing written"
+    );
+}

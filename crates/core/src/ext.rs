@@ -114,8 +114,10 @@ pub trait BackendProviderExt: BackendProvider {
 
     /// Register a backend, unless one with the same address (or instance) and port is
     /// already there: then that one is returned, `unchanged` (the world already was
-    /// as asked). One listing first; an add that the cloud refuses as a conflict (a
-    /// backend added meanwhile) is answered with the backend found by a second look.
+    /// as asked). One look first ([`list_at`](BackendProvider::list_at): on ELB one
+    /// short filtered page, elsewhere a listing); an add that the cloud refuses as a
+    /// conflict (a backend added meanwhile) is answered with the backend found by a
+    /// second look.
     ///
     /// ```no_run
     /// # async fn demo(provider: &dyn lb_backends_core::BackendProvider) -> lb_backends_core::Result<()> {
@@ -236,7 +238,10 @@ pub trait BackendProviderExt: BackendProvider {
 
     /// The backend with the same address (or instance) and port as `spec`, if any.
     async fn find_same(&self, spec: &NewBackend) -> Result<Option<Backend>> {
-        let mut stream = self.list();
+        let mut stream = match spec.address {
+            Some(address) => self.list_at(address, Some(spec.port)),
+            None => self.list(),
+        };
         while let Some(b) = stream.try_next().await? {
             if workflow::same_place(spec, &b) {
                 return Ok(Some(b));

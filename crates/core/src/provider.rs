@@ -544,6 +544,26 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     /// Every backend of the target, page by page as the caller consumes them.
     fn list(&self) -> BackendStream<'_>;
 
+    /// The backends at `address` (on `port`, when given), as a listing: what the
+    /// idempotent writes look for before they send. By default the whole listing,
+    /// filtered here; a provider whose cloud filters by address (ELB) asks it to, so
+    /// finding one backend in a pool of 50,000 is one short page, not 25 full ones.
+    /// Either way only backends at that place are yielded.
+    ///
+    /// ```no_run
+    /// # async fn demo(provider: &dyn lb_backends_core::BackendProvider) -> lb_backends_core::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use lb_backends_core::Port;
+    /// let there: Vec<_> = provider
+    ///     .list_at("10.0.0.5".parse().unwrap(), Some(Port::new(80)?))
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    fn list_at(&self, address: IpAddr, port: Option<Port>) -> BackendStream<'_> {
+        at_place(self.list(), address, port)
+    }
+
     /// One backend by its id.
     async fn get(&self, id: &ResourceId) -> Result<Backend>;
 
@@ -681,6 +701,20 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
             })
             .collect()
     }
+}
+
+/// Only the backends of `stream` at `address` (on `port`, when given): the default
+/// [`BackendProvider::list_at`], and what a provider's own filtered listing is passed
+/// through, so a server that filters loosely cannot widen it.
+pub fn at_place(
+    stream: BackendStream<'_>,
+    address: IpAddr,
+    port: Option<Port>,
+) -> BackendStream<'_> {
+    let port = port.map(Port::get);
+    Box::pin(stream.try_filter(move |b| {
+        std::future::ready(b.address == Some(address) && port.is_none_or(|p| b.port == Some(p)))
+    }))
 }
 
 /// The backends of `stream` at these endpoints: for each, its id, or `None` when no

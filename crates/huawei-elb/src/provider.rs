@@ -230,6 +230,21 @@ impl BackendProvider for ElbProvider {
         self.list_members(&ListQuery::default())
     }
 
+    /// ELB filters by `address` and `protocol_port` (one short page). An IPv6
+    /// address is matched by ELB as the text it was created with, which may not be
+    /// ours, so only the port is asked of the server then; either way what comes back
+    /// is checked here too.
+    fn list_at(&self, address: IpAddr, port: Option<Port>) -> BackendStream<'_> {
+        let mut query = ListQuery::new();
+        if address.is_ipv4() {
+            query = query.with_address(address);
+        }
+        if let Some(port) = port {
+            query = query.with_protocol_port(port);
+        }
+        lb_backends_core::provider::at_place(self.list_members(&query), address, port)
+    }
+
     async fn get(&self, id: &ResourceId) -> Result<Backend> {
         self.get_member(id).await
     }
