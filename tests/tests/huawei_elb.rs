@@ -1,9 +1,12 @@
 //! Huawei ELB provider end to end against the emulator: paging, create rules and
 //! conflicts, safe create retry, the ECS lookup, faults, odd bodies, and auth (secrets: `huawei_elb_secrets.rs`).
 
+mod huawei_common;
+
 use std::{collections::BTreeSet, time::Duration};
 
 use futures::TryStreamExt;
+use huawei_common::{client, emulator, SK, TOKEN};
 use lb_backends_core::{
     transport::{RetryPolicy, TransportConfig},
     Backend, BackendProvider, BackendUpdate, ErrorKind, Health, InstanceKind, InstanceLookup,
@@ -20,36 +23,6 @@ use tokio::{
 };
 
 const BIG_POOL: &str = "5a1e5000-0000-4000-8000-000000005000";
-const TOKEN: &str = "tok-e2e-DO-NOT-LEAK-7f3a";
-const SK: &str = "sk-e2e-DO-NOT-LEAK-91c2";
-
-async fn emulator(fleet: Fleet) -> Emulator {
-    Emulator::builder()
-        .fleet(fleet)
-        .seed(7)
-        .huawei_token(TOKEN)
-        .huawei_ak_sk(DEFAULT_AK, SK)
-        .start()
-        .await
-        .unwrap()
-}
-
-fn client(emu: &Emulator, credentials: Credentials, attempts: u32) -> HuaweiClient {
-    HuaweiClient::builder()
-        .project_id(emu.huawei().project_id.clone())
-        .credentials(credentials)
-        .endpoint_all(emu.base_url())
-        .transport_config(TransportConfig {
-            request_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default()
-                .with_max_attempts(attempts)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(10)),
-            ..TransportConfig::default()
-        })
-        .build()
-        .unwrap()
-}
 
 fn provider(emu: &Emulator, pool: &str) -> ElbProvider {
     ElbProvider::new(

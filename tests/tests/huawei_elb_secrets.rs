@@ -5,52 +5,21 @@
 //! (a race in tracing-core's interest cache), which made the "calls were traced" check
 //! flaky in `huawei_elb.rs` (seen once in CI).
 
+mod huawei_common;
+
 use std::{
     io::Write,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
 use futures::TryStreamExt;
-use lb_backends_core::{
-    transport::{RetryPolicy, TransportConfig},
-    Backend, BackendProvider, ErrorKind, ResourceId,
-};
-use lb_backends_emulator::{fleet::demo, Emulator, FaultKind, Fleet, DEFAULT_AK};
-use lb_backends_huawei_core::{Credentials, HuaweiClient};
+use huawei_common::{client, emulator, SK, TOKEN};
+use lb_backends_core::{Backend, BackendProvider, ErrorKind, ResourceId};
+use lb_backends_emulator::{fleet::demo, FaultKind, Fleet, DEFAULT_AK};
+use lb_backends_huawei_core::Credentials;
 use lb_backends_huawei_elb::ElbProvider;
 
-const TOKEN: &str = "tok-e2e-DO-NOT-LEAK-7f3a";
-const SK: &str = "sk-e2e-DO-NOT-LEAK-91c2";
 const WRONG: &str = "wrong-DO-NOT-LEAK-0d5e";
-
-async fn emulator(fleet: Fleet) -> Emulator {
-    Emulator::builder()
-        .fleet(fleet)
-        .seed(7)
-        .huawei_token(TOKEN)
-        .huawei_ak_sk(DEFAULT_AK, SK)
-        .start()
-        .await
-        .unwrap()
-}
-
-fn client(emu: &Emulator, credentials: Credentials, attempts: u32) -> HuaweiClient {
-    HuaweiClient::builder()
-        .project_id(emu.huawei().project_id.clone())
-        .credentials(credentials)
-        .endpoint_all(emu.base_url())
-        .transport_config(TransportConfig {
-            request_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default()
-                .with_max_attempts(attempts)
-                .with_initial_backoff(Duration::from_millis(1))
-                .with_max_backoff(Duration::from_millis(10)),
-            ..TransportConfig::default()
-        })
-        .build()
-        .unwrap()
-}
 
 /// A `tracing` writer into a shared buffer.
 #[derive(Clone, Default)]
