@@ -18,8 +18,7 @@ use lb_backends_huawei_apig::{ApigDiscoverer, ApigProvider};
 use lb_backends_huawei_core::{Credentials, HuaweiClient};
 use lb_backends_huawei_elb::{ElbDiscoverer, ElbProvider};
 use lb_backends_tencent::{
-    BmlbDiscoverer, BmlbProvider, ClbDiscoverer, ClbV3Provider, TencentApi, TencentClient,
-    TencentCredentials,
+    BmlbDiscoverer, ClbDiscoverer, ClbV3Provider, TencentApi, TencentClient, TencentCredentials,
 };
 use serde_json::{json, Value};
 
@@ -59,7 +58,7 @@ fn tencent(emu: &Emulator, api: TencentApi) -> TencentClient {
 
 /// 23 ELB pools (A in 5, 9 and 17), 2 APIG instances of 6 channels (A in one),
 /// 25 CLB load balancers (A in 4 and 21), 7 BMLB locations over 4 load balancers
-/// (A in one).
+/// (A in one) and a BMLB layer-4 listener (A on it).
 fn fleet() -> Fleet {
     let pools: Vec<Value> = (0..23)
         .map(|i| {
@@ -106,9 +105,14 @@ fn fleet() -> Fleet {
             })
         })
         .collect();
+    let l4 = json!([{
+        "loadBalancerId": "lb-bm00002", "listenerId": "lbl-bml4000",
+        "data": [{"bindType": 1, "rsPort": 443, "weight": 1, "status": "Alive", "lanIp": A,
+                  "instanceId": A, "alias": "", "mgtIp": "", "operates": []}],
+    }]);
     let text = json!({
         "huawei": {"elb": {"pools": pools}, "apig": {"instances": instances}},
-        "tencent": {"clb3": {"LoadBalancers": lbs}, "bmlb": {"locations": locations}},
+        "tencent": {"clb3": {"LoadBalancers": lbs}, "bmlb": {"locations": locations, "l4Listeners": l4}},
     })
     .to_string();
     Fleet::from_json_str(&text).unwrap()
@@ -251,18 +255,21 @@ async fn bmlb_locations_of_every_load_balancer() {
     let client = tencent(&emu, TencentApi::V3);
     let d = BmlbDiscoverer::new(client.clone()).with_page_size(3);
     let every = all(&d, None).await.unwrap();
-    assert_eq!(every.len(), 7, "{:#?}", texts(&every));
+    assert_eq!(every.len(), 8, "{:#?}", texts(&every));
     let needle: Needle = A.parse().unwrap();
     let found: Vec<_> = find(&d, &needle, move |t: &Target| {
-        Ok(Box::new(BmlbProvider::for_target(client.clone(), t)?) as Box<dyn BackendProvider>)
+        lb_backends_tencent::bmlb_provider(client.clone(), t)
     })
     .try_collect()
     .await
     .unwrap();
-    assert_eq!(found.len(), 1);
+    let places: BTreeSet<String> = found.iter().map(|f| f.target.target.to_string()).collect();
     assert_eq!(
-        found[0].target.target.to_string(),
-        "tencent-bmlb:lb-bm00001/lbl-bm0001/dm-bm00005/loc-bm0005"
+        places,
+        BTreeSet::from([
+            "tencent-bmlb:lb-bm00001/lbl-bm0001/dm-bm00005/loc-bm0005".to_owned(),
+            "tencent-bmlb:lb-bm00002/lbl-bml4000".to_owned(),
+        ])
     );
 }
 

@@ -143,13 +143,22 @@ pub fn bmlb3_lbs(response: &RawResponse) -> Result<(u64, Vec<lb_backends_core::R
     Ok((page.total, crate::v3::discover_bmlb::lb_ids(&page)?))
 }
 
-/// An API 3.0 BMLB `DescribeL7Listeners` answer as BMLB discovery reads it: the
-/// envelope, `ListenerSet` read strictly, then every listener's id.
+/// An API 3.0 BMLB `DescribeL7Listeners` or `DescribeL4Listeners` answer as BMLB
+/// discovery reads it (the two have the same shape): the envelope, `ListenerSet`
+/// read strictly, then every listener's id, each also made the layer-4 target it
+/// would be.
 #[cfg(feature = "bmlb")]
 pub fn bmlb3_listeners(response: &RawResponse) -> Result<Vec<lb_backends_core::ResourceId>> {
     let answer: Value = crate::v3::envelope::decode("DescribeL7Listeners", response)?;
     let listeners = crate::v3::discover_bmlb::listeners_of(&answer, &not_pageable)?;
-    Ok(listeners.into_iter().map(|(id, _)| id).collect())
+    let lb = lb_backends_core::ResourceId::new("lb-fuzz0001")?;
+    Ok(listeners
+        .into_iter()
+        .map(|(id, listener)| {
+            crate::v3::discover_bmlb::layer4(&lb, id.clone(), &listener);
+            id
+        })
+        .collect())
 }
 
 /// An API 3.0 BMLB `DescribeL7Rules` answer as BMLB discovery reads it for one

@@ -26,7 +26,7 @@ pub(crate) fn has_backend_ip(lb: &Clb3LoadBalancer, ips: Option<&[String]>) -> b
 /// | `DescribeLoadBalancers` | `LoadBalancerSet[]{LoadBalancerId, LoadBalancerName}`, `TotalCount`; `Offset` (0), `Limit` (20, 1–100), ids in order |
 /// | `DescribeL7Listeners` | `ListenerSet[]{ListenerId, ListenerName, Protocol, LoadBalancerPort}` of `LoadBalancerId` (the listeners its locations name) |
 /// | `DescribeL7Rules` | `RuleSet[]{Domain, DomainId, LocationSet[]{LocationId, Url}}` of `LoadBalancerId` + `ListenerId` |
-/// | `DescribeL4Listeners` | `ListenerSet[]`: always empty (the emulator's BMLB has layer-7 locations only) |
+/// | `DescribeL4Listeners` | `ListenerSet[]{ListenerId, ListenerName, Protocol, LoadBalancerPort, Status}` of `LoadBalancerId`, only `ListenerIds` when given (protocol `tcp`, port 80: the fleet keeps neither) |
 ///
 /// A missing `LoadBalancerId` is `MissingParameter`; an unknown one
 /// `InvalidParameter.LBIdNotFound` (*chosen*); another action `InvalidAction`.
@@ -129,8 +129,37 @@ pub(crate) fn bmlb(
             Ok(obj(json!({"RuleSet": set})))
         }
         "DescribeL4Listeners" => {
-            lb_of()?;
-            Ok(obj(json!({"ListenerSet": []})))
+            let lb = lb_of()?;
+            let only: Option<Vec<String>> = match p.get("ListenerIds") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(ids)) => Some(
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+                Some(_) => {
+                    return Err(ApiError::new(
+                        "InvalidParameter.FormatError",
+                        "ListenerIds must be an array",
+                    ))
+                }
+            };
+            let mut listeners: Vec<&String> = store
+                .bmlb4
+                .keys()
+                .filter(|(l, id)| *l == lb && only.as_ref().is_none_or(|o| o.contains(id)))
+                .map(|(_, id)| id)
+                .collect();
+            listeners.sort();
+            let set: Vec<Value> = listeners
+                .iter()
+                .map(|l| {
+                    json!({"ListenerId": l, "ListenerName": l, "Protocol": "tcp",
+                           "LoadBalancerPort": 80, "Status": 1})
+                })
+                .collect();
+            Ok(obj(json!({"ListenerSet": set})))
         }
         other => Err(ApiError::new(
             "InvalidAction",

@@ -1,6 +1,7 @@
-//! [`BmlbDiscoverer`]: the layer-7 forwarding paths (locations) of one region's BMLB
-//! load balancers, through BMLB API 3.0 (`DescribeLoadBalancers`,
-//! `DescribeL7Listeners`, `DescribeL7Rules`).
+//! [`BmlbDiscoverer`]: the layer-7 forwarding paths (locations) and the layer-4
+//! listeners of one region's BMLB load balancers, through BMLB API 3.0
+//! (`DescribeLoadBalancers`, `DescribeL7Listeners`, `DescribeL7Rules`,
+//! `DescribeL4Listeners`).
 
 use lb_backends_core::{
     discover::{Discoverer, FilterSupport, Needle, TargetStream},
@@ -15,20 +16,22 @@ use crate::{
     TencentApi, TencentClient,
 };
 
-/// The BMLB forwarding paths of the client's region: every load balancer
+/// The BMLB targets of the client's region: every load balancer
 /// (`DescribeLoadBalancers`, `Offset`/`Limit` 100 a page, ended by `TotalCount`),
-/// its layer-7 listeners (`DescribeL7Listeners`), and their domains and locations
-/// (`DescribeL7Rules`); one `tencent-bmlb:LB/LISTENER/DOMAIN/LOCATION` target each.
+/// its layer-7 listeners (`DescribeL7Listeners`) and their domains and locations
+/// (`DescribeL7Rules`), one `tencent-bmlb:LB/LISTENER/DOMAIN/LOCATION` target each,
+/// then its layer-4 listeners (`DescribeL4Listeners`), one
+/// `tencent-bmlb:LB/LISTENER` target each.
 ///
-/// BMLB has no filter by backend address or host, so a search lists every location
-/// ([`FilterSupport::None`]) and the listings decide. Layer-4 listeners
-/// (`DescribeL4Listeners`) are not yielded: lb-backends has no BMLB layer-4 target
-/// yet. With [`TencentApi::Legacy`], discovery is
+/// BMLB has no filter by backend address or host, so a search lists every target
+/// ([`FilterSupport::None`]) and the listings decide. With [`TencentApi::Legacy`],
+/// discovery is
 /// [`ErrorKind::Unsupported`] (the legacy BMLB listing calls are not implemented).
 ///
 /// The listing is exact or it fails: the load balancers are paged as
 /// [`ClbDiscoverer`](crate::ClbDiscoverer) pages them, and a `ListenerSet`,
-/// `RuleSet` or `LocationSet` missing, `null` or of the wrong type also ends it
+/// `RuleSet` or `LocationSet` missing, `null` or of the wrong type (either
+/// listener answer's `ListenerSet` included) also ends it
 /// [`ErrorKind::Incomplete`] (an empty set is `[]`), after the locations read
 /// before.
 ///
@@ -133,8 +136,8 @@ impl BmlbDiscoverer {
         Ok(Page { items, next })
     }
 
-    /// Every location of load balancer `lb` (a set of the wrong shape is `guard`'s
-    /// [`Incomplete`](ErrorKind::Incomplete)).
+    /// Every location, then every layer-4 listener, of load balancer `lb` (a set of
+    /// the wrong shape is `guard`'s [`Incomplete`](ErrorKind::Incomplete)).
     async fn locations(&self, guard: &PageGuard, lb: ResourceId) -> Result<Vec<TargetInfo>> {
         let incomplete = |action: &'static str| {
             let lb = &lb;
@@ -159,6 +162,15 @@ impl BmlbDiscoverer {
                 &incomplete(DESCRIBE_RULES),
             )?);
         }
+        let answer = self
+            .call(
+                DESCRIBE_L4_LISTENERS,
+                &json!({"LoadBalancerId": lb.as_str()}),
+            )
+            .await?;
+        for (listener_id, listener) in listeners_of(&answer, &incomplete(DESCRIBE_L4_LISTENERS))? {
+            out.push(layer4(&lb, listener_id, &listener));
+        }
         Ok(out)
     }
 }
@@ -166,6 +178,7 @@ impl BmlbDiscoverer {
 const DESCRIBE_LBS: &str = "DescribeLoadBalancers";
 const DESCRIBE_LISTENERS: &str = "DescribeL7Listeners";
 const DESCRIBE_RULES: &str = "DescribeL7Rules";
+const DESCRIBE_L4_LISTENERS: &str = "DescribeL4Listeners";
 
 /// The load balancers of a `DescribeLoadBalancers` page, by id.
 pub(crate) fn lb_ids(page: &LbPage) -> Result<Vec<ResourceId>> {
@@ -223,6 +236,28 @@ pub(crate) fn paths(
         }
     }
     Ok(out)
+}
+
+/// The target of one layer-4 listener of a `DescribeL4Listeners` answer.
+pub(crate) fn layer4(lb: &ResourceId, listener_id: ResourceId, listener: &Value) -> TargetInfo {
+    let mut info = TargetInfo::new(Target::TencentBmlbListener {
+        load_balancer_id: lb.clone(),
+        listener_id,
+    });
+    info.name = listener["ListenerName"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    info.protocol = listener["Protocol"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_uppercase);
+    info.port = listener["LoadBalancerPort"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok());
+    info.load_balancer = Some(lb.to_string());
+    info.settings = RawRecord::from_value(listener);
+    info
 }
 
 /// The text id under `key` of a record ([`ErrorKind::Decode`] without one).

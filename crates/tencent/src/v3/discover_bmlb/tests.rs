@@ -1,8 +1,9 @@
-//! BMLB discovery (`DescribeLoadBalancers`, `DescribeL7Listeners`, `DescribeL7Rules`)
-//! under the lying servers, and the shapes of the sets it walks.
+//! BMLB discovery (`DescribeLoadBalancers`, `DescribeL7Listeners`, `DescribeL7Rules`,
+//! `DescribeL4Listeners`) under the lying servers, and the shapes of the sets it walks.
 
 #![allow(clippy::unwrap_used)]
 
+use futures::TryStreamExt;
 use lb_backends_core::ErrorKind;
 use lb_backends_testkit::{Liar, Request, ScriptedServer};
 use serde_json::{json, Value};
@@ -25,9 +26,9 @@ fn action(request: &Request) -> &str {
     request.header("X-TC-Action").unwrap()
 }
 
-/// A region of `n` load balancers (`lb-0000000I`), each with one listener and one
-/// location, answered honestly; `answer` may replace any answer (by action and
-/// request index).
+/// A region of `n` load balancers (`lb-0000000I`), each with one layer-7 listener and
+/// one location and no layer-4 listener, answered honestly; `answer` may replace any
+/// answer (by action and request index).
 async fn region(
     n: usize,
     answer: impl Fn(&str, usize) -> Option<Value> + Send + Sync + 'static,
@@ -40,6 +41,7 @@ async fn region(
         match act {
             DESCRIBE_LISTENERS => v3_reply(listeners()),
             DESCRIBE_RULES => v3_reply(rules()),
+            DESCRIBE_L4_LISTENERS => v3_reply(json!({"ListenerSet": []})),
             _ => {
                 let (lb_backends_testkit::Position::Offset(offset), limit) = liar_position(request)
                 else {
@@ -84,7 +86,7 @@ async fn an_honest_listing_of_several_pages_is_read_exactly() {
         let (targets, err) = discover_all(&paths).await;
         assert_eq!((targets, err), ((0..n).map(path).collect(), None), "{n}");
         assert_eq!(windows(&s), [(0, 4), (4, 4), (8, 4)], "{n}");
-        assert_eq!(s.request_count(), 3 + 2 * n, "{n}");
+        assert_eq!(s.request_count(), 3 + 3 * n, "{n}");
     }
     // Empty sets are empty: no load balancer; a load balancer without listeners, a
     // listener without domains, a domain without locations.
@@ -148,6 +150,12 @@ async fn a_nested_set_of_the_wrong_shape_is_incomplete() {
             json!({"ListenerSet": {"ListenerId": "lbl-1"}}),
         ),
         (DESCRIBE_LISTENERS, json!({"ListenerSet": "lbl-1"})),
+        (DESCRIBE_L4_LISTENERS, json!({})),
+        (DESCRIBE_L4_LISTENERS, json!({"ListenerSet": null})),
+        (
+            DESCRIBE_L4_LISTENERS,
+            json!({"ListenerSet": {"ListenerId": "lbl-4"}}),
+        ),
         (DESCRIBE_RULES, json!({})),
         (DESCRIBE_RULES, json!({"RuleSet": null})),
         (DESCRIBE_RULES, json!({"RuleSet": 7})),
@@ -161,9 +169,10 @@ async fn a_nested_set_of_the_wrong_shape_is_incomplete() {
             json!({"RuleSet": [{"DomainId": "dm-1", "LocationSet": {}}]}),
         ),
     ] {
-        // Two load balancers: the second's answer is the malformed one.
+        // Two load balancers: the second's answer is the malformed one (the first's
+        // are requests 1 to 3).
         let body = fields.clone();
-        let s = region(2, move |a, i| (a == act && i > 2).then(|| body.clone())).await;
+        let s = region(2, move |a, i| (a == act && i > 3).then(|| body.clone())).await;
         let (targets, err) = discover_all(&BmlbDiscoverer::new(client(&s))).await;
         assert_eq!(
             (targets, err),
@@ -174,9 +183,10 @@ async fn a_nested_set_of_the_wrong_shape_is_incomplete() {
 }
 
 /// Every lying server ends BMLB discovery `Incomplete`, in a bounded number of
-/// requests (`with_max_records` ends the shifting ids). One body answers the three
-/// actions (each reads only its own set): every load balancer has one listener and
-/// one location, so each costs two more requests.
+/// requests (`with_max_records` ends the shifting ids). One body answers the four
+/// actions (each reads only its own set): every load balancer has one layer-7
+/// listener with one location and one layer-4 listener (two targets), so each costs
+/// three more requests.
 #[tokio::test]
 async fn every_liar_ends_bmlb_discovery_incomplete_in_a_bounded_number_of_requests() {
     let (limit, max_records) = (4, 40);
@@ -204,17 +214,42 @@ async fn every_liar_ends_bmlb_discovery_incomplete_in_a_bounded_number_of_reques
             "{liar:?}"
         );
         // Each load balancer admitted (at most max_records plus one page, plus one
-        // page over the limit) costs one listener and one rules request.
+        // page over the limit) costs two listener requests and one rules request.
         let lbs = usize::try_from(max_records).unwrap() + 2 * usize::try_from(limit).unwrap();
         assert!(
-            s.request_count() <= pages.len() + 2 * lbs,
+            s.request_count() <= pages.len() + 3 * lbs,
             "{liar:?}: {} requests",
             s.request_count()
         );
         assert_eq!(
             s.request_count(),
-            pages.len() + 2 * targets.len(),
+            pages.len() + 3 * targets.len() / 2,
             "{liar:?}"
         );
     }
+}
+
+/// A load balancer's layer-4 listeners are targets of their own, after its
+/// locations: `tencent-bmlb:LB/LISTENER`, named, with protocol and port.
+#[tokio::test]
+async fn layer4_listeners_are_targets_after_the_locations() {
+    let s = region(1, |a, _| {
+        (a == DESCRIBE_L4_LISTENERS).then(|| {
+            json!({"ListenerSet": [{"ListenerId": "lbl-4", "ListenerName": "tcp-443",
+                "Protocol": "tcp", "LoadBalancerPort": 443}]})
+        })
+    })
+    .await;
+    let paths = BmlbDiscoverer::new(client(&s));
+    let all: Vec<TargetInfo> = paths.targets(None).try_collect().await.unwrap();
+    let texts: Vec<String> = all.iter().map(|t| t.target.to_string()).collect();
+    assert_eq!(
+        texts,
+        [path(0), "tencent-bmlb:lb-00000000/lbl-4".to_owned()]
+    );
+    let l4 = &all[1];
+    assert_eq!(l4.name.as_deref(), Some("tcp-443"));
+    assert_eq!(l4.protocol.as_deref(), Some("TCP"));
+    assert_eq!(l4.port, Some(443));
+    assert_eq!(l4.load_balancer.as_deref(), Some("lb-00000000"));
 }
