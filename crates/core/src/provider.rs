@@ -674,32 +674,11 @@ pub trait BackendProvider: Send + Sync + fmt::Debug {
     ) -> Vec<Result<BatchOutcome<Option<ResourceId>>>> {
         let ids = match ids_at(self.list(), endpoints).await {
             Ok(ids) => ids,
-            Err(e) => {
-                let why = format!("listing the target to find the backends failed: {e}");
-                return endpoints
-                    .iter()
-                    .map(|_| Err(Error::new(e.kind(), why.clone())))
-                    .collect();
-            }
+            Err(e) => return listing_failed(&e, endpoints.len()),
         };
         let present: Vec<ResourceId> = ids.iter().flatten().cloned().collect();
-        let mut removed = self.remove_many(&present).await.into_iter();
-        ids.into_iter()
-            .map(|id| match id {
-                None => Ok(BatchOutcome::unchanged(None)),
-                Some(id) => match removed.next() {
-                    Some(Ok(o)) => Ok(BatchOutcome {
-                        value: Some(id),
-                        unchanged: o.unchanged,
-                    }),
-                    Some(Err(e)) => Err(e),
-                    None => Err(Error::new(
-                        ErrorKind::Decode,
-                        format!("no result for backend {id}"),
-                    )),
-                },
-            })
-            .collect()
+        let removed = self.remove_many(&present).await;
+        merge_removed(ids, removed)
     }
 }
 
@@ -715,6 +694,40 @@ pub fn at_place(
     Box::pin(stream.try_filter(move |b| {
         std::future::ready(b.address == Some(address) && port.is_none_or(|p| b.port == Some(p)))
     }))
+}
+
+/// One error per endpoint when the listing that finds them failed.
+fn listing_failed<T>(e: &Error, n: usize) -> Vec<Result<T>> {
+    let why = format!("listing the target to find the backends failed: {e}");
+    (0..n)
+        .map(|_| Err(Error::new(e.kind(), why.clone())))
+        .collect()
+}
+
+/// What [`BackendProvider::remove_many_at`] reports: for each endpoint's id found
+/// (or not), the outcome of its removal, in order. Not generic: written once for
+/// every provider.
+fn merge_removed(
+    ids: Vec<Option<ResourceId>>,
+    removed: Vec<Result<BatchOutcome<ResourceId>>>,
+) -> Vec<Result<BatchOutcome<Option<ResourceId>>>> {
+    let mut removed = removed.into_iter();
+    ids.into_iter()
+        .map(|id| match id {
+            None => Ok(BatchOutcome::unchanged(None)),
+            Some(id) => match removed.next() {
+                Some(Ok(o)) => Ok(BatchOutcome {
+                    value: Some(id),
+                    unchanged: o.unchanged,
+                }),
+                Some(Err(e)) => Err(e),
+                None => Err(Error::new(
+                    ErrorKind::Decode,
+                    format!("no result for backend {id}"),
+                )),
+            },
+        })
+        .collect()
 }
 
 /// The backends of `stream` at these endpoints: for each, its id, or `None` when no

@@ -3,6 +3,8 @@
 
 use std::{
     env, fmt,
+    future::Future,
+    pin::Pin,
     sync::{Arc, OnceLock, RwLock},
 };
 
@@ -113,7 +115,7 @@ impl HuaweiClient {
 
     /// Send a call and decode its JSON answer (retries, signing and error envelopes
     /// handled).
-    pub async fn send_json<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T> {
+    pub async fn send_json<T: DeserializeOwned + Send>(&self, request: &ApiRequest) -> Result<T> {
         self.send_with(request, |r| {
             lb_backends_core::transport::decode_json(request.action(), r)
         })
@@ -124,22 +126,44 @@ impl HuaweiClient {
     ///
     /// With password credentials, a token is got first (or reused while fresh), and a
     /// 401 that says the token is no longer valid gets one new token and one resend.
-    pub async fn send_with<T>(
+    pub async fn send_with<T: Send>(
         &self,
         request: &ApiRequest,
         decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
     ) -> Result<T> {
-        self.prepare().await?;
-        let transport = &self.inner.transport;
-        let dialect = &self.inner.dialect;
-        match transport.send_with(dialect, request, &decode).await {
-            Err(e) if self.uses_password() && iam::token_rejected(&e) => {
-                tracing::debug!("the IAM token was refused; getting a new one, once");
-                self.refresh_token(true).await?;
-                transport.send_with(dialect, request, &decode).await
+        // Generic only here: the token, the project and the resend are one copy.
+        let mut decoded = None;
+        let mut sink = |response: &RawResponse| -> Result<()> {
+            decoded = Some(decode(response)?);
+            Ok(())
+        };
+        self.send_dyn(request, &mut sink).await?;
+        decoded.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("{}: the call succeeded without an answer", request.action()),
+            )
+        })
+    }
+
+    fn send_dyn<'a>(
+        &'a self,
+        request: &'a ApiRequest,
+        decode: &'a mut (dyn FnMut(&RawResponse) -> Result<()> + Send),
+    ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>> {
+        Box::pin(async move {
+            self.prepare().await?;
+            let transport = &self.inner.transport;
+            let dialect = &self.inner.dialect;
+            match transport.send_dyn(dialect, request, &mut *decode).await {
+                Err(e) if self.uses_password() && iam::token_rejected(&e) => {
+                    tracing::debug!("the IAM token was refused; getting a new one, once");
+                    self.refresh_token(true).await?;
+                    transport.send_dyn(dialect, request, decode).await
+                }
+                other => other,
             }
-            other => other,
-        }
+        })
     }
 
     fn uses_password(&self) -> bool {

@@ -229,7 +229,7 @@ impl TencentClient {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn describe<T: DeserializeOwned>(
+    pub async fn describe<T: DeserializeOwned + Send>(
         &self,
         service: Service,
         action: &'static str,
@@ -249,7 +249,7 @@ impl TencentClient {
     /// unknown) and decode its answer; the envelope is checked as for
     /// [`describe`](Self::describe).
     #[cfg(feature = "clb")]
-    pub(crate) async fn write_legacy<T: DeserializeOwned>(
+    pub(crate) async fn write_legacy<T: DeserializeOwned + Send>(
         &self,
         service: Service,
         action: &'static str,

@@ -131,13 +131,7 @@ impl Sink for CsvSink {
 /// Quote a field when it holds a comma, a quote or a line break; double its quotes.
 /// A field starting with `=`, `+`, `-` or `@` is written as is: `lbb` does not guess
 /// which program opens the file.
-pub fn escape(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
-}
+pub use lb_backends_cli_direct::csv_escape as escape;
 
 #[cfg(test)]
 mod tests {

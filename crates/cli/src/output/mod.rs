@@ -263,31 +263,7 @@ fn health_label(health: &Health) -> String {
     .to_owned()
 }
 
-/// A model enum as one stable word: its serde name (`not_reported`), or
-/// `unknown:VALUE` for a value the cloud added that we do not know.
-pub fn label<T: Serialize>(value: &T) -> String {
-    // A unit variant serializes as a plain string: take it without building a value.
-    if let Ok(text) = serde_json::to_string(value) {
-        if let Some(word) = text
-            .strip_prefix('"')
-            .and_then(|t| t.strip_suffix('"'))
-            .filter(|w| !w.contains(['\\', '"']))
-        {
-            return word.to_owned();
-        }
-    }
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(map)) if map.len() == 1 => {
-            let (k, v) = map.into_iter().next().unwrap_or_default();
-            match v {
-                serde_json::Value::String(v) => format!("{k}:{v}"),
-                other => format!("{k}:{other}"),
-            }
-        }
-        _ => "unknown".into(),
-    }
-}
+pub use lb_backends_cli_direct::label;
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy)]

@@ -140,7 +140,7 @@ impl HttpTransport {
 
     /// Send a call and decode its JSON answer, retrying per the policy. A body cut
     /// short counts as a transport failure and is retried like one.
-    pub async fn send_json<T: DeserializeOwned>(
+    pub async fn send_json<T: DeserializeOwned + Send>(
         &self,
         dialect: &dyn Dialect,
         request: &ApiRequest,
@@ -155,12 +155,37 @@ impl HttpTransport {
     /// An error after more than one attempt carries
     /// [`Error::earlier_attempt_unknown`] when an earlier attempt failed in a way
     /// that may have been applied ([`Error::may_have_been_applied`]).
-    pub async fn send_with<T>(
+    pub async fn send_with<T: Send>(
         &self,
         dialect: &dyn Dialect,
         request: &ApiRequest,
         decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
     ) -> Result<T> {
+        // The call itself is not generic: one copy of its state machine (span,
+        // deadline, retries, the attempt) serves every answer type, each type adding
+        // only this wrapper. Once per call, not per member.
+        let mut decoded = None;
+        let mut sink = |response: &RawResponse| -> Result<()> {
+            decoded = Some(decode(response)?);
+            Ok(())
+        };
+        self.send_dyn(dialect, request, &mut sink).await?;
+        decoded.ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("{}: the call succeeded without an answer", request.action()),
+            )
+        })
+    }
+
+    /// [`send_with`](Self::send_with) for one decoder behind `dyn` that keeps what it
+    /// decoded, boxed so that the call's code is not copied into each caller.
+    pub fn send_dyn<'a>(
+        &'a self,
+        dialect: &'a dyn Dialect,
+        request: &'a ApiRequest,
+        decode: &'a mut (dyn FnMut(&RawResponse) -> Result<()> + Send),
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>> {
         let span = tracing::info_span!(
             "lbb.call",
             provider = dialect.name(),
@@ -172,16 +197,16 @@ impl HttpTransport {
             request_id = Empty,
             latency_ms = Empty,
         );
-        self.call(dialect, request, decode).instrument(span).await
+        Box::pin(self.call(dialect, request, decode).instrument(span))
     }
 
     /// The first attempt's hook, then the attempts within the deadline.
-    async fn call<T>(
+    async fn call(
         &self,
         dialect: &dyn Dialect,
         request: &ApiRequest,
-        decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
-    ) -> Result<T> {
+        decode: &mut (dyn FnMut(&RawResponse) -> Result<()> + Send),
+    ) -> Result<()> {
         self.before_attempt(dialect, request, 1).await;
         let mut state = CallState::default();
         let Some(deadline) = self.config.deadline else {
@@ -222,14 +247,14 @@ impl HttpTransport {
         }
     }
 
-    async fn retry_loop<T>(
+    async fn retry_loop(
         &self,
         dialect: &dyn Dialect,
         request: &ApiRequest,
-        decode: impl Fn(&RawResponse) -> Result<T> + Send + Sync,
+        decode: &mut (dyn FnMut(&RawResponse) -> Result<()> + Send),
         state: &mut CallState,
         ends: Option<tokio::time::Instant>,
-    ) -> Result<T> {
+    ) -> Result<()> {
         let span = tracing::Span::current();
         let policy = &self.config.retry;
         let started = tokio::time::Instant::now();

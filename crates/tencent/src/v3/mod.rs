@@ -231,7 +231,7 @@ impl TencentClient {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn call_v3<T: DeserializeOwned>(
+    pub async fn call_v3<T: DeserializeOwned + Send>(
         &self,
         service: Service,
         action: &'static str,
@@ -255,7 +255,7 @@ impl TencentClient {
 
     /// [`call_v3`](Self::call_v3), also returning the answer's `RequestId` (the task
     /// id of an asynchronous CLB write).
-    pub async fn call_v3_with_id<T: DeserializeOwned>(
+    pub async fn call_v3_with_id<T: DeserializeOwned + Send>(
         &self,
         service: Service,
         action: &'static str,

@@ -83,7 +83,7 @@ impl ClbV3Provider {
 
     /// [`write_and_wait`](Self::write_and_wait), returning the write's answer (a
     /// batch call's `FailListenerIdSet` and `Message`).
-    pub(crate) async fn write_task<T: DeserializeOwned>(
+    pub(crate) async fn write_task<T: DeserializeOwned + Send>(
         &self,
         action: &'static str,
         body: Value,
