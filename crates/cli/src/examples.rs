@@ -20,6 +20,8 @@ Examples:
   lbb add huawei-elb:3f1c0d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f --address 10.0.0.7 --port 8080 --weight 10 --subnet 5a6b7c8d-1e2f-4a3b-8c4d-5e6f7a8b9c0d --wait
   # Register a CVM by instance id on a CLB listener
   lbb add tencent-clb:lb-8a2ejnd1/lbl-4kd9s0qe --instance ins-0a1b2c3d --port 80 --weight 10
+  # A standby member of an APIG VPC channel, in its member group \"blue\"
+  lbb add huawei-apig:a9160000000040008000000000000001/c4a00000000040008000000000000001 --address 192.168.0.9 --port 8080 --backup --group blue
   # Many at once, from a CSV file (ADDRESS,PORT[,WEIGHT])
   lbb add huawei-elb:3f1c0d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f --from new-backends.csv --subnet 5a6b7c8d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
 
