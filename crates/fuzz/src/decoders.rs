@@ -362,42 +362,49 @@ fn parse(body: &[u8]) -> Option<Value> {
 
 /// The checks every decoded listing gets.
 fn check_records(v: &mut Verdict, body: &[u8], backends: &[Backend], ids_required: bool) {
-    v.records = backends.len();
-    let objects = objects(body);
-    if backends.len() > objects {
-        v.violations.push((
-            "records<=objects",
-            format!(
-                "{} records decoded from a body with {objects} objects",
-                backends.len()
-            ),
-        ));
-    }
+    let kept: Vec<(String, &lb_backends_core::RawRecord)> = backends
+        .iter()
+        .map(|b| (format!("record {:?}", b.id), &b.raw))
+        .collect();
+    check_kept(v, body, &kept);
     for b in backends {
-        if !b.raw.is_object() {
-            v.violations.push((
-                "record-is-object",
-                format!(
-                    "record {:?} decoded from {}",
-                    b.id,
-                    lenient::raw_kind(b.raw.as_str())
-                ),
-            ));
-        }
-        // The record is kept as text and parsed only when asked: it must be one
-        // well-formed JSON value (a value beyond what `Value` holds, such as 1e999,
-        // is well-formed and kept as sent).
-        if b.raw.parse::<&serde_json::value::RawValue>().is_err() {
-            v.violations.push((
-                "raw-is-json",
-                format!("record {:?} keeps text that is not JSON", b.id),
-            ));
-        }
         if (ids_required && b.id.is_empty()) || b.id.len() > body.len() {
             v.violations.push((
                 "id-from-body",
                 format!("id of {} bytes from a body of {}", b.id.len(), body.len()),
             ));
+        }
+    }
+}
+
+/// `records<=objects`, `record-is-object` and `raw-is-json` for what a decoder kept
+/// of the body's records (each named for the report): the checks a listing's
+/// backends and a discovery's targets share.
+fn check_kept(v: &mut Verdict, body: &[u8], kept: &[(String, &lb_backends_core::RawRecord)]) {
+    v.records = kept.len();
+    let objects = objects(body);
+    if kept.len() > objects {
+        v.violations.push((
+            "records<=objects",
+            format!(
+                "{} records decoded from a body with {objects} objects",
+                kept.len()
+            ),
+        ));
+    }
+    for (name, raw) in kept {
+        if !raw.is_object() {
+            v.violations.push((
+                "record-is-object",
+                format!("{name} decoded from {}", lenient::raw_kind(raw.as_str())),
+            ));
+        }
+        // The record is kept as text and parsed only when asked: it must be one
+        // well-formed JSON value (a value beyond what `Value` holds, such as 1e999,
+        // is well-formed and kept as sent).
+        if raw.parse::<&serde_json::value::RawValue>().is_err() {
+            v.violations
+                .push(("raw-is-json", format!("{name} keeps text that is not JSON")));
         }
     }
 }
@@ -1030,34 +1037,12 @@ fn check_targets(
     targets: &[lb_backends_core::TargetInfo],
     ids: fn(&lb_backends_core::Target) -> Vec<String>,
 ) {
-    v.records = targets.len();
-    let objects = objects(body);
-    if targets.len() > objects {
-        v.violations.push((
-            "records<=objects",
-            format!(
-                "{} targets from a body with {objects} objects",
-                targets.len()
-            ),
-        ));
-    }
+    let kept: Vec<(String, &lb_backends_core::RawRecord)> = targets
+        .iter()
+        .map(|t| (format!("target {}", t.target), &t.settings))
+        .collect();
+    check_kept(v, body, &kept);
     for t in targets {
-        if !t.settings.is_object() {
-            v.violations.push((
-                "record-is-object",
-                format!(
-                    "target {} decoded from {}",
-                    t.target,
-                    lenient::raw_kind(t.settings.as_str())
-                ),
-            ));
-        }
-        if t.settings.parse::<&serde_json::value::RawValue>().is_err() {
-            v.violations.push((
-                "raw-is-json",
-                format!("target {} keeps text that is not JSON", t.target),
-            ));
-        }
         check_ids(v, body, &ids(&t.target));
     }
 }
