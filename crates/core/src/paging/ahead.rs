@@ -59,6 +59,8 @@ impl<R: Send + 'static> FetchAhead<R> {
     ) {
         self.clear();
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            // In the caller's span, as the request would be if sent in place.
+            let request = tracing::Instrument::in_current_span(request);
             self.sent = Some((cursor.into(), runtime.spawn(request)));
         }
     }
