@@ -6,11 +6,7 @@
 //! flaky in `huawei_elb.rs` (seen once in CI).
 
 mod huawei_common;
-
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
+mod trace_capture;
 
 use futures::TryStreamExt;
 use huawei_common::{client, emulator, SK, TOKEN};
@@ -18,29 +14,9 @@ use lb_backends_core::{Backend, BackendProvider, ErrorKind, ResourceId};
 use lb_backends_emulator::{fleet::demo, FaultKind, Fleet, DEFAULT_AK};
 use lb_backends_huawei_core::Credentials;
 use lb_backends_huawei_elb::ElbProvider;
+use trace_capture::Captured;
 
 const WRONG: &str = "wrong-DO-NOT-LEAK-0d5e";
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_reaches_a_trace_line_or_an_error() {
@@ -88,7 +64,7 @@ async fn no_secret_reaches_a_trace_line_or_an_error() {
         shown.push(format!("{err} {err:?} {p:?}"));
     }
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("lbb.call"), "the calls were traced: {log}");
     if std::env::var_os("SHOW_TRACE").is_some() {
         println!("{log}");

@@ -5,41 +5,17 @@
 //! interest cache), which made the "calls were traced" check flaky in `tencent3.rs`.
 
 mod tencent_common;
+mod trace_capture;
 
 use lb_backends_core::{BackendProviderExt, ErrorKind};
+use lb_backends_emulator::TencentAccount;
 use lb_backends_emulator::{
     fleet::clb3::demo_ids as demo, Emulator, FaultKind, Fleet, DEFAULT_TENCENT_SECRET_ID,
     DEFAULT_TENCENT_SECRET_KEY,
 };
 use lb_backends_tencent::{v3::clb::ClbV3Provider, TencentClient, TencentCredentials};
 use tencent_common::*;
-
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
-use lb_backends_emulator::TencentAccount;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
+use trace_capture::Captured;
 
 const TOKEN: &str = "tc3-session-token-SECRET-x1";
 
@@ -94,7 +70,7 @@ async fn no_secret_reaches_a_trace_line_an_error_or_a_debug() {
         assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
         shown.push(format!("{err} {err:?} {p:?}"));
     }
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("lbb.call"), "the calls were traced");
     let all = format!("{log}\n{}", shown.join("\n"));
     for secret in [
