@@ -409,6 +409,17 @@ fn check_kept(v: &mut Verdict, body: &[u8], kept: &[(String, &lb_backends_core::
     }
 }
 
+/// A total as the listings read it (core's `paging::read_count`): a JSON integer of
+/// 0 or more, or a string of ASCII digits; anything else is none.
+fn whole_count(sent: &Value) -> Option<u64> {
+    match sent {
+        Value::String(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse::<u64>().ok()
+        }
+        other => other.as_u64(),
+    }
+}
+
 fn check_status(v: &mut Verdict, response: &RawResponse) {
     if v.accepted && !response.is_success() {
         v.violations.push((
@@ -825,12 +836,7 @@ fn clb_page(response: &RawResponse, _: &mut Rng) -> Verdict {
         // The listing reads totalCount strictly: a page is accepted only with a
         // whole number of 0 or more (a JSON integer, or a string of ASCII digits,
         // as core's `paging::read_count` documents), and that number is the total.
-        let exact = match &sent {
-            Value::String(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
-                t.parse::<u64>().ok()
-            }
-            other => other.as_u64(),
-        };
+        let exact = whole_count(&sent);
         if exact != Some(total) {
             v.violations.push((
                 "total-signal",
@@ -1015,12 +1021,7 @@ fn check_tc3_total(v: &mut Verdict, response: &RawResponse, total: u64) {
         return;
     };
     let sent = r.get("TotalCount").cloned().unwrap_or(Value::Null);
-    let exact = match &sent {
-        Value::String(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
-            t.parse::<u64>().ok()
-        }
-        other => other.as_u64(),
-    };
+    let exact = whole_count(&sent);
     if exact != Some(total) {
         v.violations.push((
             "total-signal",
